@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * The result of one platform check: what every check Lambda returns and what the report collects.
+ * PASSED/FAILED are verdicts about the platform; ERROR means the check itself could not run
+ * (the workflow caught a Lambda error), which is also a failure of the suite.
+ */
+export const checkStatusSchema = z.enum(['PASSED', 'FAILED', 'ERROR']);
+export type CheckStatus = z.infer<typeof checkStatusSchema>;
+
+export const checkResultSchema = z.object({
+  name: z.string().min(1),
+  status: checkStatusSchema,
+  detail: z.string(),
+  durationMs: z.number().int().nonnegative(),
+  /** Structured evidence (counts, names of unhealthy objects) for the runbook and the notification. */
+  observations: z.record(z.string(), z.unknown()).default({}),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+export const CHECK_NAMES = [
+  'eks-cluster',
+  'nodes',
+  'prefect',
+  'minio-statefulset',
+  'minio-s3-probe',
+  's5cmd-executor',
+  'monitoring',
+] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];

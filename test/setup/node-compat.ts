@@ -1,0 +1,1 @@
+import '../../local/compat/promise-with-resolvers.ts';

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per layer of the test pyramid (DESIGN.md "Layout"): `vitest run --project unit` etc.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/functions/**/*.test.ts', 'test/local/**/*.test.ts'] },
+      },
+      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'] } },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 } },
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    setupFiles: ['test/setup/node-compat.ts'],
+  },
+});
