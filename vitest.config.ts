@@ -10,7 +10,15 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'] } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+        },
+      },
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Environment variable schemas, one per concern. A handler validates process.env against the
@@ -30,3 +30,9 @@ export const notificationEnvironment = z.object({
 });
 
 export type PowertoolsEnvironment = z.infer<typeof powertoolsEnvironment>;
+
+/** The environment of each kind of handler (infra's OpsFunction takes the same schemas). */
+export const kubernetesHandlerEnvironment = powertoolsEnvironment.extend(kubernetesEnvironment.shape);
+export const minioHandlerEnvironment = powertoolsEnvironment.extend(minioEnvironment.shape);
+export const notificationHandlerEnvironment = powertoolsEnvironment.extend(notificationEnvironment.shape);
+export const reportHandlerEnvironment = powertoolsEnvironment.extend({ ENVIRONMENT_NAME: z.string().min(1) });

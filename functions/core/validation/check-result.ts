@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The result of one platform check: what every check Lambda returns and what the report collects.

@@ -1,0 +1,68 @@
+import * as z from 'zod';
+import { CHECK_NAMES, type CheckResult, checkResultSchema } from './check-result.ts';
+import { type ValidatePlatformRequest, validatePlatformRequestSchema } from './request.ts';
+
+export const validationReportSchema = z.object({
+  workflow: z.literal('validate-platform'),
+  environment: z.string(),
+  suite: validatePlatformRequestSchema.shape.suite,
+  status: z.enum(['HEALTHY', 'UNHEALTHY']),
+  summary: z.object({ passed: z.number().int(), failed: z.number().int(), errored: z.number().int() }),
+  checks: z.array(checkResultSchema),
+});
+export type ValidationReport = z.output<typeof validationReportSchema>;
+
+/**
+ * Collects the suite's check results into one verdict. A check of the suite that did not report
+ * at all counts as ERROR: a silent gap must never read as healthy.
+ */
+export function buildValidationReport(
+  request: ValidatePlatformRequest,
+  checks: readonly CheckResult[],
+  environment: string,
+): ValidationReport {
+  const reported = new Set(checks.map((check) => check.name));
+  const missing: CheckResult[] = CHECK_NAMES.filter((name) => !reported.has(name)).map((name) => ({
+    name,
+    status: 'ERROR',
+    detail: 'the check did not report a result',
+    durationMs: 0,
+    observations: {},
+  }));
+  const all = [...checks, ...missing];
+  const summary = {
+    passed: all.filter((check) => check.status === 'PASSED').length,
+    failed: all.filter((check) => check.status === 'FAILED').length,
+    errored: all.filter((check) => check.status === 'ERROR').length,
+  };
+  return {
+    workflow: 'validate-platform',
+    environment,
+    suite: request.suite,
+    status: summary.failed === 0 && summary.errored === 0 ? 'HEALTHY' : 'UNHEALTHY',
+    summary,
+    checks: all,
+  };
+}
+
+/** The slice of Powertools Metrics the report needs, so the logic is testable without EMF output. */
+export interface MetricsRecorder {
+  addMetric(name: string, unit: 'Count', value: number): void;
+  singleMetric(): {
+    addDimension(name: string, value: string): void;
+    addMetric(name: string, unit: 'Count', value: number): void;
+  };
+}
+
+/**
+ * One `CheckPassed` (0/1) per check, dimensioned by check so each can alarm on its own, and one
+ * `PlatformHealthy` (0/1) for the dashboard and the overall alarm.
+ */
+export function recordValidationMetrics(metrics: MetricsRecorder, report: ValidationReport): void {
+  for (const check of report.checks) {
+    const single = metrics.singleMetric();
+    single.addDimension('check', check.name);
+    single.addMetric('CheckPassed', 'Count', check.status === 'PASSED' ? 1 : 0);
+  }
+  metrics.addMetric('PlatformHealthy', 'Count', report.status === 'HEALTHY' ? 1 : 0);
+}

@@ -1,0 +1,59 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { EnvironmentConfig } from './config/environment-config.ts';
+import { loadEnvironmentConfig } from './config/load-config.ts';
+import { OpsStack } from './stacks/ops-stack.ts';
+
+export interface BuildAppOptions {
+  /** development | staging | production; anything else fails with the list of known names. */
+  readonly environment: string;
+  /** false skips esbuild (tests and the local runner read templates, not bundles). Default true. */
+  readonly bundling?: boolean;
+  /** Cloud assembly directory; by default the CDK CLI's (CDK_OUTDIR) or a temporary one. */
+  readonly outdir?: string;
+  /**
+   * CDK's built-in check of the templates against the CloudFormation resource schemas. It costs
+   * about 10 s per synth, so in-process readers of the template may turn it off. Default true.
+   */
+  readonly cloudFormationValidation?: boolean;
+}
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly opsStack: OpsStack;
+  readonly config: EnvironmentConfig;
+}
+
+/** The stack name of an environment's ops backend, e.g. "lakehouse-ops-production". */
+export function opsStackName(environment: string): string {
+  return `lakehouse-ops-${environment}`;
+}
+
+/**
+ * Builds the CDK app of one environment, with cdk-nag's AWS Solutions pack as a validation
+ * plugin: every synth runs it, and an unacknowledged finding fails the synth (CDK throws
+ * "Validation failed" and the CLI exits non-zero).
+ */
+export function buildApp(options: BuildAppOptions): BuiltApp {
+  const config = loadEnvironmentConfig(options.environment);
+  const app = new App({
+    outdir: options.outdir,
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
+    context: options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {},
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  const opsStack = new OpsStack(app, opsStackName(config.name), {
+    config,
+    description: `lakehouse-ops ${config.name}: operations workflows for the crypto data lakehouse on EKS`,
+    // Without credentials (offline synth) both stay undefined and the template is env-agnostic.
+    env: {
+      account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+      region: config.region ?? process.env.CDK_DEFAULT_REGION,
+    },
+    terminationProtection: config.name === 'production',
+  });
+  Tags.of(app).add('project', 'lakehouse-ops');
+  Tags.of(app).add('environment', config.name);
+  return { app, opsStack, config };
+}

@@ -1,0 +1,140 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type IWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Workflow } from './workflow.ts';
+
+export interface ObservedFunction {
+  /** The handler name, e.g. "check-nodes". */
+  readonly name: string;
+  readonly fn: IFunction;
+}
+
+export interface OpsObservabilityProps {
+  readonly environmentName: string;
+  readonly workflows: readonly Workflow[];
+  readonly functions: readonly ObservedFunction[];
+  readonly alarmTopic: ITopic;
+  /** Where EventBridge Scheduler puts start requests it could not deliver. */
+  readonly scheduleDeadLetterQueue: IQueue;
+}
+
+const PERIOD = Duration.minutes(5);
+const FUNCTION_WIDGETS_PER_ROW = 3;
+
+/**
+ * The ops dashboard (executions per workflow; errors and p50/p99 duration per function) and the
+ * alarms that page the notification topic: failed and timed-out executions, Lambda errors, and
+ * schedule starts that ended in the dead-letter queue. One alarm per function names the culprit.
+ */
+export class OpsObservability extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: OpsObservabilityProps) {
+    super(scope, id);
+    const prefix = `lakehouse-ops-${props.environmentName}`;
+    const alarmAction = new SnsAction(props.alarmTopic);
+    const addAlarm = (alarmId: string, name: string, metric: IMetric, description: string) => {
+      const alarm = new Alarm(this, alarmId, {
+        alarmName: `${prefix}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No executions or invocations in a period is normal between schedules.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+      this.alarms.push(alarm);
+    };
+
+    const rows: IWidget[][] = [];
+    rows.push([
+      new TextWidget({
+        markdown: `# lakehouse-ops ${props.environmentName}\nWorkflow executions, then Lambda errors and duration per function. Runbooks: \`runbooks/<workflow>.md\`.`,
+        width: 24,
+        height: 2,
+      }),
+    ]);
+
+    for (const workflow of props.workflows) {
+      const machine = workflow.stateMachine;
+      const name = workflow.workflowName;
+      rows.push([
+        new GraphWidget({
+          title: `${name} executions`,
+          width: 24,
+          left: [
+            machine.metricStarted({ period: PERIOD, label: 'started' }),
+            machine.metricSucceeded({ period: PERIOD, label: 'succeeded' }),
+            machine.metricFailed({ period: PERIOD, label: 'failed' }),
+            machine.metricTimedOut({ period: PERIOD, label: 'timed out' }),
+          ],
+        }),
+      ]);
+      addAlarm(
+        `${workflow.node.id}Failed`,
+        `${name}-failed`,
+        machine.metricFailed({ period: PERIOD }),
+        `An execution of ${name} failed. Open it in the Step Functions console and follow runbooks/${name}.md.`,
+      );
+      addAlarm(
+        `${workflow.node.id}TimedOut`,
+        `${name}-timed-out`,
+        machine.metricTimedOut({ period: PERIOD }),
+        `An execution of ${name} hit its timeout. See which state it was in and follow runbooks/${name}.md.`,
+      );
+    }
+
+    const functionWidgets: IWidget[] = [];
+    for (const { name, fn } of props.functions) {
+      functionWidgets.push(
+        new GraphWidget({
+          title: name,
+          width: 24 / FUNCTION_WIDGETS_PER_ROW,
+          left: [fn.metricErrors({ period: PERIOD, label: 'errors' })],
+          right: [
+            fn.metricDuration({ period: PERIOD, statistic: 'p50', label: 'p50 ms' }),
+            fn.metricDuration({ period: PERIOD, statistic: 'p99', label: 'p99 ms' }),
+          ],
+        }),
+      );
+      addAlarm(
+        `${fn.node.id}Errors`,
+        `${name}-errors`,
+        fn.metricErrors({ period: PERIOD }),
+        `Lambda ${name} raised errors. Its log group has the stack trace; the workflow may have retried or caught them.`,
+      );
+    }
+
+    for (let start = 0; start < functionWidgets.length; start += FUNCTION_WIDGETS_PER_ROW) {
+      rows.push(functionWidgets.slice(start, start + FUNCTION_WIDGETS_PER_ROW));
+    }
+
+    addAlarm(
+      'ScheduleDeadLetters',
+      'schedule-dead-letters',
+      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: 'Maximum',
+      }),
+      'EventBridge Scheduler could not start a workflow: the message in the dead-letter queue says which and why.',
+    );
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix, widgets: rows });
+  }
+}

@@ -1,0 +1,210 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { z } from 'zod';
+import {
+  kubernetesHandlerEnvironment,
+  minioHandlerEnvironment,
+  notificationHandlerEnvironment,
+  powertoolsEnvironment,
+  reportHandlerEnvironment,
+} from '../../functions/commons/environment.ts';
+import type { ValidatePlatformHandler } from '../../workflows/validate-platform.workflow.ts';
+import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
+import { OpsFunction, type OpsFunctionProps } from '../constructs/ops-function.ts';
+import { pascalCase } from '../naming.ts';
+
+/**
+ * How each handler is deployed: its environment schema and values, timeout and IAM. The schemas
+ * are the ones the handlers validate process.env with (functions/commons/environment.ts).
+ *
+ * Kubernetes permissions are not IAM: the check functions authenticate to the cluster with their
+ * role (EKS bearer token) and need an EKS access entry mapping that role to a read-only
+ * ClusterRole (get/list on nodes, pods, deployments, statefulsets, cronjobs, jobs). The role ARNs
+ * are stack outputs; the access entries belong to the cluster stack.
+ */
+export type OpsHandlerName = ValidatePlatformHandler;
+
+export const SERVICE_NAME = 'lakehouse-ops';
+export const METRICS_NAMESPACE = 'LakehouseOps';
+
+export interface OpsFunctionDependencies {
+  readonly config: EnvironmentConfig;
+  readonly minioCredentials: ISecret;
+  readonly notificationTopic: ITopic;
+  readonly key: IKey;
+  readonly logRetention: RetentionDays;
+}
+
+type HandlerSettings<Schema extends z.ZodObject> = Pick<
+  OpsFunctionProps<Schema>,
+  'environmentSchema' | 'environment' | 'timeout' | 'description'
+>;
+
+/** Creates the OpsFunction of each named handler, with its least-privilege grants. */
+export function createOpsFunctions<Name extends OpsHandlerName>(
+  scope: Construct,
+  names: readonly Name[],
+  deps: OpsFunctionDependencies,
+): Record<Name, OpsFunction> {
+  const functions = {} as Record<Name, OpsFunction>;
+  for (const name of new Set(names)) {
+    functions[name] = createOpsFunction(scope, name, deps);
+  }
+  return functions;
+}
+
+function createOpsFunction(
+  scope: Construct,
+  name: OpsHandlerName,
+  deps: OpsFunctionDependencies,
+): OpsFunction {
+  const { config } = deps;
+  const build = <Schema extends z.ZodObject>(settings: HandlerSettings<Schema>) =>
+    new OpsFunction(scope, constructId(name), {
+      ...settings,
+      entry: `functions/${name}.handler.ts`,
+      functionName: `${SERVICE_NAME}-${config.name}-${name}`,
+      serviceName: SERVICE_NAME,
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention: deps.logRetention,
+    });
+  const platformLayout = config.platformLayout && JSON.stringify(config.platformLayout);
+  const kubernetes = { CLUSTER_NAME: config.clusterName, PLATFORM_LAYOUT: platformLayout };
+  const checkTimeout = Duration.seconds(60);
+
+  switch (name) {
+    case 'validate-workflow-input':
+      return build({
+        environmentSchema: powertoolsEnvironment,
+        environment: {},
+        timeout: Duration.seconds(10),
+        description: 'validate-platform: validate the workflow input',
+      });
+    case 'check-eks-cluster': {
+      const fn = build({
+        environmentSchema: kubernetesHandlerEnvironment,
+        environment: kubernetes,
+        timeout: checkTimeout,
+        description: 'validate-platform: EKS cluster and node group status',
+      });
+      grantDescribeCluster(fn, config.clusterName, ['eks:ListNodegroups']);
+      grantDescribeNodegroups(fn, config.clusterName);
+      return fn;
+    }
+    case 'check-nodes':
+    case 'check-prefect':
+    case 'check-minio-statefulset':
+    case 'check-s5cmd-executor':
+    case 'check-monitoring': {
+      const fn = build({
+        environmentSchema: kubernetesHandlerEnvironment,
+        environment: kubernetes,
+        timeout: checkTimeout,
+        description: `validate-platform: ${name.replace(/^check-/, '')} check (Kubernetes API)`,
+      });
+      grantDescribeCluster(fn, config.clusterName);
+      return fn;
+    }
+    case 'probe-minio-s3': {
+      const fn = build({
+        environmentSchema: minioHandlerEnvironment,
+        environment: {
+          MINIO_ENDPOINT: config.minio.endpoint,
+          MINIO_CREDENTIALS_SECRET_ID: config.minio.credentialsSecretName,
+          PLATFORM_LAYOUT: platformLayout,
+        },
+        timeout: checkTimeout,
+        description: 'validate-platform: MinIO S3 API write/read/delete probe',
+      });
+      grantReadSecret(fn, deps.minioCredentials);
+      return fn;
+    }
+    case 'build-validation-report':
+      return build({
+        environmentSchema: reportHandlerEnvironment,
+        environment: { ENVIRONMENT_NAME: config.name },
+        timeout: Duration.seconds(30),
+        description: 'validate-platform: build the validation report and its metrics',
+      });
+    case 'notify': {
+      const fn = build({
+        environmentSchema: notificationHandlerEnvironment,
+        environment: {
+          NOTIFICATION_TOPIC_ARN: deps.notificationTopic.topicArn,
+          ENVIRONMENT_NAME: config.name,
+        },
+        timeout: Duration.seconds(30),
+        description: 'Publish a workflow notification to the operators topic',
+      });
+      grantPublish(fn, deps.notificationTopic, deps.key);
+      return fn;
+    }
+  }
+}
+
+/** "check-eks-cluster" -> "CheckEksClusterFunction". */
+function constructId(name: string): string {
+  return `${pascalCase(name)}Function`;
+}
+
+function clusterArn(scope: Construct, clusterName: string): string {
+  return Stack.of(scope).formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName });
+}
+
+/** DescribeCluster gives the endpoint and CA the Kubernetes client needs. */
+function grantDescribeCluster(fn: OpsFunction, clusterName: string, extraActions: string[] = []) {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['eks:DescribeCluster', ...extraActions],
+      resources: [clusterArn(fn, clusterName)],
+    }),
+  );
+}
+
+function grantDescribeNodegroups(fn: OpsFunction, clusterName: string) {
+  // Node group ARNs end in /<name>/<uuid>: the names come from ListNodegroups at run time and the
+  // uuid is assigned by EKS, so the cluster's node groups can only be named by pattern.
+  const nodegroups = Stack.of(fn).formatArn({
+    service: 'eks',
+    resource: 'nodegroup',
+    resourceName: `${clusterName}/*/*`,
+  });
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroups] }));
+  acknowledgeWildcardResources(
+    defaultPolicyOf(fn),
+    [nodegroups],
+    'eks:DescribeNodegroup on the node groups of this one cluster; names are discovered at run time and EKS appends a uuid',
+  );
+}
+
+function grantReadSecret(fn: OpsFunction, secret: ISecret) {
+  // Secrets Manager appends "-" and six random characters to a secret's ARN; "??????" matches
+  // exactly those, which is narrower than the "<name>*" that grantRead uses for a secret by name.
+  const secretArn = `${secret.secretArn}-??????`;
+  fn.addToRolePolicy(
+    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+  );
+  acknowledgeWildcardResources(
+    defaultPolicyOf(fn),
+    [secretArn],
+    'GetSecretValue on the one MinIO credentials secret; "??????" is the random suffix Secrets Manager adds to its ARN',
+  );
+}
+
+function grantPublish(fn: OpsFunction, topic: ITopic, key: IKey) {
+  // Written out instead of topic.grantPublish, which grants kms:GenerateDataKey* (a wildcard).
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  fn.addToRolePolicy(
+    new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+  );
+}
+
+function defaultPolicyOf(fn: OpsFunction): Construct {
+  return fn.role!.node.findChild('DefaultPolicy') as Construct;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
+import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
+import { renderJsonProtocolError, SecretsManagerSimulator, type SeededSecret } from './secrets-manager.ts';
+import { type PublishedNotification, renderQueryError, SnsSimulator } from './sns.ts';
+
+/**
+ * One loopback HTTP server for the AWS control planes that have no local implementation. The real
+ * SDK v3 clients reach it through AWS_ENDPOINT_URL_<SERVICE>, so each service speaks its own wire
+ * protocol and is recognised the way its protocol identifies requests.
+ */
+
+export interface AwsSimOptions {
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly clusters?: readonly EksClusterConfig[];
+  readonly nodeGroupScaler?: NodeGroupScaler;
+  readonly topicArns?: readonly string[];
+  readonly secrets?: readonly SeededSecret[];
+}
+
+export interface AwsSim {
+  readonly url: string;
+  readonly eks: EksSimulator;
+  readonly sns: SnsSimulator;
+  readonly secretsManager: SecretsManagerSimulator;
+  /** SNS messages published so far, oldest first. */
+  readonly published: readonly PublishedNotification[];
+  stop(): Promise<void>;
+}
+
+interface ServiceRoute {
+  handles(request: SimRequest): boolean;
+  handle(request: SimRequest): SimResponse | Promise<SimResponse>;
+  renderError(error: AwsServiceError): SimResponse;
+}
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const eks = new EksSimulator(region, accountId, options.clusters ?? [], options.nodeGroupScaler);
+  const sns = new SnsSimulator(options.topicArns ?? []);
+  const secretsManager = new SecretsManagerSimulator(region, accountId, options.secrets ?? []);
+  // Order matters: the header- and form-based protocols are checked before EKS's path-based routes.
+  const routes: ServiceRoute[] = [
+    {
+      handles: (r) => secretsManager.handles(r),
+      handle: (r) => secretsManager.handle(r),
+      renderError: renderJsonProtocolError,
+    },
+    { handles: (r) => sns.handles(r), handle: (r) => sns.handle(r), renderError: renderQueryError },
+    { handles: (r) => eks.handles(r), handle: (r) => eks.handle(r), renderError: renderEksError },
+  ];
+
+  const server = createServer((incoming, outgoing) => {
+    readSimRequest(incoming)
+      .then((request) => dispatch(routes, request))
+      .then((response) => send(outgoing, response))
+      .catch((error: unknown) => send(outgoing, renderEksError(internalError(error))));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    eks,
+    sns,
+    secretsManager,
+    get published() {
+      return sns.published;
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // SDK clients keep sockets alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function dispatch(routes: readonly ServiceRoute[], request: SimRequest): Promise<SimResponse> {
+  const route = routes.find((candidate) => candidate.handles(request));
+  if (!route) {
+    return renderEksError(
+      new AwsServiceError(
+        'UnknownOperationException',
+        `aws-sim cannot tell which service ${request.method} ${request.path} is for`,
+        400,
+      ),
+    );
+  }
+  try {
+    return await route.handle(request);
+  } catch (error) {
+    return route.renderError(internalError(error));
+  }
+}
+
+function internalError(error: unknown): AwsServiceError {
+  if (error instanceof AwsServiceError) return error;
+  return new AwsServiceError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+}
+
+function send(outgoing: ServerResponse, response: SimResponse): void {
+  outgoing.writeHead(response.status, {
+    ...response.headers,
+    'content-length': Buffer.byteLength(response.body),
+    'x-amzn-requestid': randomUUID(),
+  });
+  outgoing.end(response.body);
+}

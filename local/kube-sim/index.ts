@@ -1,0 +1,47 @@
+/**
+ * kube-sim: an in-process Kubernetes API server for the local lakehouse and the tests, served over
+ * real HTTP so @kubernetes/client-node 1.4 talks to it exactly as to EKS.
+ *
+ * Public API:
+ *
+ *   const sim = await startKubeSim({ nodes: [{ name: 'node-a', nodeGroup: 'core' }] });
+ *   const kc = sim.kubeConfig();               // KubeConfig for client-node (admin token), or
+ *   sim.kubeConfig(eksToken())                 //   with an EKS-style `k8s-aws-v1.` token
+ *   sim.url / sim.token                        // base URL and the built-in static admin token
+ *   sim.apply(object) / sim.get(...) / sim.list(...) / sim.delete(...)   // seed and inspect without HTTP
+ *   await sim.settle()                         // run all controllers to a fixed point
+ *   await sim.tick(n)                          // n steps of time: crash-looping restart counts grow
+ *   sim.addNode(opts) / sim.setNodeReady(name, bool) / sim.setNodeCondition(...) / sim.setNodeUnschedulable(...)
+ *   sim.images.add('minio/minio:RELEASE...').enforce()   // pods with other images: ImagePullBackOff
+ *   sim.faults.inject({ method: 'GET', pathPattern: /\/pods$/, status: 503, times: 2 })
+ *   sim.setPodLog(namespace, pod, text, container?)
+ *   sim.audit                                  // who called what, with which status code
+ *   await sim.stop()
+ *
+ * Pods carrying annotation FAULT_ANNOTATION (`kube-sim.lakehouse-ops.io/fault`) misbehave on
+ * purpose: `crash-loop`, `oom-killed`, `not-ready`, or `fail` (run-to-completion pods fail).
+ *
+ * What it serves: discovery (/api, /apis, /version, /healthz, /readyz), the core/v1, apps/v1,
+ * batch/v1, policy/v1, rbac.authorization.k8s.io/v1 and networking.k8s.io/v1 resources listed in
+ * resources.ts, with get/list (label and field selectors, limit/continue), create, update
+ * (resourceVersion conflicts), JSON/merge/strategic-merge patch, server-side apply, delete (with
+ * propagation and garbage collection), dryRun=All, and the status, scale, eviction (PDB-aware) and
+ * log subresources; /metrics in kube-state-metrics format (unauthenticated, like a scrape target).
+ * Not served: watch, other API groups, admission webhooks, RBAC authorization (every
+ * authenticated caller may do everything), CronJob scheduling (CronJobs are stored only),
+ * DaemonSet rolling updates, graceful pod termination (deleted pods go at once).
+ *
+ * Behaviours worth knowing, all as on a real cluster: batch/v1 Jobs orphan their pods unless the
+ * DELETE names propagationPolicy Background/Foreground; creating in a missing namespace is a 404
+ * (sim.apply() creates the namespace for you); list items carry no apiVersion/kind.
+ * EKS tokens are accepted for 15 minutes after X-Amz-Date (or X-Amz-Expires, if longer), as on EKS.
+ */
+export { EKS_TOKEN_PREFIX, eksToken, type Identity } from './auth.ts';
+export { FAULT_ANNOTATION, POD_FAULTS, type PodFault } from './controllers/index.ts';
+export { KubeApiError, type Status } from './errors.ts';
+export type { FaultSpec, InjectedFault } from './faults.ts';
+export { ImageRegistry, normalizeImage } from './images.ts';
+export type { KubeObject, Node, Pod } from './model.ts';
+export { type NodeOptions, nodeObject } from './nodes.ts';
+export type { AuditRecord } from './server.ts';
+export { KubeSim, type KubeSimOptions, startKubeSim } from './sim.ts';

@@ -1,0 +1,65 @@
+import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
+
+/**
+ * The environment variables the handlers run with against the local lakehouse: the AWS SDK reaches
+ * the simulators through AWS_ENDPOINT_URL_<SERVICE>, and the platform variables name the local
+ * cluster, secret, topic and table. Credentials are fixed fakes: nothing here talks to AWS, and
+ * the EKS token the handlers presign only has to be well-formed.
+ */
+export interface LocalEndpoints {
+  readonly kubernetes: string;
+  readonly awsSim: string;
+  readonly dynamodb: string;
+  readonly minio: string;
+  readonly drS3: string;
+}
+
+export interface LocalPlatformNames {
+  readonly region: string;
+  readonly clusterName: string;
+  readonly environmentName: string;
+  readonly minioCredentialsSecretId: string;
+  readonly notificationTopicArn: string;
+  readonly opsTableName: string;
+  readonly layout: PlatformLayout;
+}
+
+export interface HandlerLogging {
+  /** Powertools log level; SILENT keeps the drill's output to its own report. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** When false, Powertools Metrics writes its EMF documents to stdout as in Lambda. */
+  readonly metricsDisabled: boolean;
+}
+
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'AKIALOCALLAKEHOUSE00',
+  secretAccessKey: 'local-lakehouse-not-a-secret',
+};
+
+export function localHandlerEnvironment(
+  endpoints: LocalEndpoints,
+  names: LocalPlatformNames,
+  logging: HandlerLogging,
+): Record<string, string> {
+  return {
+    AWS_REGION: names.region,
+    AWS_DEFAULT_REGION: names.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_EKS: endpoints.awsSim,
+    AWS_ENDPOINT_URL_SNS: endpoints.awsSim,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.awsSim,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    MINIO_ENDPOINT: endpoints.minio,
+    MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,
+    CLUSTER_NAME: names.clusterName,
+    NOTIFICATION_TOPIC_ARN: names.notificationTopicArn,
+    ENVIRONMENT_NAME: names.environmentName,
+    OPS_TABLE_NAME: names.opsTableName,
+    // The layout the lakehouse was seeded with, whatever the synthesized environment configures.
+    PLATFORM_LAYOUT: JSON.stringify(names.layout),
+    POWERTOOLS_LOG_LEVEL: logging.logLevel,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: String(logging.metricsDisabled),
+  };
+}

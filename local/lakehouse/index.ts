@@ -1,0 +1,193 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
+import { type AwsSim, LOCAL_ACCOUNT_ID, startAwsSim } from '../aws-sim/server.ts';
+import type { PublishedNotification } from '../aws-sim/sns.ts';
+import { type KubeSim, startKubeSim } from '../kube-sim/index.ts';
+import { startLocalDynamoDb } from './dynamodb.ts';
+import {
+  type HandlerLogging,
+  LOCAL_CREDENTIALS,
+  type LocalEndpoints,
+  localHandlerEnvironment,
+} from './environment.ts';
+import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
+import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
+import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
+import { seedBuckets, seedObjects } from './seed/buckets.ts';
+import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
+import { buildPlatformObjects, imagesOf } from './seed/platform-objects.ts';
+
+export type { LakehouseFaults, RestoreFault } from './faults.ts';
+
+/**
+ * The embedded local lakehouse: kube-sim (the EKS cluster's Kubernetes API), s3rver as the MinIO
+ * primary and as the DR region's S3, dynalite with the ops table, and aws-sim for EKS, SNS and
+ * Secrets Manager, seeded with the platform the workflows operate on. Everything listens on
+ * 127.0.0.1 with ephemeral ports; stop() removes every temporary directory.
+ */
+export interface LocalLakehouseOptions {
+  readonly region?: string;
+  readonly drRegion?: string;
+  readonly clusterName?: string;
+  /** ENVIRONMENT_NAME for the handlers (it appears in reports and notification subjects). */
+  readonly environmentName?: string;
+  readonly layout?: PlatformLayout;
+  readonly logLevel?: HandlerLogging['logLevel'];
+  /** Default true: no EMF metric documents on stdout. */
+  readonly metricsDisabled?: boolean;
+}
+
+export interface LocalLakehouse {
+  /** Variables the handlers need (AWS endpoints, fake credentials, platform names, Powertools). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly endpoints: LocalEndpoints;
+  readonly layout: PlatformLayout;
+  readonly region: string;
+  readonly clusterName: string;
+  /** Key pair of the MinIO (and DR S3) endpoint, as stored in the credentials secret. */
+  readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly kube: KubeSim;
+  readonly awsSim: AwsSim;
+  readonly faults: LakehouseFaults;
+  /** SNS messages published so far, oldest first. */
+  readonly published: readonly PublishedNotification[];
+  stop(): Promise<void>;
+}
+
+const DEFAULTS = {
+  region: 'eu-central-1',
+  drRegion: 'eu-west-1',
+  clusterName: 'lakehouse-local',
+  environmentName: 'local',
+} as const;
+
+export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): Promise<LocalLakehouse> {
+  const region = options.region ?? DEFAULTS.region;
+  const clusterName = options.clusterName ?? DEFAULTS.clusterName;
+  const environmentName = options.environmentName ?? DEFAULTS.environmentName;
+  const layout = options.layout ?? defaultPlatformLayout;
+  const prefix = `lakehouse-ops-${environmentName}`;
+  const names = {
+    region,
+    clusterName,
+    environmentName,
+    layout,
+    minioCredentialsSecretId: `lakehouse/${environmentName}/minio-credentials`,
+    notificationTopicArn: `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${prefix}-notifications`,
+    opsTableName: `${prefix}-ops`,
+  };
+  // MinIO's root credentials: random per lakehouse, so only a client that read the secret gets in.
+  const s3Credentials = { accessKeyId: `minio-${randomToken(8)}`, secretAccessKey: randomToken(32) };
+
+  const stops: (() => Promise<void>)[] = [];
+  const started = async <T extends { stop(): Promise<void> }>(service: Promise<T>): Promise<T> => {
+    const running = await service;
+    stops.push(() => running.stop());
+    return running;
+  };
+  const stopAll = async () => {
+    const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
+    stops.length = 0;
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+
+  try {
+    const platform = buildPlatformObjects(layout, region, LOCAL_ACCOUNT_ID);
+    const [kube, minio, drS3, dynamodb] = await Promise.all([
+      started(startKubeSim({ images: imagesOf(platform), enforceImages: true })),
+      started(startS3Endpoint({ name: 'minio', buckets: seedBuckets(layout), credentials: s3Credentials })),
+      started(startS3Endpoint({ name: 'dr-s3', buckets: seedBuckets(layout), credentials: s3Credentials })),
+      started(
+        startLocalDynamoDb({ opsTableName: names.opsTableName, region, credentials: LOCAL_CREDENTIALS }),
+      ),
+    ]);
+    seedCluster(kube, platform, region, layout);
+    await kube.settle();
+    const awsSim = await started(
+      startAwsSim({
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        clusters: [
+          { name: clusterName, version: KUBERNETES_VERSION, endpoint: kube.url, nodeGroups: NODE_POOLS },
+        ],
+        nodeGroupScaler: kubeSimNodeGroupScaler(kube, region, layout),
+        topicArns: [names.notificationTopicArn],
+        secrets: [{ name: names.minioCredentialsSecretId, value: s3Credentials }],
+      }),
+    );
+    await seedObjectStore(minio, region, s3Credentials);
+
+    const endpoints: LocalEndpoints = {
+      kubernetes: kube.url,
+      awsSim: awsSim.url,
+      dynamodb: dynamodb.url,
+      minio: minio.url,
+      drS3: drS3.url,
+    };
+    return {
+      environment: localHandlerEnvironment(endpoints, names, {
+        logLevel: options.logLevel ?? 'SILENT',
+        metricsDisabled: options.metricsDisabled ?? true,
+      }),
+      endpoints,
+      layout,
+      region,
+      clusterName,
+      s3Credentials,
+      kube,
+      awsSim,
+      faults: createLakehouseFaults(kube, minio, layout),
+      get published() {
+        return awsSim.published;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function seedCluster(
+  kube: KubeSim,
+  platform: ReturnType<typeof buildPlatformObjects>,
+  region: string,
+  layout: PlatformLayout,
+): void {
+  for (const pool of NODE_POOLS) {
+    for (let ordinal = 0; ordinal < pool.desiredSize; ordinal += 1)
+      kube.addNode(poolNode(pool, ordinal, region, layout));
+  }
+  for (const object of platform) kube.apply(object);
+}
+
+async function seedObjectStore(
+  endpoint: S3Endpoint,
+  region: string,
+  credentials: LocalLakehouse['s3Credentials'],
+): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: endpoint.url,
+    region,
+    credentials,
+    forcePathStyle: true,
+    // Otherwise the SDK frames streamed bodies as aws-chunked, which s3rver stores verbatim.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  try {
+    await Promise.all(
+      seedObjects().map((object) =>
+        s3.send(new PutObjectCommand({ Bucket: object.bucket, Key: object.key, Body: object.body })),
+      ),
+    );
+  } finally {
+    s3.destroy();
+  }
+}
+
+function randomToken(length: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(length)))
+    .toString('base64url')
+    .slice(0, length);
+}

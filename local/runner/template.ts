@@ -1,0 +1,31 @@
+import { buildApp } from '../../infra/app-builder.ts';
+
+/**
+ * The OpsStack's CloudFormation template, synthesized in-process exactly as `cdk synth` does but
+ * with bundling off: the runner reads definitions and metadata, never the bundles.
+ */
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+}
+
+export interface SynthesizedStack {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+}
+
+export function synthesizeOpsStack(environment: string): SynthesizedStack {
+  const { app, opsStack } = buildApp({ environment, bundling: false });
+  const assembly = app.synth();
+  const artifact = assembly.getStackArtifact(opsStack.artifactId);
+  return { stackName: artifact.stackName, template: artifact.template as CfnTemplate };
+}
+
+export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}

@@ -1,0 +1,122 @@
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { kubernetesEnvironment, powertoolsEnvironment } from '../../../functions/commons/environment.ts';
+import { checkEnvironment, OpsFunction } from '../../../infra/constructs/ops-function.ts';
+
+const schema = powertoolsEnvironment.extend(kubernetesEnvironment.shape);
+const powertools = { POWERTOOLS_SERVICE_NAME: 'lakehouse-ops', POWERTOOLS_METRICS_NAMESPACE: 'LakehouseOps' };
+
+describe('checkEnvironment', () => {
+  it('returns the variables when they are exactly the schema keys', () => {
+    const variables = { ...powertools, CLUSTER_NAME: 'lakehouse-dev', PLATFORM_LAYOUT: '{}' };
+    expect(checkEnvironment(schema, variables)).toEqual(variables);
+  });
+
+  it('drops an optional key that is left undefined', () => {
+    expect(
+      checkEnvironment(schema, { ...powertools, CLUSTER_NAME: 'c', PLATFORM_LAYOUT: undefined }),
+    ).toEqual({
+      ...powertools,
+      CLUSTER_NAME: 'c',
+    });
+  });
+
+  it('names a key that the schema does not have', () => {
+    expect(() => checkEnvironment(schema, { ...powertools, CLUSTER_NAME: 'c', CLUSTER: 'c' })).toThrow(
+      /Environment variable\(s\) CLUSTER not in the handler's environment schema \(expected keys: POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, CLUSTER_NAME, PLATFORM_LAYOUT\)/,
+    );
+  });
+
+  it('names a required key that is missing', () => {
+    expect(() => checkEnvironment(schema, powertools)).toThrow(
+      "Environment variable CLUSTER_NAME is required by the handler's environment schema",
+    );
+  });
+
+  it('names a key whose value the schema rejects', () => {
+    const minio = powertoolsEnvironment.extend({ MINIO_ENDPOINT: z.url() });
+    expect(() => checkEnvironment(minio, { ...powertools, MINIO_ENDPOINT: 'minio 9000' })).toThrow(
+      /Environment variable MINIO_ENDPOINT="minio 9000" is invalid/,
+    );
+  });
+
+  it('leaves values that are only known at deploy time to the handler', () => {
+    const token = Lazy.string({ produce: () => 'resolved later' });
+    const minio = powertoolsEnvironment.extend({ MINIO_ENDPOINT: z.url() });
+    expect(checkEnvironment(minio, { ...powertools, MINIO_ENDPOINT: token }).MINIO_ENDPOINT).toBe(token);
+  });
+});
+
+describe('OpsFunction', () => {
+  function createFunction(entry: string, environment: Record<string, string>) {
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    const stack = new Stack(app, 'FunctionUnderTest');
+    const fn = new OpsFunction(stack, 'Fn', {
+      environmentSchema: schema,
+      serviceName: 'lakehouse-ops',
+      metricsNamespace: 'LakehouseOps',
+      timeout: Duration.seconds(30),
+      logRetention: RetentionDays.ONE_WEEK,
+      entry,
+      environment: environment as never,
+    });
+    return { stack, fn };
+  }
+
+  it('deploys the handler with its environment, Powertools settings and Metadata', () => {
+    const { stack, fn } = createFunction('functions/check-nodes.handler.ts', {
+      CLUSTER_NAME: 'lakehouse-dev',
+    });
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::Lambda::Function', {
+      Metadata: { 'lakehouse-ops:handler': 'functions/check-nodes.handler.ts' },
+      Properties: Match.objectLike({
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 30,
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: {
+            CLUSTER_NAME: 'lakehouse-dev',
+            POWERTOOLS_SERVICE_NAME: 'lakehouse-ops',
+            POWERTOOLS_METRICS_NAMESPACE: 'LakehouseOps',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    // Its own role, without the AWS managed basic execution policy.
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    expect(fn.entryPath).toBe('functions/check-nodes.handler.ts');
+  });
+
+  it('refuses an environment with a key the handler schema does not declare', () => {
+    expect(() =>
+      createFunction('functions/check-nodes.handler.ts', { CLUSTER_NAME: 'c', NAMESPACE: 'x' }),
+    ).toThrow(/NAMESPACE not in the handler's environment schema/);
+  });
+
+  it('refuses an environment that misses a required key', () => {
+    expect(() => createFunction('functions/check-nodes.handler.ts', {})).toThrow(/CLUSTER_NAME is required/);
+  });
+
+  it('refuses an entry outside functions/<name>.handler.ts', () => {
+    expect(() => createFunction('functions/core/validation/check-result.ts', { CLUSTER_NAME: 'c' })).toThrow(
+      'OpsFunction entry "functions/core/validation/check-result.ts": expected "functions/<name>.handler.ts"',
+    );
+  });
+
+  it('refuses an entry that does not exist', () => {
+    expect(() => createFunction('functions/no-such-action.handler.ts', { CLUSTER_NAME: 'c' })).toThrow(
+      /OpsFunction entry "functions\/no-such-action.handler.ts" does not exist/,
+    );
+  });
+});
