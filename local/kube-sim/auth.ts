@@ -75,18 +75,31 @@ export class Authenticator {
    */
   private checkLifetime(date: string | undefined, expires: string | undefined): void {
     const parts = AMZ_DATE.exec(date ?? '');
-    if (!parts) throw apiErrors.unauthorized(`EKS token X-Amz-Date "${date ?? ''}" is not of the form YYYYMMDDTHHMMSSZ`);
-    const signedAt = Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]), Number(parts[4]), Number(parts[5]), Number(parts[6]));
+    if (!parts)
+      throw apiErrors.unauthorized(
+        `EKS token X-Amz-Date "${date ?? ''}" is not of the form YYYYMMDDTHHMMSSZ`,
+      );
+    const signedAt = Date.UTC(
+      Number(parts[1]),
+      Number(parts[2]) - 1,
+      Number(parts[3]),
+      Number(parts[4]),
+      Number(parts[5]),
+      Number(parts[6]),
+    );
     const seconds = Number(expires);
     if (!expires || !Number.isInteger(seconds) || seconds <= 0) {
-      throw apiErrors.unauthorized(`EKS token X-Amz-Expires "${expires ?? ''}" must be a positive number of seconds`);
+      throw apiErrors.unauthorized(
+        `EKS token X-Amz-Expires "${expires ?? ''}" must be a positive number of seconds`,
+      );
     }
     const now = this.clock().getTime();
     const expiresAt = signedAt + Math.max(seconds * 1000, EKS_TOKEN_LIFETIME_MS);
-    if (now > expiresAt) throw apiErrors.unauthorized(`EKS token expired at ${new Date(expiresAt).toISOString()}`);
-    if (signedAt - now > MAX_FUTURE_SKEW_MS) throw apiErrors.unauthorized(`EKS token X-Amz-Date ${date} is in the future`);
+    if (now > expiresAt)
+      throw apiErrors.unauthorized(`EKS token expired at ${new Date(expiresAt).toISOString()}`);
+    if (signedAt - now > MAX_FUTURE_SKEW_MS)
+      throw apiErrors.unauthorized(`EKS token X-Amz-Date ${date} is in the future`);
   }
-
 }
 
 /** Builds an (unsigned) EKS-shaped token; for tests and the local lakehouse, which have no AWS credentials. */

@@ -41,8 +41,12 @@ const COMPARISON_SYMBOLS: Record<string, string> = {
   NumericLessThan: '<',
   NumericLessThanEquals: '<=',
   StringMatches: 'matches',
-  IsPresent: 'is present',
 };
+
+/** Type tests (IsPresent, IsNull, IsString, ...) read better as words than as `== true`. */
+function describeTypeTest(variable: string | undefined, operator: string, value: unknown): string {
+  return `${variable} ${value === false ? 'is not' : 'is'} ${operator.slice(2).toLowerCase()}`;
+}
 
 export function describeCondition(condition: AslCondition): string {
   if (condition.And) return condition.And.map(describeCondition).join(' and ');
@@ -50,10 +54,18 @@ export function describeCondition(condition: AslCondition): string {
   if (condition.Not) return `not (${describeCondition(condition.Not)})`;
   for (const [operator, value] of Object.entries(condition)) {
     if (operator === 'Variable' || operator === 'Next') continue;
+    if (/^Is[A-Z]/.test(operator)) return describeTypeTest(condition.Variable, operator, value);
     const symbol = COMPARISON_SYMBOLS[operator.replace(/Path$/, '')] ?? operator;
     return `${condition.Variable} ${symbol} ${String(value)}`;
   }
   return String(condition.Variable);
+}
+
+/** Lambda's four service-side error names say one thing to an operator: the invoke itself failed. */
+function describeRetriedErrors(retriers: AslRetrier[]): string {
+  const names = retriers.flatMap((retrier) => retrier.ErrorEquals);
+  const readable = names.map((name) => (name.startsWith('Lambda.') ? 'Lambda service errors' : name));
+  return [...new Set(readable)].join(', ');
 }
 
 /** Mermaid ids must be plain words; the label keeps the real state name. */
@@ -66,9 +78,7 @@ function escapeLabel(text: string): string {
 }
 
 function nodeShape(id: string, name: string, state: AslState): string {
-  const retries = state.Retry?.length
-    ? ` (retry ${state.Retry.map((r) => r.ErrorEquals.join('|')).join('; ')})`
-    : '';
+  const retries = state.Retry?.length ? ` (retry on ${describeRetriedErrors(state.Retry)})` : '';
   const label = escapeLabel(`${name}${retries}`);
   switch (state.Type) {
     case 'Choice':

@@ -1,5 +1,6 @@
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEksToken } from '../../../functions/commons/kubernetes-client.ts';
 import { eksToken, type KubeSim, startKubeSim } from '../../../local/kube-sim/index.ts';
 import { expectApiError } from './fixtures.ts';
 
@@ -42,6 +43,23 @@ describe('kube-sim authentication', () => {
   it('accepts a well-formed, unexpired EKS token and audits its access key', async () => {
     await listWith(eksToken({ accessKeyId: 'AKIADRILL' }));
     expect(sim.audit.at(-1)).toMatchObject({ user: 'aws-iam:AKIADRILL', code: 200 });
+  });
+
+  it('accepts an EKS token presigned for 60 s for 15 minutes after X-Amz-Date, as EKS does', async () => {
+    const token = eksToken({ signedAt: new Date(Date.now() - 10 * 60 * 1000), expiresSeconds: 60 });
+    await listWith(token);
+    expect(sim.audit.at(-1)?.code).toBe(200);
+  });
+
+  it('accepts the token the Lambdas build with createEksToken', async () => {
+    const { token } = await createEksToken({
+      clusterName: 'lakehouse-dev',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIALAMBDA', secretAccessKey: 'secret' },
+      signingDate: new Date(),
+    });
+    await listWith(token);
+    expect(sim.audit.at(-1)).toMatchObject({ user: 'aws-iam:AKIALAMBDA', code: 200 });
   });
 
   it('rejects an expired EKS token', async () => {
@@ -111,6 +129,18 @@ describe('kube-sim fault injection', () => {
     expect(
       (await fetch(`${sim.url}/never`, { headers: { Authorization: `Bearer ${sim.token}` } })).status,
     ).toBe(404);
+  });
+
+  it('removes a single fault and keeps the others', async () => {
+    const removed = sim.faults.inject({ pathPattern: '/api/v1/namespaces/kube-system', status: 500 });
+    sim.faults.inject({ pathPattern: '/api/v1/namespaces/kube-public', status: 500 });
+    sim.faults.remove(removed);
+    const status = (path: string) =>
+      fetch(`${sim.url}${path}`, { headers: { Authorization: `Bearer ${sim.token}` } }).then(
+        (response) => response.status,
+      );
+    expect(await status('/api/v1/namespaces/kube-system')).toBe(200);
+    expect(await status('/api/v1/namespaces/kube-public')).toBe(500);
   });
 
   it('refuses a fault whose status is not an HTTP error', () => {
