@@ -62,7 +62,9 @@ function synthesizedBundles(outdir: string): { handler: string; file: string }[]
     Resources: Record<string, TemplateResource>;
   };
   return Object.values(template.Resources)
-    .filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.[HANDLER_METADATA_KEY])
+    .filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.[HANDLER_METADATA_KEY],
+    )
     .map((resource) => ({
       handler: resource.Metadata![HANDLER_METADATA_KEY]!,
       file: join(outdir, resource.Metadata!['aws:asset:path']!, 'index.mjs'),
@@ -116,9 +118,13 @@ try {
     JSON.stringify({ at: new Date().toISOString(), runs: RUNS, node: process.version, peer, rows }, null, 2),
   );
   console.log(markdown);
-  const failing = rows.filter((row) => row.bytes >= SIZE_TARGET_BYTES || row.importMedianMs >= IMPORT_TARGET_MS);
+  const failing = rows.filter(
+    (row) => row.bytes >= SIZE_TARGET_BYTES || row.importMedianMs >= IMPORT_TARGET_MS,
+  );
   if (failing.length > 0) {
-    console.error(`\n${failing.length} bundle(s) miss a target: ${failing.map((row) => row.handler).join(', ')}`);
+    console.error(
+      `\n${failing.length} bundle(s) miss a target: ${failing.map((row) => row.handler).join(', ')}`,
+    );
     process.exitCode = 1;
   }
 } finally {

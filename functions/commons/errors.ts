@@ -30,7 +30,23 @@ export class TransientError extends LakehouseOpsError {
 
 /** The Kubernetes API answered with a non-retryable error (403, 404 on a required object, 422). */
 export class KubernetesApiError extends LakehouseOpsError {
-  override readonly name = 'KubernetesApiError';
+  override readonly name: string = 'KubernetesApiError';
+}
+
+/**
+ * The Kubernetes API refused a write with 409: the object changed since it was read (Conflict) or
+ * already exists (AlreadyExists). Re-read it and decide again; repeating the same write cannot help.
+ */
+export class KubernetesConflictError extends KubernetesApiError {
+  override readonly name = 'KubernetesConflictError';
+}
+
+/**
+ * An eviction was refused (429) because a PodDisruptionBudget allows no disruption right now.
+ * Back off and evict again later (details.retryAfterSeconds); never delete the pod instead.
+ */
+export class EvictionBlockedError extends LakehouseOpsError {
+  override readonly name = 'EvictionBlockedError';
 }
 
 /** The object store answered wrongly (checksum mismatch, access denied). */

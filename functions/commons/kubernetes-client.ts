@@ -1,12 +1,15 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { type Cluster, DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { ConfigurationError, KubernetesApiError, LakehouseOpsError, TransientError } from './errors.ts';
+import { eksClient } from './aws-clients.ts';
+import { ConfigurationError } from './errors.ts';
+import { createKubernetesApi, type KubernetesApi, type KubernetesApiOptions } from './kubernetes/api.ts';
+import type { KubernetesConnection } from './kubernetes/transport.ts';
+import { lazily } from './lazily.ts';
 import { cacheUntilRejected } from './promise-cache.ts';
-import { classifyAwsError, isNetworkError } from './transient-errors.ts';
+import { classifyAwsError } from './transient-errors.ts';
 
 /**
  * Kubernetes access to an EKS cluster the way `aws eks get-token` / aws-iam-authenticator do it:
@@ -81,7 +84,7 @@ function encodeRfc3986(text: string): string {
   );
 }
 
-export interface EksKubeConfigProviderOptions {
+export interface EksConnectionProviderOptions {
   eks: EKSClient;
   /** Defaults to the EKS client's region (the cluster's region, which is also the STS region). */
   region?: string;
@@ -91,25 +94,27 @@ export interface EksKubeConfigProviderOptions {
   now?: () => Date;
 }
 
-export interface KubeConfigProvider {
-  getKubeConfig(clusterName: string): Promise<KubeConfig>;
+export interface KubernetesConnectionProvider {
+  getConnection(clusterName: string): Promise<KubernetesConnection>;
 }
 
-interface CachedKubeConfig {
-  kubeConfig: Promise<KubeConfig>;
+interface CachedConnection {
+  connection: Promise<KubernetesConnection>;
   refreshAt: number;
 }
 
 /**
- * Builds KubeConfigs for EKS clusters and keeps one per cluster until shortly before its token
+ * Builds connections to EKS clusters and keeps one per cluster until shortly before its token
  * expires. Keep the provider at module level: warm invocations then skip DescribeCluster and signing.
  */
-export function createEksKubeConfigProvider(options: EksKubeConfigProviderOptions): KubeConfigProvider {
+export function createEksConnectionProvider(
+  options: EksConnectionProviderOptions,
+): KubernetesConnectionProvider {
   const { eks } = options;
   const now = options.now ?? (() => new Date());
-  const cache = new Map<string, CachedKubeConfig>();
+  const cache = new Map<string, CachedConnection>();
 
-  async function build(clusterName: string, signingDate: Date): Promise<KubeConfig> {
+  async function connect(clusterName: string, signingDate: Date): Promise<KubernetesConnection> {
     const [cluster, region] = await Promise.all([
       describeCluster(eks, clusterName),
       options.region ?? eks.config.region(),
@@ -120,20 +125,20 @@ export function createEksKubeConfigProvider(options: EksKubeConfigProviderOption
       credentials: options.credentials ?? eks.config.credentials,
       signingDate,
     });
-    return kubeConfigFor(clusterName, cluster, token);
+    return connectionTo(clusterName, cluster, token);
   }
 
   return {
-    getKubeConfig(clusterName) {
+    getConnection(clusterName) {
       const signingDate = now();
       const cached = cache.get(clusterName);
-      if (cached && signingDate.getTime() < cached.refreshAt) return cached.kubeConfig;
-      const entry: CachedKubeConfig = {
-        kubeConfig: build(clusterName, signingDate),
+      if (cached && signingDate.getTime() < cached.refreshAt) return cached.connection;
+      const entry: CachedConnection = {
+        connection: connect(clusterName, signingDate),
         refreshAt: signingDate.getTime() + EKS_TOKEN_VALIDITY_MS - EKS_TOKEN_REFRESH_MARGIN_MS,
       };
-      cacheUntilRejected(cache, clusterName, entry, entry.kubeConfig);
-      return entry.kubeConfig;
+      cacheUntilRejected(cache, clusterName, entry, entry.connection);
+      return entry.connection;
     },
   };
 }
@@ -154,88 +159,37 @@ async function describeCluster(eks: EKSClient, clusterName: string): Promise<Clu
   }
 }
 
-function kubeConfigFor(clusterName: string, cluster: Cluster, token: string): KubeConfig {
+function connectionTo(clusterName: string, cluster: Cluster, token: string): KubernetesConnection {
   const server = cluster.endpoint;
   if (!server) {
     throw new ConfigurationError(
       `EKS cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`,
-      {
-        clusterName,
-        status: cluster.status,
-      },
+      { clusterName, status: cluster.status },
     );
   }
-  // Plain HTTP is what the local kube-sim speaks; client-node only allows it with skipTLSVerify,
-  // and there is no TLS to verify, so the CA is simply not used.
-  const plainHttp = server.startsWith('http:');
+  // Plain HTTP is what the local kube-sim speaks: there is no TLS, so there is no CA to use.
+  if (server.startsWith('http:')) return { server, token };
   const caData = cluster.certificateAuthority?.data;
-  if (!plainHttp && !caData) {
+  if (!caData) {
     throw new ConfigurationError(`EKS cluster ${clusterName} has no certificate authority data`, {
       clusterName,
     });
   }
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      { name: clusterName, server, caData: plainHttp ? undefined : caData, skipTLSVerify: plainHttp },
-    ],
-    users: [{ name: 'lakehouse-ops', token }],
-    contexts: [{ name: clusterName, cluster: clusterName, user: 'lakehouse-ops' }],
-    currentContext: clusterName,
-  });
-  return kubeConfig;
+  return { server, caData, token };
 }
 
-interface ApiExceptionShape {
-  code: number;
-  body?: unknown;
-}
-
-function isApiException(error: unknown): error is Error & ApiExceptionShape {
-  return error instanceof Error && typeof (error as Partial<ApiExceptionShape>).code === 'number';
-}
-
-/** The `message` and `reason` of the Kubernetes Status object in an error response, if any. */
-function statusOf(body: unknown): { message?: string; reason?: string } {
-  let status = body;
-  if (typeof body === 'string') {
-    try {
-      status = JSON.parse(body);
-    } catch {
-      return body.trim() ? { message: body.trim() } : {};
-    }
-  }
-  if (typeof status !== 'object' || status === null) return {};
-  const { message, reason } = status as { message?: unknown; reason?: unknown };
-  return {
-    message: typeof message === 'string' ? message : undefined,
-    reason: typeof reason === 'string' ? reason : undefined,
-  };
-}
+const connections = lazily(() => createEksConnectionProvider({ eks: eksClient() }));
 
 /**
- * Maps a client-node failure to the workflow's error vocabulary: overload, server errors and
- * network failures may pass on retry (TransientError); refusals (401, 403, 404, 422, ...) will not.
+ * The Kubernetes API of an EKS cluster, as handlers use it. The connection (endpoint, CA, token)
+ * is cached per cluster at module level and asked for before every request, so a long invocation
+ * moves to the refreshed token on its own.
  */
-export function toKubernetesError(error: unknown, operation: string): unknown {
-  if (error instanceof LakehouseOpsError) return error;
-  if (isApiException(error)) {
-    const { code } = error;
-    const status = statusOf(error.body);
-    const details = { operation, httpStatusCode: code, reason: status.reason, statusMessage: status.message };
-    const message = `${operation}: Kubernetes API answered ${code}${status.reason ? ` ${status.reason}` : ''}${
-      status.message ? `: ${status.message}` : ''
-    }`;
-    if (code >= 500 || code === 429 || code === 408)
-      return new TransientError(message, details, { cause: error });
-    return new KubernetesApiError(message, details, { cause: error });
-  }
-  if (isNetworkError(error) || (error as Error | undefined)?.name === 'FetchError') {
-    return new TransientError(
-      `${operation}: Kubernetes API unreachable: ${(error as Error).message}`,
-      { operation },
-      { cause: error },
-    );
-  }
-  return error;
+export function kubernetesApiFor(clusterName: string, options?: KubernetesApiOptions): KubernetesApi {
+  return createKubernetesApi(() => connections().getConnection(clusterName), options);
+}
+
+/** Resolves the cluster's connection now, so a wrong CLUSTER_NAME fails before any check starts. */
+export async function connectToCluster(clusterName: string): Promise<void> {
+  await connections().getConnection(clusterName);
 }

@@ -81,6 +81,9 @@ function createPowertools(handlerName: string): Powertools {
   const environmentName = process.env.ENVIRONMENT_NAME;
   const logger = new Logger({ persistentKeys: { handler: handlerName } });
   const metrics = new Metrics({
+    // Most handlers emit no metric of their own; routing Metrics' "no application metrics"
+    // warning through the logger keeps it under the configured log level instead of on stderr.
+    logger,
     defaultDimensions: environmentName ? { environment: environmentName } : {},
   });
   // Tracer switches itself off outside Lambda (no AWS_EXECUTION_ENV) or with

@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`lakehouse-ops: ${error.message}\n\n${USAGE}\n`);
+      io.stderr.write(`lakehouse-ops: ${error.message}\n${error.showUsage ? `\n${USAGE}\n` : ''}`);
       return EXIT.usage;
     }
     io.stderr.write(

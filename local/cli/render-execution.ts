@@ -39,7 +39,7 @@ export function renderExecution(result: ExecutionResult, options: RenderOptions)
 }
 
 /** Lambda causes are the runtime's JSON error document; its errorMessage is what a reader wants. */
-function errorMessageOf(cause: string): string {
+export function errorMessageOf(cause: string): string {
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: unknown };
     if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { describeSchemaProblems } from '../../functions/commons/schema-problems.ts';
+import { parseOrThrow } from '../../functions/commons/schema-problems.ts';
 import { UsageError } from './usage-error.ts';
 import type { WorkflowEntry } from './workflow-registry.ts';
 
@@ -14,13 +14,10 @@ export async function readWorkflowInput(
 ): Promise<unknown> {
   const input =
     source === undefined ? workflow.defaultInput : parseJson(await readSource(source), describe(source));
-  const result = workflow.inputSchema.safeParse(input);
-  if (!result.success) {
-    const problems = describeSchemaProblems(result.error.issues, { showInput: true });
-    throw new UsageError(
-      `Input for ${workflow.name} is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
-    );
-  }
+  parseOrThrow(workflow.inputSchema, input, (problems) => {
+    const list = problems.map((problem) => `  - ${problem}`).join('\n');
+    return new UsageError(`Input for ${workflow.name} is invalid:\n${list}`, false);
+  });
   return input;
 }
 
@@ -41,6 +38,7 @@ async function readSource(source: string): Promise<string> {
       (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(
       `Cannot read input file ${source}: ${reason}. Pass a JSON file path or inline JSON such as '{"notify": false}'.`,
+      false,
     );
   }
 }
@@ -49,6 +47,6 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${what} is not valid JSON: ${(error as Error).message}`, false);
   }
 }

@@ -13,6 +13,8 @@ import type { S3EndpointCommand, S3EndpointEvent } from './s3rver-process.ts';
 export interface S3Endpoint {
   readonly name: string;
   readonly url: string;
+  /** Where s3rver keeps the objects (removed by stop()). */
+  readonly directory: string;
   readonly online: boolean;
   /** Stops listening (clients get ECONNREFUSED) while keeping every object. */
   goOffline(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startS3Endpoint({
   return {
     name,
     url: `http://127.0.0.1:${port}`,
+    directory,
     get online() {
       return online;
     },

@@ -26,7 +26,8 @@ export function runbookStates(repositoryRoot: string, environment = 'development
   const definitions = resolveWorkflowDefinitions(template, localPseudoParameters('eu-central-1', stackName));
   return [...WORKFLOW_REGISTRY.values()].map((entry) => {
     const deployed = definitions.find((definition) => definition.name === entry.name);
-    if (!deployed) throw new Error(`workflow ${entry.name} is in the CLI registry but not in the synthesized stack`);
+    if (!deployed)
+      throw new Error(`workflow ${entry.name} is in the CLI registry but not in the synthesized stack`);
     const path = join(repositoryRoot, 'runbooks', `${entry.name}.md`);
     const current = readFileSync(path, 'utf8');
     const sections = renderSections({

@@ -109,7 +109,8 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
       executed: bridged.definition,
       originalTypes: bridged.originalTypes,
       tasks,
-      machine: new StateMachine(bridged.definition),
+      // The engine writes defaults (QueryLanguage) into the object it is given: keep ours pristine.
+      machine: new StateMachine(structuredClone(bridged.definition)),
     });
   }
 

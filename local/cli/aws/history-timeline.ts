@@ -60,6 +60,18 @@ export function executionResultFromHistory(
     return undefined;
   };
 
+  // Exits name their state, and a Parallel's or Map's own events follow its branches' last event,
+  // so those are matched to the state itself rather than through previousEventId.
+  const latestOpen = (matches: (run: StateRun) => boolean): StateRun | undefined =>
+    [...runs.values()].reverse().find((run) => !run.exited && matches(run));
+  const ownerOf = (event: HistoryEvent, type: string): StateRun | undefined => {
+    if (type.endsWith('StateExited'))
+      return latestOpen((run) => run.state === event.stateExitedEventDetails?.name);
+    const container = /^(Parallel|Map)State/.exec(type)?.[1];
+    if (container) return latestOpen((run) => run.type === container);
+    return owner(event);
+  };
+
   let status: ExecutionStatus | undefined;
   let output: unknown;
   let failure: StateError | undefined;
@@ -82,8 +94,9 @@ export function executionResultFromHistory(
       });
       continue;
     }
-    const run = owner(event);
-    if (run) run.ended = timestamp;
+    const run = ownerOf(event, type);
+    // Events after a state's exit (the execution's end, say) do not lengthen it.
+    if (run && !run.exited) run.ended = timestamp;
     if (type in TERMINAL_EVENTS) {
       status = TERMINAL_EVENTS[type];
       if (type === 'ExecutionSucceeded') output = parseJson(event.executionSucceededEventDetails?.output);

@@ -1,4 +1,4 @@
-import { renderTimeline } from '../render-execution.ts';
+import { errorMessageOf, renderTimeline } from '../render-execution.ts';
 import { formatDuration, type Style } from '../style.ts';
 import type { DrillProgress, DrillReport, ScenarioOutcome } from './run-drill.ts';
 
@@ -22,8 +22,10 @@ function renderScenario(outcome: ScenarioOutcome, style: Style, verbose: boolean
     ...renderTimeline(execution.timeline, { style, indent: '    ', verbose }),
   ];
   const unhealthy = outcome.checks.filter((check) => check.status !== 'PASSED');
-  for (const check of unhealthy)
-    lines.push(`    ${style.warn(`${check.name} ${check.status}`)}: ${check.detail}`);
+  // An ERROR check's detail is the Lambda's JSON error document; its message is what matters here.
+  for (const check of unhealthy) {
+    lines.push(`    ${style.warn(`${check.name} ${check.status}`)}: ${errorMessageOf(check.detail)}`);
+  }
   for (const notification of outcome.notifications)
     lines.push(`    ${style.dim(`notified: ${notification.subject ?? '(no subject)'}`)}`);
   for (const problem of outcome.problems) lines.push(`    ${style.bad('unexpected')}: ${problem}`);

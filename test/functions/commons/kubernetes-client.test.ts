@@ -1,13 +1,11 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { ApiException } from '@kubernetes/client-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
 import {
-  createEksKubeConfigProvider,
+  createEksConnectionProvider,
   createEksToken,
   EKS_TOKEN_PREFIX,
-  toKubernetesError,
 } from '../../../functions/commons/kubernetes-client.ts';
 import { rejectionOf } from '../support/rejection.ts';
 
@@ -62,13 +60,13 @@ describe('createEksToken', () => {
   });
 });
 
-describe('createEksKubeConfigProvider', () => {
+describe('createEksConnectionProvider', () => {
   const eksMock = mockClient(EKSClient);
   let clock: Date;
   const now = () => clock;
 
   function provider() {
-    return createEksKubeConfigProvider({
+    return createEksConnectionProvider({
       eks: new EKSClient({}),
       region: 'eu-west-1',
       credentials: async () => credentials,
@@ -91,41 +89,37 @@ describe('createEksKubeConfigProvider', () => {
 
   afterEach(() => eksMock.reset());
 
-  it('builds a KubeConfig from the cluster endpoint, its CA and an EKS bearer token', async () => {
-    const kubeConfig = await provider().getKubeConfig('lakehouse');
+  it('connects to the cluster endpoint with its CA and an EKS bearer token', async () => {
+    const connection = await provider().getConnection('lakehouse');
 
     expect(eksMock).toHaveReceivedCommandWith(DescribeClusterCommand, { name: 'lakehouse' });
-    expect(kubeConfig.getCurrentCluster()).toMatchObject({
+    expect(connection).toMatchObject({
       server: 'https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com',
       caData: CA_DATA,
-      skipTLSVerify: false,
     });
-    const token = kubeConfig.getCurrentUser()?.token ?? '';
-    expect(presignedUrlOf(token).searchParams.get('X-Amz-Date')).toBe('20260301T120000Z');
+    expect(presignedUrlOf(connection.token).searchParams.get('X-Amz-Date')).toBe('20260301T120000Z');
   });
 
-  it('reuses the cached KubeConfig until 60 s before the token expires, then refreshes it', async () => {
-    const kubeConfigs = provider();
-    const first = await kubeConfigs.getKubeConfig('lakehouse');
+  it('reuses the cached connection until 60 s before the token expires, then refreshes it', async () => {
+    const connections = provider();
+    const first = await connections.getConnection('lakehouse');
 
     clock = new Date('2026-03-01T12:13:59Z');
-    expect(await kubeConfigs.getKubeConfig('lakehouse')).toBe(first);
+    expect(await connections.getConnection('lakehouse')).toBe(first);
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 1);
 
     clock = new Date('2026-03-01T12:14:00Z');
-    const refreshed = await kubeConfigs.getKubeConfig('lakehouse');
+    const refreshed = await connections.getConnection('lakehouse');
     expect(refreshed).not.toBe(first);
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
-    expect(presignedUrlOf(refreshed.getCurrentUser()?.token ?? '').searchParams.get('X-Amz-Date')).toBe(
-      '20260301T121400Z',
-    );
+    expect(presignedUrlOf(refreshed.token).searchParams.get('X-Amz-Date')).toBe('20260301T121400Z');
   });
 
-  it('keeps one cached KubeConfig per cluster', async () => {
-    const kubeConfigs = provider();
-    await kubeConfigs.getKubeConfig('lakehouse');
-    await kubeConfigs.getKubeConfig('lakehouse-dr');
-    await kubeConfigs.getKubeConfig('lakehouse');
+  it('keeps one cached connection per cluster', async () => {
+    const connections = provider();
+    await connections.getConnection('lakehouse');
+    await connections.getConnection('lakehouse-dr');
+    await connections.getConnection('lakehouse');
 
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
   });
@@ -135,15 +129,12 @@ describe('createEksKubeConfigProvider', () => {
       .on(DescribeClusterCommand)
       .resolves({ cluster: { status: 'ACTIVE', endpoint: 'http://127.0.0.1:6443' } });
 
-    const kubeConfig = await provider().getKubeConfig('lakehouse');
-    const options: { headers?: Record<string, string> } = {};
-    await kubeConfig.applyToHTTPSOptions(options);
+    const connection = await provider().getConnection('lakehouse');
 
-    expect(kubeConfig.getCurrentCluster()).toMatchObject({
+    expect(connection).toEqual({
       server: 'http://127.0.0.1:6443',
-      skipTLSVerify: true,
+      token: expect.stringMatching(/^k8s-aws-v1\./),
     });
-    expect(options.headers?.Authorization).toMatch(/^Bearer k8s-aws-v1\./);
   });
 
   it('throws ConfigurationError when the cluster does not exist', async () => {
@@ -153,10 +144,21 @@ describe('createEksKubeConfigProvider', () => {
         Object.assign(new Error('No cluster found for name: nope.'), { name: 'ResourceNotFoundException' }),
       );
 
-    const error = await rejectionOf(provider().getKubeConfig('nope'));
+    const error = await rejectionOf(provider().getConnection('nope'));
 
     expect(error.name).toBe('ConfigurationError');
     expect(error.message).toContain('EKS cluster nope does not exist');
+  });
+
+  it('throws ConfigurationError when the cluster has no endpoint yet', async () => {
+    eksMock.on(DescribeClusterCommand).resolves({ cluster: { status: 'CREATING' } });
+
+    const error = await rejectionOf(provider().getConnection('lakehouse'));
+
+    expect(error).toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('no API endpoint yet (status CREATING)'),
+    });
   });
 
   it('throws ConfigurationError when an HTTPS endpoint comes without CA data', async () => {
@@ -164,7 +166,7 @@ describe('createEksKubeConfigProvider', () => {
       .on(DescribeClusterCommand)
       .resolves({ cluster: { status: 'ACTIVE', endpoint: 'https://eks.example' } });
 
-    const error = await rejectionOf(provider().getKubeConfig('lakehouse'));
+    const error = await rejectionOf(provider().getConnection('lakehouse'));
 
     expect(error.name).toBe('ConfigurationError');
     expect(error.message).toContain('no certificate authority data');
@@ -175,70 +177,12 @@ describe('createEksKubeConfigProvider', () => {
       .on(DescribeClusterCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .resolves({ cluster: { status: 'ACTIVE', endpoint: 'http://127.0.0.1:6443' } });
-    const kubeConfigs = provider();
+    const connections = provider();
 
-    const error = await rejectionOf(kubeConfigs.getKubeConfig('lakehouse'));
+    const error = await rejectionOf(connections.getConnection('lakehouse'));
     expect(error.name).toBe('TransientError');
 
-    await expect(kubeConfigs.getKubeConfig('lakehouse')).resolves.toBeDefined();
+    await expect(connections.getConnection('lakehouse')).resolves.toBeDefined();
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
-  });
-});
-
-describe('toKubernetesError', () => {
-  const statusBody = (code: number, reason: string, message: string) =>
-    JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
-
-  it.each([500, 503, 429])('maps HTTP %i to TransientError', (code) => {
-    const error = toKubernetesError(
-      new ApiException(code, 'Unknown API Status Code!', statusBody(code, 'x', 'busy'), {}),
-      'list nodes',
-    );
-
-    expect(error).toMatchObject({
-      name: 'TransientError',
-      details: { httpStatusCode: code, statusMessage: 'busy' },
-    });
-  });
-
-  it.each([
-    [401, 'Unauthorized'],
-    [403, 'Forbidden'],
-    [404, 'NotFound'],
-    [422, 'Invalid'],
-  ])('maps HTTP %i to KubernetesApiError with the Status message', (code, reason) => {
-    const body = statusBody(code, reason, 'deployments.apps "prefect-server" is forbidden: User cannot get');
-
-    const error = toKubernetesError(
-      new ApiException(code, 'Unknown API Status Code!', body, {}),
-      'read deployment',
-    );
-
-    expect(error).toMatchObject({
-      name: 'KubernetesApiError',
-      details: {
-        operation: 'read deployment',
-        httpStatusCode: code,
-        reason,
-        statusMessage: 'deployments.apps "prefect-server" is forbidden: User cannot get',
-      },
-    });
-    expect((error as Error).message).toContain(`answered ${code} ${reason}`);
-  });
-
-  it('maps a refused connection to TransientError', () => {
-    const refused = Object.assign(new Error('request to http://127.0.0.1:1/api/v1/nodes failed'), {
-      name: 'FetchError',
-      type: 'system',
-      code: 'ECONNREFUSED',
-    });
-
-    expect(toKubernetesError(refused, 'list nodes')).toMatchObject({ name: 'TransientError' });
-  });
-
-  it('leaves errors it does not recognise unchanged', () => {
-    const bug = new TypeError('cannot read properties of undefined');
-
-    expect(toKubernetesError(bug, 'list nodes')).toBe(bug);
   });
 });

@@ -1,21 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createKubernetesApi } from '../../../functions/commons/kubernetes/api.ts';
 import { createClusterReader } from '../../../functions/commons/kubernetes-cluster-reader.ts';
 import type { ClusterReader } from '../../../functions/core/kubernetes/cluster-reader.ts';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from '../support/fake-kubernetes-api.ts';
 import { deployment, node, pod } from '../support/kubernetes-objects.ts';
 import { rejectionOf } from '../support/rejection.ts';
-
-function kubeConfigFor(server: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'test', server, skipTLSVerify: true }],
-    users: [{ name: 'test', token: 'k8s-aws-v1.dGVzdA' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-    currentContext: 'test',
-  });
-  return kubeConfig;
-}
 
 describe('createClusterReader', () => {
   let api: FakeKubernetesApi;
@@ -23,7 +12,7 @@ describe('createClusterReader', () => {
 
   beforeEach(async () => {
     api = await startFakeKubernetesApi();
-    reader = createClusterReader(kubeConfigFor(api.url));
+    reader = createClusterReader(createKubernetesApi({ server: api.url, token: 'k8s-aws-v1.dGVzdA' }));
   });
 
   afterEach(() => api.close());
@@ -37,6 +26,7 @@ describe('createClusterReader', () => {
       api.objects.nodes.map((item) => item.metadata?.name),
     );
     expect(api.requests.filter((request) => request.path === '/api/v1/nodes')).toHaveLength(3);
+    expect(api.requests.map((request) => request.query.get('limit'))).toEqual(['500', '500', '500']);
     expect(api.requests[0]?.authorization).toBe('Bearer k8s-aws-v1.dGVzdA');
   });
 
@@ -52,6 +42,10 @@ describe('createClusterReader', () => {
 
     expect(pods.map((item) => item.metadata?.name)).toEqual(['minio-0']);
     expect(workers.map((item) => item.metadata?.name)).toEqual(['worker-a']);
+    expect(api.requests.map((request) => request.query.get('labelSelector'))).toEqual([
+      'app=minio',
+      'app.kubernetes.io/component=prefect-worker',
+    ]);
   });
 
   it('reads an existing object and resolves a missing one to undefined', async () => {
@@ -78,7 +72,7 @@ describe('createClusterReader', () => {
       details: {
         httpStatusCode: 403,
         reason: 'Forbidden',
-        operation: 'read deployment prefect/prefect-server',
+        operation: 'get deployment prefect/prefect-server',
       },
     });
     expect(error.message).toContain('cannot get');

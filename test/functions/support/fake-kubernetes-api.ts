@@ -1,16 +1,20 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FakeClusterReader } from './fake-cluster-reader.ts';
+import {
+  type Answer,
+  kubernetesStatus,
+  type RecordedRequest,
+  startRecordingServer,
+} from './recording-server.ts';
 
 /**
  * A plain-HTTP Kubernetes API over a FakeClusterReader's objects, serving only the GETs the
  * ClusterReader adapter makes (with `limit`/`continue` paging). It lets the adapter and the
- * handlers run end to end through client-node without the full local kube-sim.
+ * handlers run end to end through the real HTTP client without the full local kube-sim.
  */
 export interface FakeKubernetesApi {
   url: string;
   objects: FakeClusterReader;
-  requests: { path: string; authorization: string | undefined }[];
+  requests: RecordedRequest[];
   /** Idempotent, so a test can stop the server early to simulate a refused connection. */
   close(): Promise<void>;
   /** Makes every request whose path starts with `pathPrefix` fail with this status and Status body. */
@@ -19,41 +23,23 @@ export interface FakeKubernetesApi {
 
 export async function startFakeKubernetesApi(): Promise<FakeKubernetesApi> {
   const objects = new FakeClusterReader();
-  const requests: FakeKubernetesApi['requests'] = [];
   const failures: { pathPrefix: string; code: number; reason: string; message: string }[] = [];
 
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    requests.push({ path: url.pathname, authorization: request.headers.authorization });
-    const failure = failures.find((candidate) => url.pathname.startsWith(candidate.pathPrefix));
-    respond(request, url, failure)
-      .then(([code, body]) => {
-        response.writeHead(code, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      })
-      .catch((error: Error) => {
-        response.writeHead(500, { 'content-type': 'text/plain' });
-        response.end(error.message);
-      });
-  });
-
-  async function respond(
-    request: IncomingMessage,
-    url: URL,
-    failure: (typeof failures)[number] | undefined,
-  ): Promise<[number, unknown]> {
-    if (failure) return [failure.code, status(failure.code, failure.reason, failure.message)];
+  async function respond(request: RecordedRequest): Promise<Answer> {
+    const failure = failures.find((candidate) => request.path.startsWith(candidate.pathPrefix));
+    if (failure) return [failure.code, kubernetesStatus(failure.code, failure.reason, failure.message)];
     if (request.method !== 'GET')
-      return [405, status(405, 'MethodNotAllowed', `${request.method} not served`)];
-    const selector = url.searchParams.get('labelSelector') ?? '';
-    const parts = url.pathname.split('/').filter(Boolean);
+      return [405, kubernetesStatus(405, 'MethodNotAllowed', `${request.method} not served`)];
+    const selector = request.query.get('labelSelector') ?? '';
+    const parts = request.path.split('/').filter(Boolean);
     const route = parts.join('/');
-    if (route === 'api/v1/nodes') return [200, page('NodeList', await objects.listNodes(), url)];
+    if (route === 'api/v1/nodes') return [200, page('NodeList', await objects.listNodes(), request.query)];
     const pods = route.match(/^api\/v1\/namespaces\/([^/]+)\/pods$/);
-    if (pods) return [200, page('PodList', await objects.listPods(pods[1]!, selector), url)];
+    if (pods) return [200, page('PodList', await objects.listPods(pods[1]!, selector), request.query)];
     const deployments = route.match(/^apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/);
     if (deployments) {
-      return [200, page('DeploymentList', await objects.listDeployments(deployments[1]!, selector), url)];
+      const items = await objects.listDeployments(deployments[1]!, selector);
+      return [200, page('DeploymentList', items, request.query)];
     }
     const single: [RegExp, (namespace: string, name: string) => Promise<unknown>][] = [
       [
@@ -77,33 +63,29 @@ export async function startFakeKubernetesApi(): Promise<FakeKubernetesApi> {
       const match = route.match(pattern);
       if (!match) continue;
       const found = await read(match[1]!, match[2]!);
-      return found ? [200, found] : [404, status(404, 'NotFound', `${parts.at(-2)} "${match[2]}" not found`)];
+      return found
+        ? [200, found]
+        : [404, kubernetesStatus(404, 'NotFound', `${parts.at(-2)} "${match[2]}" not found`)];
     }
     return [
       404,
-      status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`),
+      kubernetesStatus(404, 'NotFound', `the server could not find the requested resource (${request.path})`),
     ];
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startRecordingServer(respond);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     objects,
-    requests,
+    requests: server.requests,
     failWith: (pathPrefix, code, reason, message) => failures.push({ pathPrefix, code, reason, message }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: server.close,
   };
 }
 
-function page(kind: string, items: unknown[], url: URL) {
-  const limit = Number(url.searchParams.get('limit') ?? 0) || items.length;
-  const start = Number(url.searchParams.get('continue') ?? 0);
+function page(kind: string, items: unknown[], query: URLSearchParams) {
+  const limit = Number(query.get('limit') ?? 0) || items.length;
+  const start = Number(query.get('continue') ?? 0);
   const end = start + limit;
   return {
     kind,
@@ -111,8 +93,4 @@ function page(kind: string, items: unknown[], url: URL) {
     metadata: end < items.length ? { continue: String(end) } : {},
     items: items.slice(start, end),
   };
-}
-
-function status(code: number, reason: string, message: string) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }

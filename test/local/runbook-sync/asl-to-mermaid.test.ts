@@ -14,7 +14,12 @@ describe('aslToMermaid', () => {
             {
               StartAt: 'CheckA',
               States: {
-                CheckA: { Type: 'Task', End: true, Retry: [{ ErrorEquals: ['TransientError'] }], Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordA' }] },
+                CheckA: {
+                  Type: 'Task',
+                  End: true,
+                  Retry: [{ ErrorEquals: ['TransientError'] }],
+                  Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordA' }],
+                },
                 RecordA: { Type: 'Pass', End: true },
               },
             },
@@ -44,7 +49,9 @@ describe('aslToMermaid', () => {
 
   it('describes compound conditions', () => {
     expect(
-      describeCondition({ And: [{ Variable: '$.a', BooleanEquals: true }, { Not: { Variable: '$.b', IsPresent: true } }] }),
+      describeCondition({
+        And: [{ Variable: '$.a', BooleanEquals: true }, { Not: { Variable: '$.b', IsPresent: true } }],
+      }),
     ).toBe('$.a == true and not ($.b is present)');
   });
 });

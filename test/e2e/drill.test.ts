@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+interface DrillCheck {
+  name: string;
+  status: string;
+}
+interface DrillScenario {
+  id: string;
+  passed: boolean;
+  reportStatus: string;
+  checks: DrillCheck[];
+  notifications: unknown[];
+  execution: { status: string; timeline: { state: string; retries?: number }[] };
+}
+
+/** The drill exactly as a new user runs it: a fresh process, the real CLI, its exit code and output. */
+function runDrill(): { status: number | null; report: { passed: boolean; scenarios: DrillScenario[] } } {
+  const result = spawnSync('npx', ['tsx', 'local/cli/bin.ts', 'drill', '--json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`drill exited ${result.status}: ${result.stdout}\n${result.stderr}`);
+  return { status: result.status, report: JSON.parse(result.stdout) };
+}
+
+function checkStatus(scenario: DrillScenario | undefined, check: string): string | undefined {
+  return scenario?.checks.find((candidate) => candidate.name === check)?.status;
+}
+
+describe('lakehouse-ops drill', () => {
+  it('passes every scenario and catches each injected fault in the right check', () => {
+    const { status, report } = runDrill();
+    expect(status).toBe(0);
+    expect(report.passed).toBe(true);
+    const byId = new Map(report.scenarios.map((scenario) => [scenario.id, scenario]));
+
+    expect(byId.get('healthy')?.reportStatus).toBe('HEALTHY');
+    expect(byId.get('healthy')?.execution.status).toBe('SUCCEEDED');
+    expect(checkStatus(byId.get('node-not-ready'), 'nodes')).toBe('FAILED');
+    expect(checkStatus(byId.get('minio-pod-down'), 'minio-statefulset')).toBe('FAILED');
+    expect(checkStatus(byId.get('prefect-worker-unavailable'), 'prefect')).toBe('FAILED');
+    expect(checkStatus(byId.get('minio-s3-down'), 'minio-s3-probe')).toBe('ERROR');
+    for (const id of ['node-not-ready', 'minio-pod-down', 'prefect-worker-unavailable', 'minio-s3-down']) {
+      expect(byId.get(id)?.execution.status, id).toBe('FAILED');
+      expect(byId.get(id)?.notifications.length, id).toBeGreaterThan(0);
+    }
+    const flaky = byId.get('kubernetes-api-flaky');
+    expect(flaky?.reportStatus).toBe('HEALTHY');
+    expect(flaky?.execution.timeline.some((entry) => (entry.retries ?? 0) > 0)).toBe(true);
+    expect(byId.get('healthy-again')?.reportStatus).toBe('HEALTHY');
+  });
+});

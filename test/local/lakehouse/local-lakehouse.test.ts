@@ -1,0 +1,267 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject, Node, Pod } from '../../../local/kube-sim/index.ts';
+import { UNAVAILABLE_PREFECT_IMAGE } from '../../../local/lakehouse/faults.ts';
+import { type LocalLakehouse, startLocalLakehouse } from '../../../local/lakehouse/index.ts';
+import { MARKET_DATA_BUCKET } from '../../../local/lakehouse/seed/buckets.ts';
+
+type Status = { readyReplicas?: number; availableReplicas?: number; replicas?: number };
+
+describe('startLocalLakehouse', () => {
+  let lakehouse: LocalLakehouse;
+  const env = () => lakehouse.environment;
+  const awsConfig = () => ({
+    region: lakehouse.region,
+    credentials: { accessKeyId: env().AWS_ACCESS_KEY_ID!, secretAccessKey: env().AWS_SECRET_ACCESS_KEY! },
+  });
+  const workload = (kind: string, namespace: string, name: string) =>
+    lakehouse.kube.get<KubeObject & { status?: Status; spec: Record<string, unknown> }>(
+      'apps/v1',
+      kind,
+      name,
+      namespace,
+    );
+  const nodesOf = (pool: string) =>
+    lakehouse.kube.list<Node>('v1', 'Node', undefined, `eks.amazonaws.com/nodegroup=${pool}`);
+  const isReady = (node: Node | undefined) =>
+    node?.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True';
+
+  async function minioClient(): Promise<S3Client> {
+    const secret = await new SecretsManagerClient({
+      ...awsConfig(),
+      endpoint: env().AWS_ENDPOINT_URL_SECRETS_MANAGER,
+    }).send(new GetSecretValueCommand({ SecretId: env().MINIO_CREDENTIALS_SECRET_ID }));
+    return new S3Client({
+      endpoint: env().MINIO_ENDPOINT,
+      region: lakehouse.region,
+      credentials: JSON.parse(secret.SecretString ?? '{}'),
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
+  }
+
+  beforeAll(async () => {
+    lakehouse = await startLocalLakehouse();
+  }, 60_000);
+  afterAll(() => lakehouse?.stop());
+
+  describe('seeding', () => {
+    it('creates the platform namespaces with Pod Security labels', () => {
+      for (const name of ['prefect', 'minio', 's5cmd', 'monitoring']) {
+        const namespace = lakehouse.kube.get('v1', 'Namespace', name);
+        expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toMatch(
+          /^(restricted|baseline)$/,
+        );
+      }
+    });
+
+    it('registers Nodes per pool: 2 on-demand system, 4 tainted storage, 3 spot compute', () => {
+      expect(
+        nodesOf('system').map((node) => node.metadata.labels?.['node.kubernetes.io/instance-type']),
+      ).toEqual(['t3.large', 't3.large']);
+      const storage = nodesOf('storage');
+      expect(storage).toHaveLength(4);
+      expect(
+        storage.every((node) =>
+          node.spec?.taints?.some(
+            (taint) =>
+              taint.key === 'dedicated' && taint.value === 'storage' && taint.effect === 'NoSchedule',
+          ),
+        ),
+      ).toBe(true);
+      const compute = nodesOf('compute');
+      expect(compute).toHaveLength(3);
+      expect(
+        compute.every((node) => node.metadata.labels?.['eks.amazonaws.com/capacityType'] === 'SPOT'),
+      ).toBe(true);
+      expect([...storage, ...compute].every(isReady)).toBe(true);
+    });
+
+    it('runs Prefect, PostgreSQL, MinIO and monitoring with every replica ready', () => {
+      expect(workload('Deployment', 'prefect', 'prefect-server')?.status?.availableReplicas).toBe(3);
+      const workers = lakehouse.kube.list(
+        'apps/v1',
+        'Deployment',
+        'prefect',
+        'app.kubernetes.io/component=prefect-worker',
+      );
+      expect(workers.map((worker) => worker.metadata.name).sort()).toEqual([
+        'prefect-worker-default',
+        'prefect-worker-spot',
+      ]);
+      expect(workload('StatefulSet', 'prefect', 'prefect-postgresql')?.status?.readyReplicas).toBe(1);
+      expect(workload('StatefulSet', 'minio', 'minio')?.status?.readyReplicas).toBe(4);
+      expect(workload('StatefulSet', 'monitoring', 'prometheus')?.status?.readyReplicas).toBe(2);
+      expect(workload('StatefulSet', 'monitoring', 'alertmanager')?.status?.readyReplicas).toBe(3);
+      expect(workload('Deployment', 'monitoring', 'grafana')?.status?.availableReplicas).toBe(1);
+    });
+
+    it('places each MinIO pod on a storage Node, tolerating its taint', () => {
+      const storageNodes = new Set(nodesOf('storage').map((node) => node.metadata.name));
+      const pods = lakehouse.kube.list<Pod>('v1', 'Pod', 'minio', 'app.kubernetes.io/name=minio');
+      expect(pods).toHaveLength(4);
+      expect(pods.every((pod) => storageNodes.has(pod.spec.nodeName))).toBe(true);
+    });
+
+    it('protects multi-replica workloads with PodDisruptionBudgets, MinIO with maxUnavailable 1', () => {
+      const budgets = lakehouse.kube.list('policy/v1', 'PodDisruptionBudget');
+      expect(budgets.map((budget) => `${budget.metadata.namespace}/${budget.metadata.name}`).sort()).toEqual([
+        'minio/minio',
+        'monitoring/alertmanager',
+        'monitoring/prometheus',
+        'prefect/prefect-server',
+        'prefect/prefect-worker-default',
+        'prefect/prefect-worker-spot',
+      ]);
+      expect(lakehouse.kube.get('policy/v1', 'PodDisruptionBudget', 'minio', 'minio')?.spec).toMatchObject({
+        maxUnavailable: 1,
+      });
+    });
+
+    it('seeds the s5cmd executor: its ServiceAccount and a suspended CronJob with a pinned image', () => {
+      expect(lakehouse.kube.get('v1', 'ServiceAccount', 's5cmd-executor', 's5cmd')).toBeDefined();
+      const cronJob = lakehouse.kube.get<
+        KubeObject & {
+          spec: {
+            suspend: boolean;
+            jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } };
+          };
+        }
+      >('batch/v1', 'CronJob', 's5cmd-executor', 's5cmd');
+      expect(cronJob?.spec.suspend).toBe(true);
+      expect(cronJob?.spec.jobTemplate.spec.template.spec.containers[0]?.image).toMatch(
+        /^peakcom\/s5cmd:v\d+\.\d+\.\d+$/,
+      );
+    });
+
+    it('enforces the image registry: every seeded image can be pulled, an unknown one cannot', () => {
+      expect(lakehouse.kube.images.enforced).toBe(true);
+      const images = lakehouse.kube
+        .list<Pod>('v1', 'Pod')
+        .flatMap((pod) => pod.spec.containers.map((container) => container.image ?? ''));
+      expect(images.every((image) => lakehouse.kube.images.canPull(image))).toBe(true);
+      expect(lakehouse.kube.images.canPull(UNAVAILABLE_PREFECT_IMAGE)).toBe(false);
+    });
+
+    it('fills the buckets: the probe bucket, Hive-partitioned market data and lakehouse tables', async () => {
+      const s3 = await minioClient();
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: MARKET_DATA_BUCKET, MaxKeys: 10, ContinuationToken: token }),
+        );
+        keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+        token = page.NextContinuationToken;
+      } while (token);
+      expect(keys).toHaveLength(24);
+      expect(keys).toContain('trades/exchange=binance/date=2025-01-13/part-0000.parquet');
+      expect(keys).toContain('ohlcv/exchange=kraken/interval=1m/date=2025-01-16/part-0000.parquet');
+      const tables = await s3.send(new ListObjectsV2Command({ Bucket: 'lakehouse', Prefix: 'warehouse/' }));
+      expect(tables.KeyCount).toBe(6);
+      const probe = await s3.send(new ListObjectsV2Command({ Bucket: 'lakehouse-ops-probe' }));
+      expect(probe.KeyCount).toBe(0);
+    });
+
+    it('creates the ops table with the keys and audit index of the OpsStack', async () => {
+      const dynamodb = new DynamoDBClient({ ...awsConfig(), endpoint: env().AWS_ENDPOINT_URL_DYNAMODB });
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: env().OPS_TABLE_NAME }));
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({ IndexName: 'audit-by-time' });
+    });
+  });
+
+  describe('EKS node groups', () => {
+    it('adds and removes kube-sim Nodes when the desired size changes', async () => {
+      const eks = new EKSClient({ ...awsConfig(), endpoint: env().AWS_ENDPOINT_URL_EKS });
+      const scaleTo = (desiredSize: number) =>
+        eks.send(
+          new UpdateNodegroupConfigCommand({
+            clusterName: env().CLUSTER_NAME,
+            nodegroupName: 'compute',
+            scalingConfig: { desiredSize },
+          }),
+        );
+
+      await scaleTo(5);
+      expect(nodesOf('compute')).toHaveLength(5);
+      expect(nodesOf('compute').every(isReady)).toBe(true);
+
+      await scaleTo(3);
+      expect(nodesOf('compute')).toHaveLength(3);
+      expect(workload('Deployment', 'prefect', 'prefect-worker-spot')?.status?.availableReplicas).toBe(2);
+    });
+  });
+
+  describe('faults', () => {
+    it('nodeNotReady marks a compute Node NotReady and restores it', async () => {
+      const [node] = nodesOf('compute');
+      const restore = await lakehouse.faults.nodeNotReady(node?.metadata.name);
+      expect(isReady(lakehouse.kube.get<Node>('v1', 'Node', node?.metadata.name ?? ''))).toBe(false);
+      await restore();
+      expect(isReady(lakehouse.kube.get<Node>('v1', 'Node', node?.metadata.name ?? ''))).toBe(true);
+    });
+
+    it('minioPodDown leaves the MinIO StatefulSet one replica short until restored', async () => {
+      const restore = await lakehouse.faults.minioPodDown();
+      expect(workload('StatefulSet', 'minio', 'minio')?.status?.readyReplicas).toBe(3);
+      await restore();
+      expect(workload('StatefulSet', 'minio', 'minio')?.status?.readyReplicas).toBe(4);
+    });
+
+    it('prefectWorkerUnavailable takes a worker Deployment to zero available replicas until restored', async () => {
+      const restore = await lakehouse.faults.prefectWorkerUnavailable();
+      const broken = lakehouse.kube
+        .list<KubeObject & { status?: Status }>(
+          'apps/v1',
+          'Deployment',
+          'prefect',
+          'app.kubernetes.io/component=prefect-worker',
+        )
+        .filter((deployment) => (deployment.status?.availableReplicas ?? 0) === 0);
+      expect(broken).toHaveLength(1);
+      await restore();
+      expect(
+        workload('Deployment', 'prefect', broken[0]?.metadata.name ?? '')?.status?.availableReplicas,
+      ).toBe(2);
+    });
+
+    it('kubernetesApiFlaky answers 503 for the next requests only', async () => {
+      const readNodes = () =>
+        fetch(`${lakehouse.kube.url}/api/v1/nodes`, {
+          headers: { authorization: `Bearer ${lakehouse.kube.token}` },
+        });
+      const restore = await lakehouse.faults.kubernetesApiFlaky(2);
+      expect((await readNodes()).status).toBe(503);
+      expect((await readNodes()).status).toBe(503);
+      expect((await readNodes()).status).toBe(200);
+      await restore();
+    });
+
+    it('kubernetesApiFlaky restore clears the 503s that were not used up', async () => {
+      const restore = await lakehouse.faults.kubernetesApiFlaky(5);
+      await restore();
+      const response = await fetch(`${lakehouse.kube.url}/api/v1/nodes`, {
+        headers: { authorization: `Bearer ${lakehouse.kube.token}` },
+      });
+      expect(response.status).toBe(200);
+    });
+
+    it('minioS3Down refuses S3 connections until restored, keeping the objects', async () => {
+      const s3 = await minioClient();
+      const restore = await lakehouse.faults.minioS3Down();
+      await expect(s3.send(new ListObjectsV2Command({ Bucket: MARKET_DATA_BUCKET }))).rejects.toMatchObject({
+        code: 'ECONNREFUSED',
+      });
+      await restore();
+      const listing = await s3.send(new ListObjectsV2Command({ Bucket: MARKET_DATA_BUCKET }));
+      expect(listing.KeyCount).toBe(24);
+    });
+  });
+});

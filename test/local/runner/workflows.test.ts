@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPlatformLayout } from '../../../functions/core/platform/layout.ts';
+import { opsStackName } from '../../../infra/app-builder.ts';
+import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
+import { WORKFLOW_REGISTRY } from '../../../local/cli/workflow-registry.ts';
+import { localHandlerEnvironment } from '../../../local/lakehouse/environment.ts';
+import type { AslDefinition } from '../../../local/runner/definition.ts';
+import type { CfnTemplate } from '../../../local/runner/template.ts';
+import {
+  type LocalWorkflows,
+  loadWorkflows,
+  localPseudoParameters,
+  resolveWorkflowDefinitions,
+} from '../../../local/runner/workflows.ts';
+
+const ENVIRONMENT = 'development';
+const REGION = 'eu-central-1';
+const CDK_SYNTH_TIMEOUT_MS = 240_000;
+
+// Only the definitions matter here, so the endpoints are placeholders nothing connects to.
+const localEnvironment = localHandlerEnvironment(
+  {
+    kubernetes: 'http://127.0.0.1:9',
+    awsSim: 'http://127.0.0.1:9',
+    dynamodb: 'http://127.0.0.1:9',
+    minio: 'http://127.0.0.1:9',
+    drS3: 'http://127.0.0.1:9',
+  },
+  {
+    region: REGION,
+    clusterName: 'lakehouse-local',
+    environmentName: 'local',
+    minioCredentialsSecretId: 'lakehouse/local/minio-credentials',
+    notificationTopicArn: `arn:aws:sns:${REGION}:000000000000:lakehouse-ops-local-notifications`,
+    opsTableName: 'lakehouse-ops-local-ops',
+    layout: defaultPlatformLayout,
+  },
+  { logLevel: 'SILENT', metricsDisabled: true },
+);
+
+describe('loadWorkflows', () => {
+  let outdir: string;
+  let cliTemplate: CfnTemplate;
+  let workflows: LocalWorkflows;
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(path.join(tmpdir(), 'lakehouse-ops-cdk-out-'));
+    // The real CLI, as an operator runs it (bundling included): what it writes is what gets deployed.
+    await promisify(execFile)('npx', ['cdk', 'synth', '-q', '-c', `env=${ENVIRONMENT}`, '-o', outdir], {
+      cwd: REPO_ROOT,
+      timeout: CDK_SYNTH_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const templateFile = path.join(outdir, `${opsStackName(ENVIRONMENT)}.template.json`);
+    cliTemplate = JSON.parse(await readFile(templateFile, 'utf8')) as CfnTemplate;
+    workflows = await loadWorkflows({ environment: ENVIRONMENT, localEnvironment });
+  }, CDK_SYNTH_TIMEOUT_MS + 60_000);
+  afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+  it('runs exactly the definitions that `cdk synth` writes to cdk.out, resolved the same way', () => {
+    const fromCli = resolveWorkflowDefinitions(
+      cliTemplate,
+      localPseudoParameters(REGION, opsStackName(ENVIRONMENT)),
+    );
+    expect(fromCli.map((workflow) => workflow.name).sort()).toEqual([...workflows.names].sort());
+    for (const workflow of fromCli) {
+      expect(workflows.describe(workflow.name).deployed).toEqual(workflow.definition);
+    }
+  });
+
+  it('resolves every Task to a local Lambda ARN of a function with handler metadata', () => {
+    for (const name of workflows.names) {
+      const resources = JSON.stringify(workflows.describe(name).deployed).match(/"Resource":"[^"]+"/g) ?? [];
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        expect(resource).toMatch(
+          /^"Resource":"arn:aws:lambda:eu-central-1:000000000000:function:[A-Za-z0-9]+"$/,
+        );
+      }
+    }
+  });
+
+  it('executes the deployed definition unchanged except for the states engine-gaps.ts bridges', () => {
+    for (const name of workflows.names) {
+      const { deployed, executed, bridgedStates } = workflows.describe(name);
+      const withoutBridged = (definition: AslDefinition) =>
+        JSON.parse(JSON.stringify(definition), (key, value) =>
+          bridgedStates.includes(key) ? undefined : value,
+        );
+      expect(withoutBridged(executed)).toEqual(withoutBridged(deployed));
+    }
+  });
+
+  it('knows the same workflows as the CLI registry, so `lakehouse-ops run` can start each one', () => {
+    expect([...WORKFLOW_REGISTRY.keys()].sort()).toEqual([...workflows.names].sort());
+  });
+
+  it('sets the resolved handler environment on process.env, local values over template literals', () => {
+    expect(workflows.environment.CLUSTER_NAME).toBe('lakehouse-local');
+    expect(process.env.CLUSTER_NAME).toBe('lakehouse-local');
+    expect(process.env.POWERTOOLS_SERVICE_NAME).toBe('lakehouse-ops');
+    expect(process.env.NODE_OPTIONS ?? '').not.toContain('--enable-source-maps');
+  });
+});
