@@ -6,7 +6,7 @@
  *
  * Cold import = a fresh `node` process importing the bundle, timed inside the process from just
  * before `import()` until it resolves (Node's own start-up is excluded, as on Lambda where the
- * runtime is already up). Median of RUNS processes per bundle. The peer is a bundle of nothing but
+ * runtime is already up). Median of RUNS processes per bundle, measured in interleaved rounds. The peer is a bundle of nothing but
  * @aws-sdk/client-s3 with the same esbuild settings, imported the same way in the same run: what
  * any Lambda that touches S3 pays at least.
  */
@@ -19,7 +19,7 @@ import { buildSync } from 'esbuild';
 import { buildApp } from '../infra/app-builder.ts';
 import { HANDLER_METADATA_KEY } from '../infra/constructs/ops-function.ts';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SIZE_TARGET_BYTES = 1024 * 1024;
 const IMPORT_TARGET_MS = 150;
 
@@ -30,14 +30,26 @@ interface BundleMeasurement {
   importP90Ms: number;
 }
 
-type TemplateResource = { Type: string; Metadata?: Record<string, string> };
+type TemplateResource = {
+  Type: string;
+  Metadata?: Record<string, string>;
+  Properties?: { Code?: { S3Key?: string } };
+};
 
 function importTimeMs(file: string): number {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-central-1' },
-  });
-  return Number(output.toString());
+  try {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-central-1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return Number(output.toString());
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
+    throw new Error(
+      `importing ${file} failed: ${stderr.split('\n').filter((line) => /Error/.test(line))[0] ?? stderr.slice(-500)}`,
+    );
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -45,14 +57,22 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
-function measure(handler: string, file: string): BundleMeasurement {
-  const times = Array.from({ length: RUNS }, () => importTimeMs(file));
-  return {
+/**
+ * This machine's timings drift by tens of percent over seconds (a shared VM), so bundles are
+ * measured in interleaved rounds: each round imports every bundle once, and a slow spell weighs
+ * on all bundles and on the peer alike instead of on whichever bundle it happened to hit.
+ */
+function measureInRounds(bundles: { handler: string; file: string }[]): BundleMeasurement[] {
+  const times = new Map(bundles.map((bundle) => [bundle.handler, [] as number[]]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const bundle of bundles) times.get(bundle.handler)!.push(importTimeMs(bundle.file));
+  }
+  return bundles.map(({ handler, file }) => ({
     handler,
     bytes: statSync(file).size,
-    importMedianMs: percentile(times, 0.5),
-    importP90Ms: percentile(times, 0.9),
-  };
+    importMedianMs: percentile(times.get(handler)!, 0.5),
+    importP90Ms: percentile(times.get(handler)!, 0.9),
+  }));
 }
 
 function synthesizedBundles(outdir: string): { handler: string; file: string }[] {
@@ -67,7 +87,8 @@ function synthesizedBundles(outdir: string): { handler: string; file: string }[]
     )
     .map((resource) => ({
       handler: resource.Metadata![HANDLER_METADATA_KEY]!,
-      file: join(outdir, resource.Metadata!['aws:asset:path']!, 'index.mjs'),
+      // The asset's S3 key is "<hash>.zip" and CDK stages it in "<outdir>/asset.<hash>/".
+      file: join(outdir, `asset.${resource.Properties?.Code?.S3Key?.replace(/\.zip$/, '')}`, 'index.mjs'),
     }));
 }
 
@@ -84,7 +105,7 @@ function peerBundle(directory: string): string {
     outfile,
     nodePaths: [join(process.cwd(), 'node_modules')],
     banner: {
-      js: "import { createRequire as cr } from 'node:module'; const require = cr(import.meta.url);",
+      js: "import { createRequire as benchCreateRequire } from 'node:module'; const require = benchCreateRequire(import.meta.url);",
     },
     logLevel: 'error',
   });
@@ -109,8 +130,10 @@ function table(rows: BundleMeasurement[], peer: BundleMeasurement): string {
 const workdir = mkdtempSync(join(tmpdir(), 'lakehouse-ops-bench-'));
 try {
   const bundles = synthesizedBundles(join(workdir, 'cdk.out'));
-  const peer = measure('peer: @aws-sdk/client-s3 alone', peerBundle(workdir));
-  const rows = bundles.map(({ handler, file }) => measure(handler, file));
+  const peerName = 'peer: @aws-sdk/client-s3 alone';
+  const measured = measureInRounds([...bundles, { handler: peerName, file: peerBundle(workdir) }]);
+  const peer = measured.find((row) => row.handler === peerName)!;
+  const rows = measured.filter((row) => row !== peer);
   const markdown = table(rows, peer);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
