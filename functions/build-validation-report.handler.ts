@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { reportHandlerEnvironment } from './commons/environment.ts';
 import { createHandler } from './commons/middleware.ts';
 import { checkResultSchema } from './core/validation/check-result.ts';

@@ -6,7 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { setClientInstrumentation } from './client-instrumentation.ts';
 import { ConfigurationError, InvalidInputError, LakehouseOpsError } from './errors.ts';
 import { lazily } from './lazily.ts';
@@ -17,7 +17,10 @@ import { parseOrThrow } from './schema-problems.ts';
  * validation of the environment and of the event. Errors leave with their `name` intact, because
  * Step Functions Retry/Catch match on it.
  */
-export interface HandlerDefinition<EnvironmentSchema extends z.ZodType, EventSchema extends z.ZodType> {
+export interface HandlerDefinition<
+  EnvironmentSchema extends z.core.$ZodType,
+  EventSchema extends z.core.$ZodType,
+> {
   /** The handler's name (`check-nodes`), used in logs and error messages. */
   name: string;
   environment: EnvironmentSchema;
@@ -40,7 +43,11 @@ interface Powertools {
   tracer: Tracer;
 }
 
-export function createHandler<EnvironmentSchema extends z.ZodType, EventSchema extends z.ZodType, Result>(
+export function createHandler<
+  EnvironmentSchema extends z.core.$ZodType,
+  EventSchema extends z.core.$ZodType,
+  Result,
+>(
   definition: HandlerDefinition<EnvironmentSchema, EventSchema>,
   run: (event: z.output<EventSchema>, tools: HandlerTools<z.output<EnvironmentSchema>>) => Promise<Result>,
 ): ValidatedHandler<Result> {

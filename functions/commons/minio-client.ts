@@ -1,10 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
 import { cacheUntilRejected } from './promise-cache.ts';
 import { parseOrThrow } from './schema-problems.ts';
+import { nonEmptyString } from './schemas.ts';
 import { callAws } from './transient-errors.ts';
 
 /**
@@ -24,8 +25,8 @@ export interface MinioClientOptions {
 }
 
 const minioSecretSchema = z.object({
-  accessKeyId: z.string().min(1),
-  secretAccessKey: z.string().min(1),
+  accessKeyId: nonEmptyString(),
+  secretAccessKey: nonEmptyString(),
 });
 
 const credentialsBySecret = new Map<string, Promise<AwsCredentialIdentity>>();

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 
 /**
  * Turns zod issues into one line per problem that an operator can act on without reading code:
@@ -12,6 +13,13 @@ export interface ProblemOptions {
 
 const MAX_VALUE_LENGTH = 60;
 
+/**
+ * zod/mini loads no locale (every message would read "Invalid input"), and classic zod's English
+ * one is a global that only exists where classic zod happens to be imported. Passing the English
+ * messages with each parse makes them the same in a Lambda bundle, in infra and in the tests.
+ */
+const englishMessages = english().localeError;
+
 export function describeSchemaProblems(
   issues: readonly z.core.$ZodIssue[],
   options: ProblemOptions,
@@ -19,14 +27,23 @@ export function describeSchemaProblems(
   return issues.flatMap((issue) => describeIssue(issue, options));
 }
 
+/** `safeParse` with English issue messages; accepts classic and mini schemas alike. */
+export function safeParseWithMessages<Schema extends z.core.$ZodType>(
+  schema: Schema,
+  data: unknown,
+  options: ProblemOptions = { showInput: true },
+): z.util.SafeParseResult<z.output<Schema>> {
+  return z.safeParse(schema, data, { reportInput: options.showInput, error: englishMessages });
+}
+
 /** Parses `data`, or throws the error `fail` builds from the list of problems. */
-export function parseOrThrow<Schema extends z.ZodType>(
+export function parseOrThrow<Schema extends z.core.$ZodType>(
   schema: Schema,
   data: unknown,
   fail: (problems: string[]) => Error,
   options: ProblemOptions = { showInput: true },
 ): z.output<Schema> {
-  const result = schema.safeParse(data, { reportInput: options.showInput });
+  const result = safeParseWithMessages(schema, data, options);
   if (result.success) return result.data;
   throw fail(describeSchemaProblems(result.error.issues, options));
 }

@@ -98,7 +98,7 @@ export const environmentConfigSchema = z
     }),
     schedules: z.object({ validatePlatform: workflowScheduleSchema }),
     /** Where the lakehouse's components live, when they differ from the defaults in layout.ts. */
-    platformLayout: platformLayoutSchema.optional(),
+    platformLayout: z.optional(platformLayoutSchema),
     logRetentionDays,
   })
   .refine((config) => config.region === undefined || config.region !== config.drRegion, {

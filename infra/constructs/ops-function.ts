@@ -7,7 +7,8 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { safeParseWithMessages } from '../../functions/commons/schema-problems.ts';
 import { acknowledgeXRayWildcard } from './nag-acknowledgements.ts';
 
 /** The repository root: handler entries and the lock file are resolved from here, not from cwd. */
@@ -27,7 +28,13 @@ type PowertoolsKey = (typeof POWERTOOLS_KEYS)[number];
 const ESM_REQUIRE_BANNER =
   "import { createRequire as lakehouseOpsCreateRequire } from 'node:module'; const require = lakehouseOpsCreateRequire(import.meta.url);";
 
-export interface OpsFunctionProps<Schema extends z.ZodObject> {
+/**
+ * The handlers' schemas are zod/mini and infra's are classic zod; both build on zod's core types,
+ * so the construct takes any core object schema.
+ */
+export type EnvironmentSchema = z.$ZodObject;
+
+export interface OpsFunctionProps<Schema extends EnvironmentSchema> {
   /** The handler module, relative to the repository root: `functions/<name>.handler.ts`. */
   readonly entry: string;
   /** The handler's own environment schema (functions/commons/environment.ts), Powertools keys included. */
@@ -50,7 +57,7 @@ export interface OpsFunctionProps<Schema extends z.ZodObject> {
  * tracing, its own log group and role. The environment is checked against the handler's zod
  * schema at synth, so infra and handler cannot disagree about which variables exist.
  */
-export class OpsFunction<Schema extends z.ZodObject = z.ZodObject> extends NodejsFunction {
+export class OpsFunction<Schema extends EnvironmentSchema = EnvironmentSchema> extends NodejsFunction {
   /** The handler module relative to the repository root (also written as resource Metadata). */
   readonly entryPath: string;
   readonly environmentSchema: Schema;
@@ -123,10 +130,10 @@ function resolveHandlerEntry(entry: string): string {
  * Returns the variables without the undefined ones.
  */
 export function checkEnvironment(
-  schema: z.ZodObject,
+  schema: EnvironmentSchema,
   variables: Record<string, string | undefined>,
 ): Record<string, string> {
-  const shape = schema.shape as Record<string, z.ZodType>;
+  const shape: Readonly<z.$ZodShape> = schema._zod.def.shape;
   const expected = Object.keys(shape);
   const unknown = Object.keys(variables).filter((key) => !(key in shape));
   if (unknown.length > 0) {
@@ -138,13 +145,13 @@ export function checkEnvironment(
   for (const [key, fieldSchema] of Object.entries(shape)) {
     const value = variables[key];
     if (value === undefined) {
-      if (!fieldSchema.safeParse(undefined).success) {
+      if (!safeParseWithMessages(fieldSchema, undefined).success) {
         throw new Error(`Environment variable ${key} is required by the handler's environment schema`);
       }
       continue;
     }
     if (!Token.isUnresolved(value)) {
-      const result = fieldSchema.safeParse(value);
+      const result = safeParseWithMessages(fieldSchema, value);
       if (!result.success) {
         const reason = result.error.issues.map((issue) => issue.message).join('; ');
         throw new Error(`Environment variable ${key}=${JSON.stringify(value)} is invalid: ${reason}`);

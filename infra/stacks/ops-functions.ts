@@ -5,7 +5,6 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { z } from 'zod';
 import {
   kubernetesHandlerEnvironment,
   minioHandlerEnvironment,
@@ -16,7 +15,7 @@ import {
 import type { ValidatePlatformHandler } from '../../workflows/validate-platform.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
-import { OpsFunction, type OpsFunctionProps } from '../constructs/ops-function.ts';
+import { type EnvironmentSchema, OpsFunction, type OpsFunctionProps } from '../constructs/ops-function.ts';
 import { pascalCase } from '../naming.ts';
 
 /**
@@ -41,7 +40,7 @@ export interface OpsFunctionDependencies {
   readonly logRetention: RetentionDays;
 }
 
-type HandlerSettings<Schema extends z.ZodObject> = Pick<
+type HandlerSettings<Schema extends EnvironmentSchema> = Pick<
   OpsFunctionProps<Schema>,
   'environmentSchema' | 'environment' | 'timeout' | 'description'
 >;
@@ -65,7 +64,7 @@ function createOpsFunction(
   deps: OpsFunctionDependencies,
 ): OpsFunction {
   const { config } = deps;
-  const build = <Schema extends z.ZodObject>(settings: HandlerSettings<Schema>) =>
+  const build = <Schema extends EnvironmentSchema>(settings: HandlerSettings<Schema>) =>
     new OpsFunction(scope, constructId(name), {
       ...settings,
       entry: `functions/${name}.handler.ts`,

@@ -187,7 +187,7 @@ export class OpsStack extends Stack {
       value: Fn.join(
         ',',
         Object.values(functions)
-          .filter((fn) => 'CLUSTER_NAME' in fn.environmentSchema.shape)
+          .filter((fn) => 'CLUSTER_NAME' in fn.environmentSchema._zod.def.shape)
           .map((fn) => fn.role!.roleArn),
       ),
     });

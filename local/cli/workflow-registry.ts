@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -10,7 +10,7 @@ import { UsageError } from './usage-error.ts';
 export interface WorkflowEntry {
   readonly name: string;
   readonly description: string;
-  readonly inputSchema: z.ZodType;
+  readonly inputSchema: z.$ZodType;
   /** Used when `run` gets no --input. */
   readonly defaultInput: unknown;
 }

@@ -9,7 +9,8 @@ import { type AslMachine, aslToMermaid } from './asl-to-mermaid.ts';
 
 export interface RunbookSources {
   definition: AslMachine;
-  inputSchema: z.ZodType;
+  /** Classic or mini: toJSONSchema works on zod's core schema types. */
+  inputSchema: z.core.$ZodType;
 }
 
 export function renderSections(sources: RunbookSources): Record<string, string> {

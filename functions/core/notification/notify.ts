@@ -1,14 +1,15 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../../commons/schemas.ts';
 import { callAws } from '../../commons/transient-errors.ts';
 import { checkResultSchema } from '../validation/check-result.ts';
 
 /** The notify step's input, the same for every workflow; `detail` is usually the workflow's report. */
 export const notificationRequestSchema = z.object({
-  workflow: z.string().min(1),
-  subject: z.string().min(1),
+  workflow: nonEmptyString(),
+  subject: nonEmptyString(),
   summary: z.string(),
-  detail: z.unknown().optional(),
+  detail: z.optional(z.unknown()),
 });
 export type NotificationRequest = z.output<typeof notificationRequestSchema>;
 

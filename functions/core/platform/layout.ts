@@ -1,6 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
+
+/** A name (namespace, workload, label selector) with its default. */
+function name(defaultValue: string) {
+  return z._default(z.string(), defaultValue);
+}
+
+function replicas(defaultValue: number) {
+  return z._default(z.number().check(z.int(), z.positive()), defaultValue);
+}
 
 /**
  * Where the lakehouse's components live in the cluster. The checks, the seeded local lakehouse and
@@ -8,45 +17,50 @@ import { parseOrThrow } from '../../commons/schema-problems.ts';
  * PLATFORM_LAYOUT environment variable, JSON) without code changes.
  */
 export const platformLayoutSchema = z.object({
-  prefect: z
-    .object({
-      namespace: z.string().default('prefect'),
-      serverDeployment: z.string().default('prefect-server'),
-      serverReplicas: z.number().int().positive().default(3),
+  prefect: z.prefault(
+    z.object({
+      namespace: name('prefect'),
+      serverDeployment: name('prefect-server'),
+      serverReplicas: replicas(3),
       /** Worker Deployments are found by this label selector, so adding a work pool needs no config. */
-      workerSelector: z.string().default('app.kubernetes.io/component=prefect-worker'),
-    })
-    .prefault({}),
-  minio: z
-    .object({
-      namespace: z.string().default('minio'),
-      statefulSet: z.string().default('minio'),
-      replicas: z.number().int().positive().default(4),
-      probeBucket: z.string().default('lakehouse-ops-probe'),
-    })
-    .prefault({}),
-  s5cmd: z
-    .object({
-      namespace: z.string().default('s5cmd'),
-      serviceAccount: z.string().default('s5cmd-executor'),
+      workerSelector: name('app.kubernetes.io/component=prefect-worker'),
+    }),
+    {},
+  ),
+  minio: z.prefault(
+    z.object({
+      namespace: name('minio'),
+      statefulSet: name('minio'),
+      replicas: replicas(4),
+      probeBucket: name('lakehouse-ops-probe'),
+    }),
+    {},
+  ),
+  s5cmd: z.prefault(
+    z.object({
+      namespace: name('s5cmd'),
+      serviceAccount: name('s5cmd-executor'),
       /** A suspended CronJob is the Job template that transfer Jobs are created from. */
-      jobTemplateCronJob: z.string().default('s5cmd-executor'),
-    })
-    .prefault({}),
-  monitoring: z
-    .object({
-      namespace: z.string().default('monitoring'),
-      prometheusStatefulSet: z.string().default('prometheus'),
-      alertmanagerStatefulSet: z.string().default('alertmanager'),
-      grafanaDeployment: z.string().default('grafana'),
-    })
-    .prefault({}),
-  nodes: z
-    .object({
+      jobTemplateCronJob: name('s5cmd-executor'),
+    }),
+    {},
+  ),
+  monitoring: z.prefault(
+    z.object({
+      namespace: name('monitoring'),
+      prometheusStatefulSet: name('prometheus'),
+      alertmanagerStatefulSet: name('alertmanager'),
+      grafanaDeployment: name('grafana'),
+    }),
+    {},
+  ),
+  nodes: z.prefault(
+    z.object({
       /** The label that names a Node's managed node group (set by EKS). */
-      nodeGroupLabel: z.string().default('eks.amazonaws.com/nodegroup'),
-    })
-    .prefault({}),
+      nodeGroupLabel: name('eks.amazonaws.com/nodegroup'),
+    }),
+    {},
+  ),
 });
 export type PlatformLayout = z.infer<typeof platformLayoutSchema>;
 

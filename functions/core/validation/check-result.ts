@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../../commons/schemas.ts';
 
 /**
  * The result of one platform check: what every check Lambda returns and what the report collects.
@@ -9,12 +10,12 @@ export const checkStatusSchema = z.enum(['PASSED', 'FAILED', 'ERROR']);
 export type CheckStatus = z.infer<typeof checkStatusSchema>;
 
 export const checkResultSchema = z.object({
-  name: z.string().min(1),
+  name: nonEmptyString(),
   status: checkStatusSchema,
   detail: z.string(),
-  durationMs: z.number().int().nonnegative(),
+  durationMs: z.number().check(z.int(), z.nonnegative()),
   /** Structured evidence (counts, names of unhealthy objects) for the runbook and the notification. */
-  observations: z.record(z.string(), z.unknown()).default({}),
+  observations: z._default(z.record(z.string(), z.unknown()), {}),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CHECK_NAMES, type CheckResult, checkResultSchema } from './check-result.ts';
 import { type ValidatePlatformRequest, validatePlatformRequestSchema } from './request.ts';
 
@@ -7,7 +7,7 @@ export const validationReportSchema = z.object({
   environment: z.string(),
   suite: validatePlatformRequestSchema.shape.suite,
   status: z.enum(['HEALTHY', 'UNHEALTHY']),
-  summary: z.object({ passed: z.number().int(), failed: z.number().int(), errored: z.number().int() }),
+  summary: z.object({ passed: z.int(), failed: z.int(), errored: z.int() }),
   checks: z.array(checkResultSchema),
 });
 export type ValidationReport = z.output<typeof validationReportSchema>;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../../commons/schemas.ts';
 
 /**
  * The validate-platform workflow input. Operators type it in the console, so unknown keys are
@@ -6,8 +7,8 @@ import * as z from 'zod';
  */
 export const validatePlatformRequestSchema = z.strictObject({
   /** Only the full suite exists today; the enum leaves room for cheaper suites later. */
-  suite: z.enum(['full']).default('full'),
-  notify: z.boolean().default(true),
-  requestedBy: z.string().min(1).default('console'),
+  suite: z._default(z.enum(['full']), 'full'),
+  notify: z._default(z.boolean(), true),
+  requestedBy: z._default(nonEmptyString(), 'console'),
 });
 export type ValidatePlatformRequest = z.output<typeof validatePlatformRequestSchema>;

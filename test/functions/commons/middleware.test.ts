@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { powertoolsEnvironment } from '../../../functions/commons/environment.ts';
 import { TransientError } from '../../../functions/commons/errors.ts';
 import { createHandler } from '../../../functions/commons/middleware.ts';
@@ -13,8 +13,8 @@ import {
 } from '../support/lambda.ts';
 import { rejectionOf } from '../support/rejection.ts';
 
-const environment = powertoolsEnvironment.extend({
-  CLUSTER_NAME: z.string().min(1),
+const environment = z.extend(powertoolsEnvironment, {
+  CLUSTER_NAME: z.string().check(z.minLength(1)),
   MINIO_ENDPOINT: z.url(),
 });
 

@@ -2,11 +2,12 @@ import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as classic from 'zod';
+import * as z from 'zod/mini';
 import { kubernetesEnvironment, powertoolsEnvironment } from '../../../functions/commons/environment.ts';
 import { checkEnvironment, OpsFunction } from '../../../infra/constructs/ops-function.ts';
 
-const schema = powertoolsEnvironment.extend(kubernetesEnvironment.shape);
+const schema = z.extend(powertoolsEnvironment, kubernetesEnvironment.shape);
 const powertools = { POWERTOOLS_SERVICE_NAME: 'lakehouse-ops', POWERTOOLS_METRICS_NAMESPACE: 'LakehouseOps' };
 
 describe('checkEnvironment', () => {
@@ -37,7 +38,7 @@ describe('checkEnvironment', () => {
   });
 
   it('names a key whose value the schema rejects', () => {
-    const minio = powertoolsEnvironment.extend({ MINIO_ENDPOINT: z.url() });
+    const minio = z.extend(powertoolsEnvironment, { MINIO_ENDPOINT: z.url() });
     expect(() => checkEnvironment(minio, { ...powertools, MINIO_ENDPOINT: 'minio 9000' })).toThrow(
       /Environment variable MINIO_ENDPOINT="minio 9000" is invalid/,
     );
@@ -45,8 +46,18 @@ describe('checkEnvironment', () => {
 
   it('leaves values that are only known at deploy time to the handler', () => {
     const token = Lazy.string({ produce: () => 'resolved later' });
-    const minio = powertoolsEnvironment.extend({ MINIO_ENDPOINT: z.url() });
+    const minio = z.extend(powertoolsEnvironment, { MINIO_ENDPOINT: z.url() });
     expect(checkEnvironment(minio, { ...powertools, MINIO_ENDPOINT: token }).MINIO_ENDPOINT).toBe(token);
+  });
+
+  it('checks a classic zod schema as it checks a zod/mini one', () => {
+    const classicSchema = classic.object({ ENDPOINT: classic.url(), TOPIC: classic.string().optional() });
+    expect(checkEnvironment(classicSchema, { ENDPOINT: 'http://minio:9000' })).toEqual({
+      ENDPOINT: 'http://minio:9000',
+    });
+    expect(() => checkEnvironment(classicSchema, { ENDPOINT: 'minio 9000', TOPIC: 't' })).toThrow(
+      'Environment variable ENDPOINT="minio 9000" is invalid: Invalid URL',
+    );
   });
 });
 
