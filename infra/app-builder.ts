@@ -2,6 +2,8 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from './config/environment-config.ts';
 import { loadEnvironmentConfig } from './config/load-config.ts';
+import { backupStackName } from './stacks/backup-naming.ts';
+import { BackupStack } from './stacks/backup-stack.ts';
 import { OpsStack } from './stacks/ops-stack.ts';
 
 export interface BuildAppOptions {
@@ -21,6 +23,8 @@ export interface BuildAppOptions {
 export interface BuiltApp {
   readonly app: App;
   readonly opsStack: OpsStack;
+  /** The backup bucket and DR vault, in the environment's drRegion. */
+  readonly backupStack: BackupStack;
   readonly config: EnvironmentConfig;
 }
 
@@ -43,17 +47,26 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
+  const account = config.account ?? process.env.CDK_DEFAULT_ACCOUNT;
+  const backupStack = new BackupStack(app, backupStackName(config.name), {
+    config,
+    description: `lakehouse-ops ${config.name}: backup bucket and DR backup vault (${config.drRegion})`,
+    env: { account, region: config.drRegion },
+    terminationProtection: config.name === 'production',
+  });
   const opsStack = new OpsStack(app, opsStackName(config.name), {
     config,
     description: `lakehouse-ops ${config.name}: operations workflows for the crypto data lakehouse on EKS`,
     // Without credentials (offline synth) both stay undefined and the template is env-agnostic.
     env: {
-      account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+      account,
       region: config.region ?? process.env.CDK_DEFAULT_REGION,
     },
     terminationProtection: config.name === 'production',
   });
+  // The backup bucket and the DR vault must exist before the backup workflow and plan point at them.
+  opsStack.addStackDependency(backupStack);
   Tags.of(app).add('project', 'lakehouse-ops');
   Tags.of(app).add('environment', config.name);
-  return { app, opsStack, config };
+  return { app, opsStack, backupStack, config };
 }

@@ -39,3 +39,131 @@ export const notificationHandlerEnvironment = z.extend(powertoolsEnvironment, no
 export const reportHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ENVIRONMENT_NAME: nonEmptyString(),
 });
+
+/** A whole number given as an environment variable (`"1000"`). */
+function countVariable() {
+  return z.coerce.number().check(z.int(), z.positive());
+}
+
+/** The ops table, where locks, idempotency records and audit entries live. */
+export const opsTableEnvironment = z.object({
+  OPS_TABLE_NAME: nonEmptyString(),
+});
+
+/**
+ * The backup bucket (DR region) and the work bucket (primary region) that holds the copy of each
+ * run's batches.json the Distributed Map reads (an ItemReader cannot read another region's
+ * bucket). Locally, AWS_ENDPOINT_URL_S3 points both at the DR S3 endpoint; the SDK reads it.
+ */
+export const backupBucketEnvironment = z.object({
+  BACKUP_BUCKET_NAME: nonEmptyString(),
+  BACKUP_BUCKET_REGION: nonEmptyString(),
+});
+
+export const backupWorkBucketEnvironment = z.object({
+  BACKUP_WORK_BUCKET_NAME: nonEmptyString(),
+});
+
+/** The workflow input's default: the MinIO buckets to back up, comma-separated. */
+export const backupSourcesEnvironment = z.object({
+  BACKUP_SOURCE_BUCKETS: nonEmptyString(),
+});
+
+export const backupLockEnvironment = z.extend(opsTableEnvironment, {
+  /** Longer than the backup workflow's timeout, so only a dead execution's lease ever expires. */
+  BACKUP_LOCK_TTL_SECONDS: countVariable(),
+});
+
+export const backupPlanEnvironment = z.object({
+  BACKUP_BATCH_SIZE: countVariable(),
+  BACKUP_BATCH_BYTES: countVariable(),
+});
+
+export const backupCopyEnvironment = z.object({
+  BACKUP_COPY_CONCURRENCY: countVariable(),
+  BACKUP_MULTIPART_THRESHOLD_BYTES: countVariable(),
+});
+
+export const backupRetentionEnvironment = z.object({
+  BACKUP_RETENTION_DAYS: countVariable(),
+});
+
+/** AWS Backup for the EBS volumes behind MinIO and PostgreSQL (found through their PVCs). */
+export const volumeBackupEnvironment = z.object({
+  BACKUP_VAULT_NAME: nonEmptyString(),
+  BACKUP_ROLE_ARN: nonEmptyString(),
+  /** Namespaces whose PersistentVolumeClaims are backed up, comma-separated. */
+  BACKUP_VOLUME_NAMESPACES: nonEmptyString(),
+  BACKUP_VOLUME_RETENTION_DAYS: countVariable(),
+  /** A job still running after this many minutes counts as failed (the workflow must end). */
+  BACKUP_VOLUME_DEADLINE_MINUTES: countVariable(),
+});
+
+const minioSourceShape = { ...minioEnvironment.shape, ...backupBucketEnvironment.shape };
+
+export const validateBackupRequestHandlerEnvironment = z.extend(
+  powertoolsEnvironment,
+  backupSourcesEnvironment.shape,
+);
+export const backupLockHandlerEnvironment = z.extend(powertoolsEnvironment, backupLockEnvironment.shape);
+export const planBackupHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...minioSourceShape,
+  ...backupWorkBucketEnvironment.shape,
+  ...backupPlanEnvironment.shape,
+});
+export const copyBackupBatchHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...minioSourceShape,
+  ...backupCopyEnvironment.shape,
+});
+export const finalizeBackupHandlerEnvironment = z.extend(
+  powertoolsEnvironment,
+  backupBucketEnvironment.shape,
+);
+export const pruneBackupsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...backupBucketEnvironment.shape,
+  ...backupRetentionEnvironment.shape,
+});
+export const volumeBackupHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...volumeBackupEnvironment.shape,
+});
+export const checkVolumeBackupHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  BACKUP_VOLUME_DEADLINE_MINUTES: countVariable(),
+});
+export const releaseLockHandlerEnvironment = z.extend(powertoolsEnvironment, opsTableEnvironment.shape);
+
+/** The Prefect PostgreSQL that the backup dumps (a pg_dump Job on the cluster, functions/core/postgres). */
+export const postgresDumpEnvironment = z.object({
+  POSTGRES_NAMESPACE: nonEmptyString(),
+  POSTGRES_HOST: nonEmptyString(),
+  POSTGRES_USER: nonEmptyString(),
+  POSTGRES_DATABASE: nonEmptyString(),
+  /** `<secret name>/<key>` of the Kubernetes Secret holding the password. */
+  POSTGRES_PASSWORD_SECRET: nonEmptyString().check(
+    z.regex(/^[^/]+\/[^/]+$/, 'expected "<secret name>/<key>"'),
+  ),
+  /** Bound (IRSA / Pod Identity) to a role that may write postgres/ in the backup bucket. */
+  POSTGRES_DUMP_SERVICE_ACCOUNT: nonEmptyString(),
+  /**
+   * The S3 endpoint the SDK itself honours; handed to the dump Job, whose AWS CLI must reach the
+   * same S3 (an S3-compatible endpoint). Unset on AWS.
+   */
+  AWS_ENDPOINT_URL_S3: z.optional(z.url()),
+});
+export const dumpPostgresHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...backupBucketEnvironment.shape,
+  ...postgresDumpEnvironment.shape,
+});
+
+/** verify-backup steps that only read the backup bucket (plan, sample check). */
+export const backupReaderHandlerEnvironment = z.extend(powertoolsEnvironment, backupBucketEnvironment.shape);
+/** restore steps that read the backup bucket and write MinIO. */
+export const restoreHandlerEnvironment = z.extend(powertoolsEnvironment, minioSourceShape);
+/** Steps that restore the PostgreSQL dump into a scratch or named database (a Job on the cluster). */
+export const postgresRestoreHandlerEnvironment = dumpPostgresHandlerEnvironment;
+/** Steps that record a verdict or a decision in the ops table's audit trail. */
+export const auditHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});

@@ -54,5 +54,62 @@ export class ObjectStoreError extends LakehouseOpsError {
   override readonly name = 'ObjectStoreError';
 }
 
+/** A backup source bucket does not exist (or is not visible with the configured credentials). */
+export class UnknownBucketError extends LakehouseOpsError {
+  override readonly name = 'UnknownBucketError';
+}
+
+/**
+ * A backup run cannot be finalized: some planned objects were not copied. No manifest is written,
+ * so the previous complete backup stays the restore point; a re-run reuses what this run copied.
+ */
+export class IncompleteBackupError extends LakehouseOpsError {
+  override readonly name = 'IncompleteBackupError';
+}
+
+/** A manifest (or run file) does not match its recorded SHA-256, or has none, or is malformed. */
+export class ManifestTamperedError extends LakehouseOpsError {
+  override readonly name = 'ManifestTamperedError';
+}
+
 /** Names that workflows Retry on. Kept here so the workflow files and the errors cannot drift. */
 export const RETRYABLE_ERROR_NAMES = ['TransientError'] as const;
+
+/**
+ * A lease lock (functions/core/locks) is held by another owner until `details.expiresAt`. The
+ * work it guards is already being done: skip or wait, never break the lock.
+ */
+export class LockHeldError extends LakehouseOpsError {
+  override readonly name = 'LockHeldError';
+}
+
+/**
+ * Some objects of a backup batch could not be copied (results/<n>.jsonl says which and why). The
+ * batch's Distributed Map item fails, and the run's manifest will not be committed.
+ */
+export class BackupBatchIncompleteError extends LakehouseOpsError {
+  override readonly name = 'BackupBatchIncompleteError';
+}
+
+/** The bucket has backups, but not the requested run (or the run never completed). */
+export class ManifestNotFoundError extends LakehouseOpsError {
+  override readonly name = 'ManifestNotFoundError';
+}
+
+/** The chosen backup holds no live object (under the requested prefix): nothing to prove or restore. */
+export class EmptyBackupError extends LakehouseOpsError {
+  override readonly name = 'EmptyBackupError';
+}
+
+/**
+ * The restore target already holds different data under keys the restore would write. Nothing
+ * was written; `details.conflicts` names the first keys and `details.conflictCount` counts them.
+ */
+export class RestoreConflictError extends LakehouseOpsError {
+  override readonly name = 'RestoreConflictError';
+}
+
+/** Some objects could not be restored or did not verify after writing; the report says which. */
+export class RestoreIncompleteError extends LakehouseOpsError {
+  override readonly name = 'RestoreIncompleteError';
+}

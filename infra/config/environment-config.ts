@@ -61,6 +61,66 @@ const nodeAutoscalingSchema = z
     path: ['minSize'],
   });
 
+const s3BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+  message: 'expected an S3 bucket name (3-63 of a-z, 0-9, ".", "-")',
+});
+const kubernetesName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+  message: 'expected a Kubernetes name (a-z, 0-9, "-")',
+});
+
+/**
+ * Backups (docs/backup.md). `cadence` is both the backup workflow's rhythm and the AWS Backup
+ * plan's for the EBS volumes: AWS Backup's "continuous" backup exists for RDS, Aurora, S3 and SAP
+ * HANA but not for EBS, so production takes hourly snapshots instead.
+ */
+const backupConfigSchema = z.object({
+  cadence: z.enum(['daily', 'hourly']),
+  /** How long manifests, their data and the volume recovery points are kept. */
+  retentionDays: z.number().int().positive(),
+  /** The MinIO buckets a scheduled run backs up (the workflow input may name others). */
+  sourceBuckets: z.array(s3BucketName).min(1),
+  /** Namespaces whose EBS-backed PersistentVolumeClaims AWS Backup snapshots (MinIO, PostgreSQL). */
+  volumeNamespaces: z.array(kubernetesName).min(1).default(['minio', 'prefect']),
+  copy: z
+    .object({
+      batchSize: z.number().int().positive().default(1000),
+      batchBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(2 * 1024 ** 3),
+      /** Objects copied at once inside one batch's Lambda. */
+      objectConcurrency: z.number().int().positive().default(8),
+      multipartThresholdBytes: z
+        .number()
+        .int()
+        .min(5 * 1024 ** 2)
+        .default(64 * 1024 ** 2),
+      /** Batches (Lambdas) per bucket at once: bounds the load on MinIO and the Lambda concurrency. */
+      maxConcurrentBatches: z.number().int().positive().max(10_000).default(50),
+      toleratedFailurePercentage: z.number().min(0).max(100).default(5),
+    })
+    .prefault({}),
+  postgres: z
+    .object({
+      namespace: kubernetesName.default('prefect'),
+      host: z.string().min(1).default('prefect-postgresql.prefect.svc'),
+      user: z.string().min(1).default('postgres'),
+      database: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)
+        .default('prefect'),
+      /** `<Kubernetes Secret>/<key>` holding the user's password. */
+      passwordSecret: z
+        .string()
+        .regex(/^[^/]+\/[^/]+$/, { message: 'expected "<secret name>/<key>"' })
+        .default('prefect-postgresql/postgres-password'),
+      /** The dump Job's service account, bound to a role that may write postgres/ in the backup bucket. */
+      serviceAccountName: kubernetesName.default('lakehouse-ops-pg-dump'),
+    })
+    .prefault({}),
+});
+
 export const environmentConfigSchema = z
   .object({
     name: z.enum(ENVIRONMENT_NAMES),
@@ -82,10 +142,7 @@ export const environmentConfigSchema = z
     }),
     nodes: nodeAutoscalingSchema,
     storage: z.object({ objectStoreCapacityTiB: z.number().positive() }),
-    backup: z.object({
-      cadence: z.enum(['daily', 'continuous']),
-      retentionDays: z.number().int().positive(),
-    }),
+    backup: backupConfigSchema,
     monitoring: z.object({ level: z.enum(['basic', 'enhanced', 'comprehensive']) }),
     notifications: z.object({ emails: z.array(z.email()).default([]) }).prefault({}),
     minio: z.object({
@@ -96,7 +153,16 @@ export const environmentConfigSchema = z
         message: 'expected a Secrets Manager secret name',
       }),
     }),
-    schedules: z.object({ validatePlatform: workflowScheduleSchema }),
+    schedules: z.object({
+      validatePlatform: workflowScheduleSchema,
+      backup: workflowScheduleSchema,
+      /**
+       * verify-backup proves one bucket's newest complete run per execution, so this expression
+       * starts one execution per `backup.sourceBuckets` entry (one schedule each). Set it after the
+       * backup's: a verification that starts while a backup runs proves the previous run.
+       */
+      verifyBackup: workflowScheduleSchema,
+    }),
     /** Where the lakehouse's components live, when they differ from the defaults in layout.ts. */
     platformLayout: z.optional(platformLayoutSchema),
     logRetentionDays,

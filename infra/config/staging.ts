@@ -8,13 +8,18 @@ export const staging = {
   clusterName: 'lakehouse-staging',
   nodes: { minSize: 3, maxSize: 5, instanceTypes: ['m5.large', 'm5.xlarge'] },
   storage: { objectStoreCapacityTiB: 10 },
-  backup: { cadence: 'daily', retentionDays: 14 },
+  backup: { cadence: 'daily', retentionDays: 14, sourceBuckets: ['lakehouse-raw', 'lakehouse-curated'] },
   monitoring: { level: 'enhanced' },
   notifications: { emails: [] },
   minio: {
     endpoint: 'https://minio.staging.lakehouse.example.com',
     credentialsSecretName: 'lakehouse/staging/minio-credentials',
   },
-  schedules: { validatePlatform: { expression: 'cron(0 * * * ? *)', timeZone: 'UTC' } },
+  schedules: {
+    validatePlatform: { expression: 'cron(0 * * * ? *)', timeZone: 'UTC' },
+    backup: { expression: 'cron(0 2 * * ? *)', timeZone: 'UTC' },
+    // One verify-backup execution per backup.sourceBuckets entry, an hour after the 02:00 backup.
+    verifyBackup: { expression: 'cron(0 3 * * ? *)', timeZone: 'UTC' },
+  },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

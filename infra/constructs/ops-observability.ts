@@ -6,6 +6,7 @@ import {
   GraphWidget,
   type IMetric,
   type IWidget,
+  Metric,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -29,6 +30,17 @@ export interface OpsObservabilityProps {
   readonly alarmTopic: ITopic;
   /** Where EventBridge Scheduler puts start requests it could not deliver. */
   readonly scheduleDeadLetterQueue: IQueue;
+  /** The backup report's metrics (build-backup-report) and the AWS Backup vault of the volumes. */
+  readonly backup?: BackupObservability;
+}
+
+export interface BackupObservability {
+  readonly metricsNamespace: string;
+  readonly vaultName: string;
+  /** BackupAchievedRpo above this pages. */
+  readonly rpoAlarmSeconds: number;
+  /** The buckets whose scheduled verify-backup verdicts (VerifyBackupSucceeded) are graphed. */
+  readonly verifiedBuckets?: readonly string[];
 }
 
 const PERIOD = Duration.minutes(5);
@@ -134,6 +146,90 @@ export class OpsObservability extends Construct {
       }),
       'EventBridge Scheduler could not start a workflow: the message in the dead-letter queue says which and why.',
     );
+
+    if (props.backup) {
+      const backup = props.backup;
+      // Alarms take their metrics without labels, so CloudFormation gets plain MetricName alarms.
+      const reportMetric = (
+        metricName: string,
+        statistic: string,
+        label?: string,
+        dimensions: Record<string, string> = {},
+      ) =>
+        new Metric({
+          namespace: backup.metricsNamespace,
+          metricName,
+          dimensionsMap: { environment: props.environmentName, service: 'lakehouse-ops', ...dimensions },
+          period: PERIOD,
+          statistic,
+          label,
+        });
+      const jobsFailed = (label?: string) =>
+        new Metric({
+          namespace: 'AWS/Backup',
+          metricName: 'NumberOfBackupJobsFailed',
+          dimensionsMap: { BackupVaultName: backup.vaultName },
+          period: PERIOD,
+          statistic: 'Sum',
+          label,
+        });
+      const rpo = (label?: string) => reportMetric('BackupAchievedRpo', 'Maximum', label);
+      rows.push([
+        new GraphWidget({
+          title: 'backup objects',
+          width: 8,
+          left: ['Copied', 'Skipped', 'Failed'].map((kind) =>
+            reportMetric(`BackupObjects${kind}`, 'Sum', kind.toLowerCase()),
+          ),
+        }),
+        new GraphWidget({
+          title: 'backup throughput and duration',
+          width: 8,
+          left: [reportMetric('BackupThroughput', 'Average', 'bytes/s')],
+          right: [reportMetric('BackupDuration', 'Maximum', 'duration (s)')],
+        }),
+        new GraphWidget({
+          title: 'backup RPO and volume jobs',
+          width: 8,
+          left: [rpo('achieved RPO (s)')],
+          right: [
+            jobsFailed('volume jobs failed'),
+            reportMetric('BackupBucketsFailed', 'Sum', 'buckets failed'),
+          ],
+        }),
+      ]);
+      const verifiedBuckets = backup.verifiedBuckets ?? [];
+      if (verifiedBuckets.length > 0) {
+        rows.push([
+          new GraphWidget({
+            title: 'verify-backup verdicts (1 = verified, 0 = failed)',
+            width: 24,
+            // Minimum: one failed verdict in the period shows, even next to a later success.
+            left: verifiedBuckets.map((sourceBucket) =>
+              reportMetric('VerifyBackupSucceeded', 'Minimum', sourceBucket, { sourceBucket }),
+            ),
+            leftYAxis: { min: 0, max: 1 },
+          }),
+        ]);
+      }
+      addAlarm(
+        'BackupVolumeJobsFailed',
+        'backup-volume-jobs-failed',
+        jobsFailed(),
+        `An AWS Backup job of vault ${backup.vaultName} failed (scheduled plan or the backup workflow). See AWS Backup > Jobs and runbooks/backup.md.`,
+      );
+      const rpoAlarm = new Alarm(this, 'BackupRpoExceeded', {
+        alarmName: `${prefix}-backup-rpo-exceeded`,
+        alarmDescription: `The achieved backup RPO is above ${backup.rpoAlarmSeconds} s: recent backup runs failed or were skipped. Follow runbooks/backup.md.`,
+        metric: rpo(),
+        threshold: backup.rpoAlarmSeconds,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      rpoAlarm.addAlarmAction(alarmAction);
+      this.alarms.push(rpoAlarm);
+    }
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix, widgets: rows });
   }

@@ -121,6 +121,8 @@ export interface InvokeOpsFunctionProps {
   readonly payload?: TaskInput;
   /** Where the result goes; by default it replaces the state. */
   readonly resultPath?: string;
+  /** What the state passes on (after resultPath); the whole state by default. */
+  readonly outputPath?: string;
   readonly comment?: string;
 }
 
@@ -150,6 +152,7 @@ export function invokeOpsFunction(
     inputPath: props.inputPath,
     payload: props.payload,
     resultPath: props.resultPath,
+    outputPath: props.outputPath,
     comment: props.comment,
   });
   task.addRetry({

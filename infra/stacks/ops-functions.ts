@@ -12,11 +12,22 @@ import {
   powertoolsEnvironment,
   reportHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
+import type { BackupHandler } from '../../workflows/backup.workflow.ts';
+import type { RestoreHandler } from '../../workflows/restore.workflow.ts';
 import type { ValidatePlatformHandler } from '../../workflows/validate-platform.workflow.ts';
+import type { VerifyBackupHandler } from '../../workflows/verify-backup.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
-import { type EnvironmentSchema, OpsFunction, type OpsFunctionProps } from '../constructs/ops-function.ts';
+import { type EnvironmentSchema, OpsFunction } from '../constructs/ops-function.ts';
 import { pascalCase } from '../naming.ts';
+import {
+  type BackupResources,
+  createBackupFunction,
+  defaultPolicyOf,
+  type HandlerSettings,
+  isBackupFunctionName,
+} from './backup-functions.ts';
+import { createRecoveryFunction, isRecoveryFunctionName } from './recovery-functions.ts';
 
 /**
  * How each handler is deployed: its environment schema and values, timeout and IAM. The schemas
@@ -27,7 +38,7 @@ import { pascalCase } from '../naming.ts';
  * ClusterRole (get/list on nodes, pods, deployments, statefulsets, cronjobs, jobs). The role ARNs
  * are stack outputs; the access entries belong to the cluster stack.
  */
-export type OpsHandlerName = ValidatePlatformHandler;
+export type OpsHandlerName = ValidatePlatformHandler | BackupHandler | VerifyBackupHandler | RestoreHandler;
 
 export const SERVICE_NAME = 'lakehouse-ops';
 export const METRICS_NAMESPACE = 'LakehouseOps';
@@ -38,12 +49,9 @@ export interface OpsFunctionDependencies {
   readonly notificationTopic: ITopic;
   readonly key: IKey;
   readonly logRetention: RetentionDays;
+  /** Needed only by the functions of the backup, verify-backup and restore workflows. */
+  readonly backup?: BackupResources;
 }
-
-type HandlerSettings<Schema extends EnvironmentSchema> = Pick<
-  OpsFunctionProps<Schema>,
-  'environmentSchema' | 'environment' | 'timeout' | 'description'
->;
 
 /** Creates the OpsFunction of each named handler, with its least-privilege grants. */
 export function createOpsFunctions<Name extends OpsHandlerName>(
@@ -76,6 +84,25 @@ function createOpsFunction(
   const platformLayout = config.platformLayout && JSON.stringify(config.platformLayout);
   const kubernetes = { CLUSTER_NAME: config.clusterName, PLATFORM_LAYOUT: platformLayout };
   const checkTimeout = Duration.seconds(60);
+  const minio = {
+    MINIO_ENDPOINT: config.minio.endpoint,
+    MINIO_CREDENTIALS_SECRET_ID: config.minio.credentialsSecretName,
+  };
+
+  if (isBackupFunctionName(name) || isRecoveryFunctionName(name)) {
+    if (!deps.backup) throw new Error(`${name}: the backup functions need OpsFunctionDependencies.backup`);
+    const context = {
+      config,
+      resources: deps.backup,
+      minio,
+      kubernetes,
+      grantMinio: (fn: OpsFunction) => grantReadSecret(fn, deps.minioCredentials),
+      grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
+    };
+    return isBackupFunctionName(name)
+      ? createBackupFunction(name, build, context)
+      : createRecoveryFunction(name, build, context);
+  }
 
   switch (name) {
     case 'validate-workflow-input':
@@ -113,11 +140,7 @@ function createOpsFunction(
     case 'probe-minio-s3': {
       const fn = build({
         environmentSchema: minioHandlerEnvironment,
-        environment: {
-          MINIO_ENDPOINT: config.minio.endpoint,
-          MINIO_CREDENTIALS_SECRET_ID: config.minio.credentialsSecretName,
-          PLATFORM_LAYOUT: platformLayout,
-        },
+        environment: { ...minio, PLATFORM_LAYOUT: platformLayout },
         timeout: checkTimeout,
         description: 'validate-platform: MinIO S3 API write/read/delete probe',
       });
@@ -202,8 +225,4 @@ function grantPublish(fn: OpsFunction, topic: ITopic, key: IKey) {
   fn.addToRolePolicy(
     new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
   );
-}
-
-function defaultPolicyOf(fn: OpsFunction): Construct {
-  return fn.role!.node.findChild('DefaultPolicy') as Construct;
 }

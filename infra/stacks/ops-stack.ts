@@ -13,6 +13,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,15 +21,35 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { VerifyBackupInput } from '../../functions/core/backup/verify-request.ts';
+import type { BackupWorkflowInput } from '../../functions/core/backup-workflow/request.ts';
 import type { ValidatePlatformRequest } from '../../functions/core/validation/request.ts';
+import { BACKUP_HANDLERS, backupWorkflow } from '../../workflows/backup.workflow.ts';
+import { RESTORE_HANDLERS, restoreWorkflow } from '../../workflows/restore.workflow.ts';
 import {
   VALIDATE_PLATFORM_HANDLERS,
   validatePlatformWorkflow,
 } from '../../workflows/validate-platform.workflow.ts';
+import { VERIFY_BACKUP_HANDLERS, verifyBackupWorkflow } from '../../workflows/verify-backup.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
-import { createOpsFunctions, type OpsHandlerName, SERVICE_NAME } from './ops-functions.ts';
+import { boundedName, pascalCase } from '../naming.ts';
+import { backupBucketName } from './backup-naming.ts';
+import { createOpsFunctions, METRICS_NAMESPACE, type OpsHandlerName, SERVICE_NAME } from './ops-functions.ts';
+import { VolumeBackupPlan } from './volume-backup-plan.ts';
+
+type WorkflowSchedule = EnvironmentConfig['schedules'][keyof EnvironmentConfig['schedules']];
+interface ScheduledStart {
+  description: string;
+  input: object;
+  maxEventAge: Duration;
+  /** Told apart from the workflow's other schedules by this (e.g. the bucket it verifies). */
+  target?: string;
+}
+
+/** EventBridge Scheduler's limit on a schedule name. */
+const SCHEDULE_NAME_LENGTH = 64;
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -40,6 +61,17 @@ export const SCHEDULED_VALIDATE_PLATFORM_INPUT = {
   notify: true,
   requestedBy: 'schedule',
 } as const satisfies ValidatePlatformRequest;
+
+/** The input every scheduled backup run starts with: the environment's default buckets. */
+export const SCHEDULED_BACKUP_INPUT = { requestedBy: 'schedule' } as const satisfies BackupWorkflowInput;
+
+/** The input of the scheduled verify-backup of one bucket: its newest complete run. */
+export function scheduledVerifyBackupInput(sourceBucket: string) {
+  return { sourceBucket, requestedBy: 'schedule' } as const satisfies VerifyBackupInput;
+}
+
+/** A copy of each run's batches.json for the ItemReader (docs/backup.md); nothing else, and briefly. */
+const WORK_FILES_EXPIRY = Duration.days(7);
 
 /**
  * The operations backend of one environment: the ops table (locks, idempotency, audit), the
@@ -118,24 +150,84 @@ export class OpsStack extends Stack {
       config.minio.credentialsSecretName,
     );
 
-    const handlerNames: OpsHandlerName[] = [...VALIDATE_PLATFORM_HANDLERS];
+    // The Distributed Map's ItemReader reads only buckets of the state machine's region, so each
+    // run's batches.json is copied here from the DR-region backup bucket (BackupStack).
+    const backupWorkBucket = new Bucket(this, 'BackupWorkBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [
+        { expiration: WORK_FILES_EXPIRY, abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    Validations.of(backupWorkBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only the batch descriptors (counts, no object keys or data) of runs in progress, expired after 7 days; the backup bucket itself is access-logged',
+    });
+    const volumeBackup = new VolumeBackupPlan(this, 'VolumeBackup', { config, key });
+
+    const handlerNames: OpsHandlerName[] = [
+      ...new Set([
+        ...VALIDATE_PLATFORM_HANDLERS,
+        ...BACKUP_HANDLERS,
+        ...VERIFY_BACKUP_HANDLERS,
+        ...RESTORE_HANDLERS,
+      ]),
+    ];
     const functions = createOpsFunctions(this, handlerNames, {
       config,
       minioCredentials,
       notificationTopic: this.notificationTopic,
       key,
       logRetention,
+      backup: {
+        opsTable: this.opsTable,
+        opsKey: key,
+        bucketName: backupBucketName(config),
+        workBucket: backupWorkBucket,
+        vault: volumeBackup.vault,
+        serviceRole: volumeBackup.serviceRole,
+      },
     });
 
+    // Execution history is evidence in production; elsewhere a retained, named log group would
+    // only block the next deployment of a deleted stack.
+    const logRemovalPolicy = isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const validatePlatform = validatePlatformWorkflow(this, 'ValidatePlatform', {
       environmentName: config.name,
       functions,
       logRetention,
-      // Execution history is evidence in production; elsewhere a retained, named log group would
-      // only block the next deployment of a deleted stack.
-      logRemovalPolicy: isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      logRemovalPolicy,
     });
-    this.workflows = { [validatePlatform.workflowName]: validatePlatform };
+    const backup = backupWorkflow(this, 'Backup', {
+      environmentName: config.name,
+      functions,
+      workBucket: backupWorkBucket,
+      copy: {
+        maxConcurrency: config.backup.copy.maxConcurrentBatches,
+        toleratedFailurePercentage: config.backup.copy.toleratedFailurePercentage,
+      },
+      logRetention,
+      logRemovalPolicy,
+    });
+    const verifyBackup = verifyBackupWorkflow(this, 'VerifyBackup', {
+      environmentName: config.name,
+      functions,
+      logRetention,
+      logRemovalPolicy,
+    });
+    const restore = restoreWorkflow(this, 'Restore', {
+      environmentName: config.name,
+      functions,
+      logRetention,
+      logRemovalPolicy,
+    });
+    this.workflows = Object.fromEntries(
+      [validatePlatform, backup, verifyBackup, restore].map((workflow) => [workflow.workflowName, workflow]),
+    );
 
     const scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
       queueName: `${prefix}-schedule-dlq`,
@@ -150,24 +242,41 @@ export class OpsStack extends Stack {
     });
 
     const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: prefix });
-    const validateSchedule = config.schedules.validatePlatform;
-    new Schedule(this, 'ValidatePlatformSchedule', {
-      scheduleName: `${prefix}-validate-platform`,
-      scheduleGroup,
-      description: `Full validate-platform suite, ${validateSchedule.expression} ${validateSchedule.timeZone}`,
-      schedule: ScheduleExpression.expression(
-        validateSchedule.expression,
-        TimeZone.of(validateSchedule.timeZone),
-      ),
-      enabled: validateSchedule.enabled,
-      target: new StepFunctionsStartExecution(validatePlatform.stateMachine, {
-        input: ScheduleTargetInput.fromObject(SCHEDULED_VALIDATE_PLATFORM_INPUT),
-        deadLetterQueue: scheduleDeadLetterQueue,
-        retryAttempts: 3,
-        // A start request older than this is superseded by the next scheduled run anyway.
-        maxEventAge: Duration.minutes(10),
-      }),
+    const scheduleWorkflow = (workflow: Workflow, schedule: WorkflowSchedule, start: ScheduledStart) => {
+      const suffix = start.target === undefined ? '' : `-${start.target}`;
+      return new Schedule(this, `${pascalCase(workflow.workflowName)}Schedule${suffix}`, {
+        scheduleName: boundedName(`${prefix}-${workflow.workflowName}${suffix}`, SCHEDULE_NAME_LENGTH),
+        scheduleGroup,
+        description: `${start.description}, ${schedule.expression} ${schedule.timeZone}`,
+        schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timeZone)),
+        enabled: schedule.enabled,
+        target: new StepFunctionsStartExecution(workflow.stateMachine, {
+          input: ScheduleTargetInput.fromObject(start.input),
+          deadLetterQueue: scheduleDeadLetterQueue,
+          retryAttempts: 3,
+          // A start request older than this is superseded by the next scheduled run anyway.
+          maxEventAge: start.maxEventAge,
+        }),
+      });
+    };
+    scheduleWorkflow(validatePlatform, config.schedules.validatePlatform, {
+      description: 'Full validate-platform suite',
+      input: SCHEDULED_VALIDATE_PLATFORM_INPUT,
+      maxEventAge: Duration.minutes(10),
     });
+    scheduleWorkflow(backup, config.schedules.backup, {
+      description: 'Backup of the default MinIO buckets, the PostgreSQL dump and the volumes',
+      input: SCHEDULED_BACKUP_INPUT,
+      maxEventAge: Duration.minutes(30),
+    });
+    for (const sourceBucket of config.backup.sourceBuckets) {
+      scheduleWorkflow(verifyBackup, config.schedules.verifyBackup, {
+        description: `Verification of the newest backup of ${sourceBucket}`,
+        input: scheduledVerifyBackupInput(sourceBucket),
+        maxEventAge: Duration.minutes(30),
+        target: sourceBucket,
+      });
+    }
 
     new OpsObservability(this, 'Observability', {
       environmentName: config.name,
@@ -175,6 +284,13 @@ export class OpsStack extends Stack {
       functions: handlerNames.map((name) => ({ name, fn: functions[name] })),
       alarmTopic: this.notificationTopic,
       scheduleDeadLetterQueue,
+      backup: {
+        metricsNamespace: METRICS_NAMESPACE,
+        vaultName: volumeBackup.vault.backupVaultName,
+        // Two missed cadences: one late run is tolerated, a second pages.
+        rpoAlarmSeconds: config.backup.cadence === 'hourly' ? 2 * 3600 : 2 * 86_400,
+        verifiedBuckets: config.backup.sourceBuckets,
+      },
     });
 
     new CfnOutput(this, 'OpsTableName', { value: this.opsTable.tableName });
@@ -182,6 +298,10 @@ export class OpsStack extends Stack {
     new CfnOutput(this, 'ValidatePlatformStateMachineArn', {
       value: validatePlatform.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'BackupStateMachineArn', { value: backup.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'VerifyBackupStateMachineArn', { value: verifyBackup.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RestoreStateMachineArn', { value: restore.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'BackupWorkBucketName', { value: backupWorkBucket.bucketName });
     new CfnOutput(this, 'KubernetesClientRoleArns', {
       description: 'Roles that need an EKS access entry with read-only RBAC on the cluster',
       value: Fn.join(

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BackupSimulator } from './backup.ts';
 import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
 import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
 import { renderJsonProtocolError, SecretsManagerSimulator, type SeededSecret } from './secrets-manager.ts';
 import { type PublishedNotification, renderQueryError, SnsSimulator } from './sns.ts';
 
 /**
- * One loopback HTTP server for the AWS control planes that have no local implementation. The real
+ * One loopback HTTP server for the AWS control planes that have no local implementation (EKS, SNS,
+ * Secrets Manager, AWS Backup). The real
  * SDK v3 clients reach it through AWS_ENDPOINT_URL_<SERVICE>, so each service speaks its own wire
  * protocol and is recognised the way its protocol identifies requests.
  */
@@ -19,6 +21,8 @@ export interface AwsSimOptions {
   readonly nodeGroupScaler?: NodeGroupScaler;
   readonly topicArns?: readonly string[];
   readonly secrets?: readonly SeededSecret[];
+  /** AWS Backup vaults that exist (StartBackupJob refuses any other). */
+  readonly backupVaults?: readonly string[];
 }
 
 export interface AwsSim {
@@ -26,6 +30,7 @@ export interface AwsSim {
   readonly eks: EksSimulator;
   readonly sns: SnsSimulator;
   readonly secretsManager: SecretsManagerSimulator;
+  readonly backup: BackupSimulator;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
   stop(): Promise<void>;
@@ -45,7 +50,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const eks = new EksSimulator(region, accountId, options.clusters ?? [], options.nodeGroupScaler);
   const sns = new SnsSimulator(options.topicArns ?? []);
   const secretsManager = new SecretsManagerSimulator(region, accountId, options.secrets ?? []);
-  // Order matters: the header- and form-based protocols are checked before EKS's path-based routes.
+  const backup = new BackupSimulator(region, accountId, options.backupVaults ?? []);
+  // Order matters: the header- and form-based protocols are checked before the path-based routes.
   const routes: ServiceRoute[] = [
     {
       handles: (r) => secretsManager.handles(r),
@@ -54,6 +60,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     },
     { handles: (r) => sns.handles(r), handle: (r) => sns.handle(r), renderError: renderQueryError },
     { handles: (r) => eks.handles(r), handle: (r) => eks.handle(r), renderError: renderEksError },
+    // AWS Backup is REST-JSON like EKS, and reports errors the same way.
+    { handles: (r) => backup.handles(r), handle: (r) => backup.handle(r), renderError: renderEksError },
   ];
 
   const server = createServer((incoming, outgoing) => {
@@ -73,6 +81,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     eks,
     sns,
     secretsManager,
+    backup,
     get published() {
       return sns.published;
     },

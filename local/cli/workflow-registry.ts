@@ -1,4 +1,7 @@
 import type * as z from 'zod/v4/core';
+import { restoreRequestSchema } from '../../functions/core/backup/restore-request.ts';
+import { verifyBackupRequestSchema } from '../../functions/core/backup/verify-request.ts';
+import { backupWorkflowInputSchema } from '../../functions/core/backup-workflow/request.ts';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -20,6 +23,27 @@ const entries: readonly WorkflowEntry[] = [
     name: 'validate-platform',
     description: 'full health suite: EKS, nodes, Prefect, MinIO, s5cmd, monitoring',
     inputSchema: validatePlatformRequestSchema,
+    defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'backup',
+    description:
+      'incremental MinIO -> S3 copy with checksummed manifests, and AWS Backup jobs for the volumes',
+    inputSchema: backupWorkflowInputSchema,
+    // Every bucket of the environment's list (BACKUP_SOURCE_BUCKETS), for real.
+    defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'verify-backup',
+    description: 'prove a backup restores: manifest checksum, sampled object SHA-256s, PostgreSQL row counts',
+    inputSchema: verifyBackupRequestSchema,
+    // No default bucket on purpose: without --input the schema names the missing sourceBucket.
+    defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'restore',
+    description: 'restore a bucket or prefix (and optionally the PostgreSQL dump) as of a chosen backup',
+    inputSchema: restoreRequestSchema,
     defaultInput: { requestedBy: 'lakehouse-ops-cli' },
   },
 ];

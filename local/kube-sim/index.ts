@@ -15,6 +15,9 @@
  *   sim.images.add('minio/minio:RELEASE...').enforce()   // pods with other images: ImagePullBackOff
  *   sim.faults.inject({ method: 'GET', pathPattern: /\/pods$/, status: 503, times: 2 })
  *   sim.setPodLog(namespace, pod, text, container?)
+ *   startKubeSim({ jobExecutors: { 'ghcr.io/x/pg-tools': hostCommandExecutor({ path }) } })
+ *                                              // Job containers of that image really run (job-executors.ts)
+ *   await sim.jobExecutions.idle()             // until every running job container has ended
  *   sim.audit                                  // who called what, with which status code
  *   await sim.stop()
  *
@@ -41,6 +44,15 @@ export { FAULT_ANNOTATION, POD_FAULTS, type PodFault } from './controllers/index
 export { KubeApiError, type Status } from './errors.ts';
 export type { FaultSpec, InjectedFault } from './faults.ts';
 export { ImageRegistry, normalizeImage } from './images.ts';
+export {
+  type ContainerExit,
+  type ContainerRun,
+  type HostCommandOptions,
+  hostCommandExecutor,
+  imageRepository,
+  type JobExecutor,
+  type JobExecutorRegistry,
+} from './job-executors.ts';
 export type { KubeObject, Node, Pod } from './model.ts';
 export { type NodeOptions, nodeObject } from './nodes.ts';
 export type { AuditRecord } from './server.ts';

@@ -6,6 +6,7 @@ import { Authenticator } from './auth.ts';
 import { type ControllerContext, runToFixedPoint, tick } from './controllers/index.ts';
 import { FaultInjector } from './faults.ts';
 import { ImageRegistry } from './images.ts';
+import { JobExecutions, type JobExecutorRegistry } from './job-executors.ts';
 import { PodLogs } from './logs.ts';
 import { type Condition, clone, type KubeObject, type Node, rfc3339, setCondition } from './model.ts';
 import { type NodeOptions, nodeObject } from './nodes.ts';
@@ -36,6 +37,11 @@ export interface KubeSimOptions {
   tickIntervalMs?: number;
   /** The clock for timestamps and token expiry; the real clock by default. */
   clock?: () => Date;
+  /**
+   * Images whose run-to-completion containers really run (see job-executors.ts), by repository:
+   * `{ 'ghcr.io/lakehouse-ops/pg-tools': hostCommandExecutor(...) }`. Other images complete at once.
+   */
+  jobExecutors?: JobExecutorRegistry;
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -45,6 +51,8 @@ export class KubeSim {
   readonly images: ImageRegistry;
   readonly faults = new FaultInjector();
   readonly logs = new PodLogs();
+  /** The containers the job executors run: `await sim.jobExecutions.idle()` waits for them. */
+  readonly jobExecutions: JobExecutions;
   readonly audit: AuditRecord[] = [];
   /** A static token for the built-in admin user; kubeConfig() uses it by default. */
   readonly token = `kube-sim-${randomUUID()}`;
@@ -59,7 +67,14 @@ export class KubeSim {
     const clock = options.clock ?? (() => new Date());
     this.api = new ObjectApi(this.store, clock);
     this.images = new ImageRegistry(options.images ?? [], options.enforceImages ?? false);
-    this.context = { api: this.api, images: this.images, clock, now: () => rfc3339(clock()) };
+    this.jobExecutions = new JobExecutions(options.jobExecutors ?? {}, this.logs, () => this.afterWrite());
+    this.context = {
+      api: this.api,
+      images: this.images,
+      clock,
+      now: () => rfc3339(clock()),
+      executions: this.jobExecutions,
+    };
     const tokens = new Map(Object.entries({ ...options.tokens, [this.token]: 'kube-sim-admin' }));
     this.server = createKubeServer({
       controllers: this.context,
@@ -96,6 +111,7 @@ export class KubeSim {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.jobExecutions.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

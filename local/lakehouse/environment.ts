@@ -2,8 +2,9 @@ import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
 
 /**
  * The environment variables the handlers run with against the local lakehouse: the AWS SDK reaches
- * the simulators through AWS_ENDPOINT_URL_<SERVICE>, and the platform variables name the local
- * cluster, secret, topic and table. Credentials are fixed fakes: nothing here talks to AWS, and
+ * the simulators through AWS_ENDPOINT_URL_<SERVICE> (S3 is the DR-region S3 endpoint: the AWS S3 the
+ * backups go to; MinIO is reached through MINIO_ENDPOINT), and the platform variables name the
+ * local cluster, secret, topic, table, backup bucket and vault. Credentials are fixed fakes: nothing here talks to AWS, and
  * the EKS token the handlers presign only has to be well-formed.
  */
 export interface LocalEndpoints {
@@ -16,12 +17,26 @@ export interface LocalEndpoints {
 
 export interface LocalPlatformNames {
   readonly region: string;
+  /** The DR region, where the backup bucket lives (the "DR S3" endpoint). */
+  readonly drRegion: string;
   readonly clusterName: string;
   readonly environmentName: string;
   readonly minioCredentialsSecretId: string;
   readonly notificationTopicArn: string;
   readonly opsTableName: string;
   readonly layout: PlatformLayout;
+  readonly backup: LocalBackupNames;
+}
+
+/** What the backup workflow's handlers back up and where to (docs/backup.md). */
+export interface LocalBackupNames {
+  /** The backup bucket on the DR S3 endpoint. */
+  readonly bucketName: string;
+  /** The seeded MinIO buckets the workflow backs up by default. */
+  readonly sourceBuckets: readonly string[];
+  /** AWS Backup vault (seeded in aws-sim) and the role the jobs run as. */
+  readonly vaultName: string;
+  readonly roleArn: string;
 }
 
 export interface HandlerLogging {
@@ -50,12 +65,19 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_SNS: endpoints.awsSim,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.awsSim,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_BACKUP: endpoints.awsSim,
+    AWS_ENDPOINT_URL_S3: endpoints.drS3,
     MINIO_ENDPOINT: endpoints.minio,
     MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,
     CLUSTER_NAME: names.clusterName,
     NOTIFICATION_TOPIC_ARN: names.notificationTopicArn,
     ENVIRONMENT_NAME: names.environmentName,
     OPS_TABLE_NAME: names.opsTableName,
+    BACKUP_BUCKET_NAME: names.backup.bucketName,
+    BACKUP_BUCKET_REGION: names.drRegion,
+    BACKUP_SOURCE_BUCKETS: names.backup.sourceBuckets.join(','),
+    BACKUP_VAULT_NAME: names.backup.vaultName,
+    BACKUP_ROLE_ARN: names.backup.roleArn,
     // The layout the lakehouse was seeded with, whatever the synthesized environment configures.
     PLATFORM_LAYOUT: JSON.stringify(names.layout),
     POWERTOOLS_LOG_LEVEL: logging.logLevel,

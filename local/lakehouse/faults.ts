@@ -1,4 +1,5 @@
 import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
+import type { AwsSim } from '../aws-sim/server.ts';
 import { FAULT_ANNOTATION, type KubeObject, type KubeSim, type Node, type Pod } from '../kube-sim/index.ts';
 import type { S3Endpoint } from './s3-endpoint.ts';
 import { PLATFORM_IMAGES } from './seed/platform-objects.ts';
@@ -21,7 +22,12 @@ export interface LakehouseFaults {
   kubernetesApiFlaky(times: number): Promise<RestoreFault>;
   /** The MinIO S3 endpoint stops accepting connections. */
   minioS3Down(): Promise<RestoreFault>;
+  /** AWS Backup jobs started from now on end FAILED (as when the backup role lacks a permission). */
+  awsBackupJobsFail(): Promise<RestoreFault>;
 }
+
+export const AWS_BACKUP_FAILURE_MESSAGE =
+  'Access denied: the backup role is not authorized to perform ec2:CreateSnapshot on the volume';
 
 /** A tag nobody mirrored: what an upgrade to an unreleased Prefect version looks like. */
 export const UNAVAILABLE_PREFECT_IMAGE = 'prefecthq/prefect:3.9.99-python3.12';
@@ -30,6 +36,7 @@ const FLAKY_API_PATH = /^\/(api|apis)\//;
 export function createLakehouseFaults(
   kube: KubeSim,
   minio: S3Endpoint,
+  awsSim: AwsSim,
   layout: PlatformLayout,
 ): LakehouseFaults {
   return {
@@ -91,6 +98,11 @@ export function createLakehouseFaults(
     async minioS3Down() {
       await minio.goOffline();
       return () => minio.goOnline();
+    },
+
+    async awsBackupJobsFail() {
+      awsSim.backup.failNewJobs({ message: AWS_BACKUP_FAILURE_MESSAGE });
+      return async () => awsSim.backup.failNewJobs(undefined);
     },
   };
 }

@@ -7,13 +7,14 @@ import { startLocalDynamoDb } from './dynamodb.ts';
 import {
   type HandlerLogging,
   LOCAL_CREDENTIALS,
+  type LocalBackupNames,
   type LocalEndpoints,
   localHandlerEnvironment,
 } from './environment.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
-import { seedBuckets, seedObjects } from './seed/buckets.ts';
+import { LAKEHOUSE_BUCKET, MARKET_DATA_BUCKET, seedBuckets, seedObjects } from './seed/buckets.ts';
 import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
 import { buildPlatformObjects, imagesOf } from './seed/platform-objects.ts';
 
@@ -21,8 +22,10 @@ export type { LakehouseFaults, RestoreFault } from './faults.ts';
 
 /**
  * The embedded local lakehouse: kube-sim (the EKS cluster's Kubernetes API), s3rver as the MinIO
- * primary and as the DR region's S3, dynalite with the ops table, and aws-sim for EKS, SNS and
- * Secrets Manager, seeded with the platform the workflows operate on. Everything listens on
+ * primary and as the DR region's S3 (with the backup bucket), dynalite with the ops table, and
+ * aws-sim for EKS, SNS, Secrets Manager and AWS Backup, seeded with the platform the workflows
+ * operate on. MinIO takes the key pair in the credentials secret; the DR S3, being AWS S3, takes
+ * the handlers' AWS credentials. Everything listens on
  * 127.0.0.1 with ephemeral ports; stop() removes every temporary directory.
  */
 export interface LocalLakehouseOptions {
@@ -44,14 +47,27 @@ export interface LocalLakehouse {
   readonly layout: PlatformLayout;
   readonly region: string;
   readonly clusterName: string;
-  /** Key pair of the MinIO (and DR S3) endpoint, as stored in the credentials secret. */
+  readonly drRegion: string;
+  /** The backup bucket (on the DR S3 endpoint), vault and default source buckets. */
+  readonly backup: LocalBackupNames;
+  /** Key pair of the MinIO endpoint, as stored in the credentials secret. */
   readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly kube: KubeSim;
   readonly awsSim: AwsSim;
   readonly faults: LakehouseFaults;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
+  /** Parts of the platform this lakehouse really runs (the drill skips scenarios that need others). */
+  readonly capabilities: LakehouseCapabilities;
   stop(): Promise<void>;
+}
+
+export interface LakehouseCapabilities {
+  /**
+   * A PostgreSQL server behind the Prefect database and a kube-sim executor for the pg-tools Job
+   * image, so a pg_dump Job really runs. Not wired in yet (local/postgres provides both pieces).
+   */
+  readonly postgres: boolean;
 }
 
 const DEFAULTS = {
@@ -63,12 +79,21 @@ const DEFAULTS = {
 
 export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): Promise<LocalLakehouse> {
   const region = options.region ?? DEFAULTS.region;
+  const drRegion = options.drRegion ?? DEFAULTS.drRegion;
   const clusterName = options.clusterName ?? DEFAULTS.clusterName;
   const environmentName = options.environmentName ?? DEFAULTS.environmentName;
   const layout = options.layout ?? defaultPlatformLayout;
   const prefix = `lakehouse-ops-${environmentName}`;
+  const backup: LocalBackupNames = {
+    bucketName: `${prefix}-backup`,
+    sourceBuckets: [MARKET_DATA_BUCKET, LAKEHOUSE_BUCKET],
+    vaultName: `${prefix}-vault`,
+    roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${prefix}-backup`,
+  };
   const names = {
     region,
+    drRegion,
+    backup,
     clusterName,
     environmentName,
     layout,
@@ -97,7 +122,13 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
     const [kube, minio, drS3, dynamodb] = await Promise.all([
       started(startKubeSim({ images: imagesOf(platform), enforceImages: true })),
       started(startS3Endpoint({ name: 'minio', buckets: seedBuckets(layout), credentials: s3Credentials })),
-      started(startS3Endpoint({ name: 'dr-s3', buckets: seedBuckets(layout), credentials: s3Credentials })),
+      started(
+        startS3Endpoint({
+          name: 'dr-s3',
+          buckets: [...seedBuckets(layout), backup.bucketName],
+          credentials: LOCAL_CREDENTIALS,
+        }),
+      ),
       started(
         startLocalDynamoDb({ opsTableName: names.opsTableName, region, credentials: LOCAL_CREDENTIALS }),
       ),
@@ -114,6 +145,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         nodeGroupScaler: kubeSimNodeGroupScaler(kube, region, layout),
         topicArns: [names.notificationTopicArn],
         secrets: [{ name: names.minioCredentialsSecretId, value: s3Credentials }],
+        backupVaults: [backup.vaultName],
       }),
     );
     await seedObjectStore(minio, region, s3Credentials);
@@ -133,14 +165,17 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       endpoints,
       layout,
       region,
+      drRegion,
+      backup,
       clusterName,
       s3Credentials,
       kube,
       awsSim,
-      faults: createLakehouseFaults(kube, minio, layout),
+      faults: createLakehouseFaults(kube, minio, awsSim, layout),
       get published() {
         return awsSim.published;
       },
+      capabilities: { postgres: false },
       stop: stopAll,
     };
   } catch (error) {

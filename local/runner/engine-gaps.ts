@@ -1,4 +1,11 @@
-import { type AslDefinition, allStates } from './definition.ts';
+import type { AslDefinition, AslState } from './definition.ts';
+import {
+  bridgeDistributedMap,
+  distributedMapProblems,
+  isDistributedMap,
+} from './distributed-map/distributed-map.ts';
+import type { ItemSource } from './distributed-map/item-reader.ts';
+import type { LocalStep } from './local-step.ts';
 import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts';
 
 /**
@@ -10,11 +17,21 @@ import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts
  *   out as invalid JSON. Such a Pass runs as a local step that evaluates its Parameters as Step
  *   Functions does; InputPath, ResultPath and OutputPath stay with the engine, and the timeline
  *   still reports the state as a Pass.
+ * - Distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED, ItemReader over S3). The
+ *   engine knows neither ItemReader nor tolerated failures, so the Map runs as a local step
+ *   (distributed-map/distributed-map.ts) standing in a Task that keeps the Map's InputPath,
+ *   ResultSelector, ResultPath, OutputPath, Retry and Catch; its children are executions of the
+ *   ItemProcessor, bridged in turn. The timeline reports the state as a Map with its children.
+ *
+ * - Task timeouts. The engine stops a Task without TimeoutSeconds after 60 s, where Step Functions
+ *   waits as long as the Lambda function may run (its own timeout ends it with Sandbox.Timedout,
+ *   which lambda-invoke.ts enforces locally). Such a Task gets TimeoutSeconds one second above its
+ *   function's timeout (`taskTimeouts`), and is listed in `retimedTasks`.
  *
  * What is refused up front, with the state's name, until a workflow needs it:
  *
- * - ItemReader / ResultWriter (Distributed Map over S3): to bridge, read the items from the local
- *   S3 endpoint, inline them as the Map's input (ItemsPath) and drop ItemReader.
+ * - Distributed Map ResultWriter and ItemBatcher, and ItemReaders other than s3:getObject (JSON,
+ *   JSONL) and s3:listObjectsV2.
  * - Task tokens (`.waitForTaskToken` resources): to bridge, replace the Task with a local handler
  *   that parks the token in the ops table and resolves when SendTaskSuccess/Failure is called.
  * - JSONata and Assign variables (workflows use JSONPath and no variables).
@@ -27,45 +44,123 @@ export class UnsupportedByLocalEngineError extends Error {
 export interface BridgedDefinition {
   readonly definition: AslDefinition;
   /** Local steps for bridged states, keyed by state name like the engine's task overrides. */
-  readonly localSteps: Record<string, (input: unknown) => Promise<unknown>>;
+  readonly localSteps: Record<string, LocalStep>;
   /** The type each bridged state has in the deployed definition, for the timeline. */
   readonly originalTypes: Record<string, string>;
+  /** Tasks given TimeoutSeconds because the deployed definition leaves the timeout to Lambda. */
+  readonly retimedTasks: string[];
+}
+
+export interface BridgeOptions {
+  /** Where a Distributed Map's ItemReader reads (the local S3 endpoint). */
+  readonly itemSource?: ItemSource;
+  /** The timeout (seconds) of the Lambda function behind each Task, by state name. */
+  readonly taskTimeouts?: Readonly<Record<string, number>>;
 }
 
 /** Resource of a bridged Pass: a well-formed ARN that no deployed definition contains. */
 const LOCAL_STEP_RESOURCE = 'arn:aws:lambda:us-east-1:000000000000:function:lakehouse-ops-local-runner-step';
 
-export function bridgeEngineGaps(workflow: string, deployed: AslDefinition): BridgedDefinition {
-  const definition = structuredClone(deployed);
-  const localSteps: BridgedDefinition['localSteps'] = {};
-  const originalTypes: Record<string, string> = {};
+export function bridgeEngineGaps(
+  workflow: string,
+  deployed: AslDefinition,
+  options: BridgeOptions = {},
+): BridgedDefinition {
+  const bridged: BridgedDefinition = {
+    definition: structuredClone(deployed),
+    localSteps: {},
+    originalTypes: {},
+    retimedTasks: [],
+  };
   const problems: string[] = [];
-  for (const [name, state] of allStates(definition)) {
-    if ('ItemReader' in state || 'ResultWriter' in state)
-      problems.push(`${name}: Distributed Map ItemReader/ResultWriter`);
-    if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
-      problems.push(`${name}: task token (${state.Resource})`);
-    }
-    if (state.QueryLanguage === 'JSONata' || 'Assign' in state) {
-      problems.push(`${name}: JSONata or Assign variables (workflows must use JSONPath and no variables)`);
-    }
-    const templates = [state.Parameters, state.ResultSelector, state.ItemSelector];
-    if (state.Type === 'Pass' && usesJsonToString(state.Parameters)) {
-      const parameters = state.Parameters;
-      localSteps[name] = async (input) => evaluatePayloadTemplate(parameters, input, `${name}.Parameters`);
-      originalTypes[name] = 'Pass';
-      delete state.Parameters;
-      state.Type = 'Task';
-      state.Resource = LOCAL_STEP_RESOURCE;
-    } else if (templates.some(usesJsonToString)) {
-      problems.push(`${name}: States.JsonToString outside a Pass state's Parameters`);
-    }
-  }
+  const context: BridgeContext = {
+    bridged,
+    problems,
+    itemSource: options.itemSource ?? missingItemSource(workflow),
+    taskTimeouts: options.taskTimeouts ?? {},
+  };
+  bridgeStates(bridged.definition, context);
   if (problems.length > 0) {
     throw new UnsupportedByLocalEngineError(
       `Workflow ${workflow} uses features the local runner does not bridge yet (see local/runner/engine-gaps.ts):\n` +
         problems.map((problem) => `  - ${problem}`).join('\n'),
     );
   }
-  return { definition, localSteps, originalTypes };
+  return bridged;
+}
+
+interface BridgeContext {
+  readonly bridged: BridgedDefinition;
+  readonly problems: string[];
+  readonly itemSource: ItemSource;
+  readonly taskTimeouts: Readonly<Record<string, number>>;
+}
+
+/** Bridges the states of one (sub-)definition in place, depth first. */
+function bridgeStates(definition: { States: Record<string, unknown> }, context: BridgeContext): void {
+  const { bridged, problems, itemSource } = context;
+  for (const [name, state] of Object.entries(definition.States) as [string, AslState][]) {
+    problems.push(...unsupportedFeatures(name, state));
+    for (const nested of nestedDefinitions(state)) bridgeStates(nested, context);
+    const lambdaTimeout = context.taskTimeouts[name];
+    if (
+      state.Type === 'Task' &&
+      lambdaTimeout !== undefined &&
+      !('TimeoutSeconds' in state || 'TimeoutSecondsPath' in state)
+    ) {
+      state.TimeoutSeconds = lambdaTimeout + 1;
+      bridged.retimedTasks.push(name);
+    }
+    if (isDistributedMap(state)) {
+      const mapProblems = distributedMapProblems(name, state);
+      problems.push(...mapProblems);
+      if (mapProblems.length > 0) continue;
+      const { ProcessorConfig: _config, ...processor } = state.ItemProcessor as AslDefinition & {
+        ProcessorConfig?: unknown;
+      };
+      const map = bridgeDistributedMap(name, state, processor as AslDefinition, itemSource);
+      definition.States[name] = map.task;
+      bridged.localSteps[name] = map.step;
+      bridged.originalTypes[name] = 'Map';
+    } else if (state.Type === 'Pass' && usesJsonToString(state.Parameters)) {
+      const parameters = state.Parameters;
+      bridged.localSteps[name] = async (input) =>
+        evaluatePayloadTemplate(parameters, input, `${name}.Parameters`);
+      bridged.originalTypes[name] = 'Pass';
+      delete state.Parameters;
+      state.Type = 'Task';
+      state.Resource = LOCAL_STEP_RESOURCE;
+    } else if ([state.Parameters, state.ResultSelector, state.ItemSelector].some(usesJsonToString)) {
+      problems.push(`${name}: States.JsonToString outside a Pass state's Parameters`);
+    }
+  }
+}
+
+function unsupportedFeatures(name: string, state: AslState): string[] {
+  const problems: string[] = [];
+  if (('ItemReader' in state || 'ResultWriter' in state) && !isDistributedMap(state))
+    problems.push(`${name}: ItemReader/ResultWriter on a Map that is not DISTRIBUTED`);
+  if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
+    problems.push(`${name}: task token (${state.Resource})`);
+  }
+  if (state.QueryLanguage === 'JSONata' || 'Assign' in state) {
+    problems.push(`${name}: JSONata or Assign variables (workflows must use JSONPath and no variables)`);
+  }
+  return problems;
+}
+
+function nestedDefinitions(state: AslState): { States: Record<string, unknown> }[] {
+  return [
+    ...((state.Branches as { States: Record<string, unknown> }[] | undefined) ?? []),
+    ...[state.Iterator, state.ItemProcessor].filter(Boolean),
+  ] as { States: Record<string, unknown> }[];
+}
+
+function missingItemSource(workflow: string): ItemSource {
+  const refuse = (): never => {
+    throw new Error(
+      `${workflow}: a Distributed Map reads items from S3, but the runner was given no S3 endpoint`,
+    );
+  };
+  return { getObjectText: refuse, listObjects: refuse };
 }

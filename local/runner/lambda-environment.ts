@@ -3,9 +3,14 @@ import type { LocalFunction } from './lambda-functions.ts';
 /**
  * The environment the handlers run with locally. All handlers share one process, so their variables
  * are merged into one set: a variable the local lakehouse provides (its endpoints, cluster, topic,
- * secret) takes the local value, any other literal from the template is kept as deployed, and a
- * token (a value known only after deployment) without a local value is an error naming it.
+ * secret) takes the local value, any other literal from the template is kept as deployed, a token
+ * (a value known only after deployment) that names a resource the runner deploys locally (an S3
+ * bucket, a function: `resolveToken`) takes its local value, and any other token is an error
+ * naming it.
  */
+
+/** The local value of a template token, or undefined when the runner has none. */
+export type TokenResolver = (token: unknown) => string | undefined;
 
 /** Lambda runtime settings that mean nothing in-process (and would leak into child processes). */
 const RUNTIME_ONLY_VARIABLES = new Set(['NODE_OPTIONS', 'AWS_NODEJS_CONNECTION_REUSE_ENABLED']);
@@ -17,6 +22,7 @@ export class LocalEnvironmentError extends Error {
 export function resolveHandlerEnvironment(
   functions: Iterable<LocalFunction>,
   localValues: Readonly<Record<string, string>>,
+  resolveToken: TokenResolver = () => undefined,
 ): Record<string, string> {
   const merged: Record<string, string> = {};
   const origin: Record<string, string> = {};
@@ -25,7 +31,7 @@ export function resolveHandlerEnvironment(
     for (const [name, declared] of Object.entries(fn.environment)) {
       if (RUNTIME_ONLY_VARIABLES.has(name)) continue;
       const local = localValues[name];
-      const value = local ?? (typeof declared === 'string' ? declared : undefined);
+      const value = local ?? (typeof declared === 'string' ? declared : resolveToken(declared));
       if (value === undefined) {
         problems.push(
           `${fn.functionName}: ${name} is ${JSON.stringify(declared)} in the template (known only once deployed) and the local lakehouse provides no value for it`,

@@ -1,5 +1,6 @@
 import { HANDLER_METADATA_KEY } from '../../infra/constructs/ops-function.ts';
-import { type PseudoParameters, resolveIntrinsics } from './intrinsics.ts';
+import { type PseudoParameters, type ResourceResolver, resolveIntrinsics } from './intrinsics.ts';
+import type { LocalBucket } from './stack-buckets.ts';
 import { type CfnTemplate, resourcesOfType } from './template.ts';
 
 /**
@@ -54,34 +55,46 @@ export function describeLocalFunctions(
   return functions;
 }
 
-/** A resolver in which Lambda functions resolve to their local ARN and name; anything else is an error. */
-export function lambdaResourceResolver(functions: ReadonlyMap<string, LocalFunction>, context: string) {
-  const lookup = (logicalId: string): LocalFunction => {
-    const fn = functions.get(logicalId);
-    if (!fn) {
-      throw new Error(
-        `${context} references ${logicalId}, which is not a Lambda function with "${HANDLER_METADATA_KEY}" metadata: the local runner can only run Lambda tasks`,
-      );
-    }
-    return fn;
+/** The stack resources the local runner gives a local identity. */
+export interface LocalResources {
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly buckets: ReadonlyMap<string, LocalBucket>;
+}
+
+/**
+ * A resolver in which Lambda functions resolve to their local name and ARN, and S3 buckets to
+ * their local name and ARN (stack-buckets.ts); anything else is an error naming it.
+ */
+export function localResourceResolver(resources: LocalResources, context: string): ResourceResolver {
+  const unknown = (logicalId: string): never => {
+    throw new Error(
+      `${context} references ${logicalId}, which is neither a Lambda function with "${HANDLER_METADATA_KEY}" metadata nor an S3 bucket: the local runner has no local counterpart for it`,
+    );
   };
   return {
-    ref: (logicalId: string) => lookup(logicalId).functionName,
-    getAtt: (logicalId: string, attribute: string) => {
+    ref: (logicalId) =>
+      resources.functions.get(logicalId)?.functionName ??
+      resources.buckets.get(logicalId)?.bucketName ??
+      unknown(logicalId),
+    getAtt: (logicalId, attribute) => {
       if (attribute !== 'Arn')
         throw new Error(`${context} uses ${logicalId}.${attribute}; only Arn is supported`);
-      return lookup(logicalId).functionArn;
+      return (
+        resources.functions.get(logicalId)?.functionArn ??
+        resources.buckets.get(logicalId)?.bucketArn ??
+        unknown(logicalId)
+      );
     },
   };
 }
 
 export function resolveLocalDefinition(
   definitionString: unknown,
-  functions: ReadonlyMap<string, LocalFunction>,
+  resources: LocalResources,
   pseudo: PseudoParameters,
   context: string,
 ): unknown {
-  const text = resolveIntrinsics(definitionString, lambdaResourceResolver(functions, context), pseudo);
+  const text = resolveIntrinsics(definitionString, localResourceResolver(resources, context), pseudo);
   if (typeof text !== 'string') throw new Error(`${context}: DefinitionString did not resolve to a string`);
   return JSON.parse(text);
 }

@@ -37,10 +37,17 @@ export async function invokeLikeLambda(
 ): Promise<unknown> {
   const context = lambdaContext(fn);
   let result: unknown;
+  let timer: NodeJS.Timeout | undefined;
+  // Lambda ends an invocation at the function's timeout, whatever the handler is still doing.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(sandboxTimeout(fn)), fn.timeoutSeconds * 1000);
+  });
   try {
-    result = await handler(structuredClone(event), context);
+    result = await Promise.race([handler(structuredClone(event), context), timedOut]);
   } catch (error) {
-    throw toInvocationError(error);
+    throw error instanceof LambdaInvocationError ? error : toInvocationError(error);
+  } finally {
+    clearTimeout(timer);
   }
   // Lambda serializes the result: undefined becomes null, Dates become strings, and so on.
   return JSON.parse(JSON.stringify(result ?? null));
@@ -66,6 +73,12 @@ function lambdaContext(fn: LocalFunction): Context {
     fail: unsupported('fail'),
     succeed: unsupported('succeed'),
   };
+}
+
+/** What Step Functions reports when a Lambda function runs out of time. */
+function sandboxTimeout(fn: LocalFunction): LambdaInvocationError {
+  const errorMessage = `${new Date().toISOString()} ${randomUUID()} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`;
+  return new LambdaInvocationError('Sandbox.Timedout', JSON.stringify({ errorMessage }));
 }
 
 function toInvocationError(error: unknown): LambdaInvocationError {

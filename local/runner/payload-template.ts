@@ -1,7 +1,8 @@
 /**
- * Evaluates an ASL payload template (Parameters) the way Step Functions does, for the subset the
- * engine-gap bridges need: `"key.$"` fields holding a reference path (`$`, `$.a.b`) or
- * `States.JsonToString(<path>)`, and literal values copied as they are. Anything else is refused
+ * Evaluates an ASL payload template (Parameters, ItemSelector, an ItemReader's Parameters) the way
+ * Step Functions does, for the subset the engine-gap bridges need: `"key.$"` fields holding a
+ * reference path into the input (`$`, `$.a.b`) or into the context object (`$$.Map.Item.Value`),
+ * or `States.JsonToString(<path>)`, and literal values copied as they are. Anything else is refused
  * with the field's name rather than evaluated differently from AWS.
  */
 export class UnsupportedPayloadTemplateError extends Error {
@@ -9,7 +10,7 @@ export class UnsupportedPayloadTemplateError extends Error {
 }
 
 const JSON_TO_STRING = /^States\.JsonToString\((.+)\)$/s;
-const SIMPLE_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
+const SIMPLE_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 
 export function usesJsonToString(template: unknown): boolean {
   if (Array.isArray(template)) return template.some(usesJsonToString);
@@ -21,14 +22,22 @@ export function usesJsonToString(template: unknown): boolean {
   );
 }
 
-export function evaluatePayloadTemplate(template: unknown, input: unknown, where = 'Parameters'): unknown {
+/** `$$`: the context object (Execution, StateMachine, State, and Map.Item inside an ItemSelector). */
+export type ContextObject = Readonly<Record<string, unknown>>;
+
+export function evaluatePayloadTemplate(
+  template: unknown,
+  input: unknown,
+  where = 'Parameters',
+  context: ContextObject = {},
+): unknown {
   if (Array.isArray(template))
-    return template.map((item, index) => evaluatePayloadTemplate(item, input, `${where}[${index}]`));
+    return template.map((item, index) => evaluatePayloadTemplate(item, input, `${where}[${index}]`, context));
   if (template === null || typeof template !== 'object') return template;
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(template)) {
     if (!key.endsWith('.$')) {
-      result[key] = evaluatePayloadTemplate(value, input, `${where}.${key}`);
+      result[key] = evaluatePayloadTemplate(value, input, `${where}.${key}`, context);
       continue;
     }
     const field = `${where}.${key}`;
@@ -37,20 +46,25 @@ export function evaluatePayloadTemplate(template: unknown, input: unknown, where
     const expression = value.trim();
     const jsonToString = JSON_TO_STRING.exec(expression);
     result[key.slice(0, -2)] = jsonToString
-      ? JSON.stringify(queryPath(jsonToString[1]!.trim(), input, field))
-      : queryPath(expression, input, field);
+      ? JSON.stringify(queryPath(jsonToString[1]!.trim(), input, field, context))
+      : queryPath(expression, input, field, context);
   }
   return result;
 }
 
-function queryPath(path: string, input: unknown, field: string): unknown {
+/**
+ * A reference path (`$.a.b` into the input, `$$.a.b` into the context object), as Step Functions
+ * resolves the `*Path` fields and `"key.$"` values.
+ */
+export function queryPath(path: string, input: unknown, field: string, context: ContextObject = {}): unknown {
   if (!SIMPLE_PATH.test(path)) {
     throw new UnsupportedPayloadTemplateError(
-      `${field}: only reference paths such as $.a.b are supported here, got ${path}`,
+      `${field}: only reference paths such as $.a.b or $$.Map.Item.Value are supported here, got ${path}`,
     );
   }
-  let current = input;
-  for (const segment of path.split('.').slice(1)) {
+  const [root, ...segments] = path.split('.');
+  let current: unknown = root === '$$' ? context : input;
+  for (const segment of segments) {
     if (current === null || typeof current !== 'object' || !(segment in current)) {
       // The error Step Functions raises when a path does not match the input.
       throw Object.assign(

@@ -6,6 +6,12 @@ export type EngineEvent =
   ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
 
 /**
+ * An engine event, possibly from a child execution a bridged Distributed Map started: `scope`
+ * (the Map Run) keeps its states apart from same-named states of another Map Run.
+ */
+export type TimelineEvent = EngineEvent & { readonly scope?: string };
+
+/**
  * Builds the per-state timeline from aws-local-stepfunctions' event stream. A state is entered,
  * may fail and be retried any number of times, and then exits (possibly after a Catch) or fails
  * for good. States inside a Map repeat per iteration, so an entry is keyed by name and index.
@@ -28,9 +34,9 @@ export class TimelineRecorder {
   /** `originalTypes`: states the runner bridged, reported under their deployed type. */
   constructor(private readonly originalTypes: Readonly<Record<string, string>> = {}) {}
 
-  record(event: EngineEvent): void {
+  record(event: TimelineEvent): void {
     if (!('state' in event)) return;
-    const key = `${event.state.name}#${event.index ?? ''}`;
+    const key = `${event.scope ?? ''}/${event.state.name}#${event.index ?? ''}`;
     if (event.type === 'StateEntered') {
       const entry: OpenEntry = {
         state: event.state.name,
@@ -69,7 +75,10 @@ export class TimelineRecorder {
   }
 
   timeline(now = Date.now()): TimelineEntry[] {
-    return this.entries.map(({ started, ended, index, error, ...entry }) => ({
+    // Child executions report through their own stream, which may overtake the parent's: order by
+    // start time (the sort is stable, so simultaneous entries keep their arrival order).
+    const chronological = [...this.entries].sort((a, b) => a.started - b.started);
+    return chronological.map(({ started, ended, index, error, ...entry }) => ({
       ...entry,
       startedAt: new Date(started).toISOString(),
       durationMs: (ended ?? now) - started,

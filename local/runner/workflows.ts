@@ -1,16 +1,33 @@
-import '../compat/promise-with-resolvers.ts';
-import { randomUUID } from 'node:crypto';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { WORKFLOW_METADATA_KEY } from '../../infra/constructs/workflow.ts';
+import {
+  type CompiledWorkflow,
+  compileWorkflow,
+  type RunWorkflowOptions,
+  type TaskHandler,
+} from './compiled-workflow.ts';
 import { type AslDefinition, allStates, normalizeForLocalEngine } from './definition.ts';
-import { bridgeEngineGaps } from './engine-gaps.ts';
-import type { ExecutionResult, ExecutionStatus } from './execution-result.ts';
-import type { PseudoParameters } from './intrinsics.ts';
+import { s3ItemSource } from './distributed-map/item-reader.ts';
+import type { ExecutionResult } from './execution-result.ts';
+import { type PseudoParameters, resolveIntrinsics } from './intrinsics.ts';
 import { resolveHandlerEnvironment } from './lambda-environment.ts';
-import { describeLocalFunctions, type LocalFunction, resolveLocalDefinition } from './lambda-functions.ts';
+import {
+  describeLocalFunctions,
+  type LocalFunction,
+  type LocalResources,
+  localResourceResolver,
+  resolveLocalDefinition,
+} from './lambda-functions.ts';
 import { importHandler, invokeLikeLambda, type LambdaHandler } from './lambda-invoke.ts';
+import {
+  createLocalBuckets,
+  describeLocalBuckets,
+  type LocalBucket,
+  localS3Client,
+} from './stack-buckets.ts';
 import { type CfnTemplate, resourcesOfType, synthesizeOpsStack } from './template.ts';
-import { describeCause, type EngineEvent, TimelineRecorder } from './timeline.ts';
+
+export type { RunWorkflowOptions } from './compiled-workflow.ts';
 
 /**
  * The local runner: the state machines of the synthesized OpsStack, executed by
@@ -28,21 +45,23 @@ export interface LoadWorkflowsOptions {
   readonly localEnvironment: Readonly<Record<string, string>>;
 }
 
-export interface RunWorkflowOptions {
-  /** Called for each engine event as it happens (progress display). */
-  readonly onEvent?: (event: EngineEvent) => void;
-}
-
 export interface LocalWorkflows {
   readonly names: readonly string[];
   /** The variables every handler runs with (also set on process.env). */
   readonly environment: Readonly<Record<string, string>>;
+  /** The stack's S3 buckets with their local names, created on the local S3 endpoint before the first run. */
+  readonly buckets: readonly LocalBucket[];
   /**
    * The definition from the template with its tokens resolved and the engine quirk normalized
    * (`deployed`), and what the engine executes (`executed`): the same but for the states that
    * local/runner/engine-gaps.ts bridges (`bridgedStates`).
    */
-  describe(name: string): { deployed: AslDefinition; executed: AslDefinition; bridgedStates: string[] };
+  describe(name: string): {
+    deployed: AslDefinition;
+    executed: AslDefinition;
+    bridgedStates: string[];
+    retimedTasks: string[];
+  };
   runWorkflow(name: string, input: unknown, options?: RunWorkflowOptions): Promise<ExecutionResult>;
 }
 
@@ -69,7 +88,7 @@ export function resolveWorkflowDefinitions(
   template: CfnTemplate,
   pseudo: PseudoParameters,
 ): WorkflowDefinition[] {
-  const functions = describeLocalFunctions(template, pseudo);
+  const resources = describeLocalResources(template, pseudo);
   return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').flatMap(([logicalId, resource]) => {
     const name = resource.Metadata?.[WORKFLOW_METADATA_KEY];
     if (typeof name !== 'string') return [];
@@ -77,7 +96,7 @@ export function resolveWorkflowDefinitions(
     const context = `State machine ${logicalId} (${name})`;
     const resolved = resolveLocalDefinition(
       properties.DefinitionString,
-      functions,
+      resources,
       pseudo,
       context,
     ) as AslDefinition;
@@ -87,57 +106,81 @@ export function resolveWorkflowDefinitions(
   });
 }
 
+function describeLocalResources(template: CfnTemplate, pseudo: PseudoParameters): LocalResources {
+  return {
+    functions: describeLocalFunctions(template, pseudo),
+    buckets: describeLocalBuckets(template, pseudo),
+  };
+}
+
 export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<LocalWorkflows> {
   const region = options.localEnvironment.AWS_REGION;
   if (!region)
     throw new Error('loadWorkflows: localEnvironment.AWS_REGION is required (the region of the local ARNs)');
   const { stackName, template } = synthesizeOpsStack(options.environment ?? 'development');
   const pseudo = localPseudoParameters(region, stackName);
-  const functions = describeLocalFunctions(template, pseudo);
-  const byArn = new Map([...functions.values()].map((fn) => [fn.functionArn, fn]));
+  const resources = describeLocalResources(template, pseudo);
+  const byArn = new Map([...resources.functions.values()].map((fn) => [fn.functionArn, fn]));
 
-  const environment = resolveHandlerEnvironment(functions.values(), options.localEnvironment);
+  const tokenResolver = localResourceResolver(resources, 'A Lambda environment variable');
+  const environment = resolveHandlerEnvironment(
+    resources.functions.values(),
+    options.localEnvironment,
+    (token) => {
+      try {
+        const value = resolveIntrinsics(token, tokenResolver, pseudo);
+        return typeof value === 'string' ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  );
   // Before any handler module loads: some read their configuration at import time.
   Object.assign(process.env, environment);
 
-  const workflows = new Map<string, LoadedWorkflow>();
+  let s3: S3Client | undefined;
+  const itemSource = s3ItemSource(() => {
+    s3 ??= localS3Client(environment);
+    return s3;
+  });
+  const workflows = new Map<string, CompiledWorkflow>();
   for (const workflow of resolveWorkflowDefinitions(template, pseudo)) {
-    const bridged = bridgeEngineGaps(workflow.name, workflow.definition);
-    const tasks = { ...(await bindTasks(workflow.name, workflow.definition, byArn)), ...bridged.localSteps };
-    workflows.set(workflow.name, {
-      ...workflow,
-      executed: bridged.definition,
-      originalTypes: bridged.originalTypes,
-      tasks,
-      // The engine writes defaults (QueryLanguage) into the object it is given: keep ours pristine.
-      machine: new StateMachine(structuredClone(bridged.definition)),
-    });
+    const { tasks, taskTimeouts } = await bindTasks(workflow.name, workflow.definition, byArn);
+    workflows.set(workflow.name, compileWorkflow({ ...workflow, tasks, taskTimeouts, pseudo, itemSource }));
   }
+
+  const buckets = [...resources.buckets.values()];
+  let deployed: Promise<void> | undefined;
+  const deployBuckets = () => {
+    deployed ??= createLocalBuckets(buckets, environment).catch((error: unknown) => {
+      deployed = undefined;
+      throw error;
+    });
+    return deployed;
+  };
 
   return {
     names: [...workflows.keys()],
     environment,
+    buckets,
     describe: (name) => {
       const workflow = requireLoaded(workflows, name);
       return {
         deployed: structuredClone(workflow.definition),
         executed: structuredClone(workflow.executed),
-        bridgedStates: Object.keys(workflow.originalTypes),
+        bridgedStates: [...workflow.bridgedStates],
+        retimedTasks: [...workflow.retimedTasks],
       };
     },
-    runWorkflow: (name, input, runOptions) =>
-      execute(requireLoaded(workflows, name), pseudo, input, runOptions),
+    runWorkflow: async (name, input, runOptions) => {
+      const workflow = requireLoaded(workflows, name);
+      await deployBuckets();
+      return workflow.run(input, runOptions);
+    },
   };
 }
 
-interface LoadedWorkflow extends WorkflowDefinition {
-  readonly executed: AslDefinition;
-  readonly originalTypes: Readonly<Record<string, string>>;
-  readonly tasks: Record<string, (input: unknown) => Promise<unknown>>;
-  readonly machine: StateMachine;
-}
-
-function requireLoaded(workflows: ReadonlyMap<string, LoadedWorkflow>, name: string): LoadedWorkflow {
+function requireLoaded(workflows: ReadonlyMap<string, CompiledWorkflow>, name: string): CompiledWorkflow {
   const workflow = workflows.get(name);
   if (!workflow) {
     throw new UnknownWorkflowError(
@@ -147,14 +190,15 @@ function requireLoaded(workflows: ReadonlyMap<string, LoadedWorkflow>, name: str
   return workflow;
 }
 
-/** Maps every Task state (nested ones included) to its handler, keyed by state name as the engine expects. */
+/** Maps every Lambda Task state (nested ones included) to its handler, keyed by state name as the engine expects. */
 async function bindTasks(
   workflow: string,
   definition: AslDefinition,
   byArn: ReadonlyMap<string, LocalFunction>,
-): Promise<LoadedWorkflow['tasks']> {
+): Promise<{ tasks: Record<string, TaskHandler>; taskTimeouts: Record<string, number> }> {
   const handlers = new Map<LocalFunction, LambdaHandler>();
-  const tasks: LoadedWorkflow['tasks'] = {};
+  const tasks: Record<string, TaskHandler> = {};
+  const taskTimeouts: Record<string, number> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
     const fn = byArn.get(String(state.Resource));
@@ -166,71 +210,7 @@ async function bindTasks(
     if (!handlers.has(fn)) handlers.set(fn, await importHandler(fn));
     const handler = handlers.get(fn)!;
     tasks[stateName] = (input) => invokeLikeLambda(fn, handler, input);
+    taskTimeouts[stateName] = fn.timeoutSeconds;
   }
-  return tasks;
-}
-
-async function execute(
-  workflow: LoadedWorkflow,
-  pseudo: PseudoParameters,
-  input: unknown,
-  options: RunWorkflowOptions = {},
-): Promise<ExecutionResult> {
-  const started = Date.now();
-  const executionName = randomUUID();
-  const stateMachineArn = `arn:${pseudo.partition}:states:${pseudo.region}:${pseudo.accountId}:stateMachine:${workflow.stateMachineName}`;
-  const execution = workflow.machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: workflow.tasks as never,
-      ...instantWaitsAndRetries(workflow.executed),
-    },
-    context: {
-      Execution: {
-        Id: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
-        Name: executionName,
-        StartTime: new Date(started).toISOString(),
-      },
-      StateMachine: { Id: stateMachineArn, Name: workflow.stateMachineName },
-    },
-  });
-
-  const recorder = new TimelineRecorder(workflow.originalTypes);
-  let failure: { error: string; cause: string } | undefined;
-  const events = (async () => {
-    for await (const event of execution.eventLogs) {
-      recorder.record(event);
-      if (event.type === 'ExecutionFailed')
-        failure = { error: event.Error, cause: describeCause(event.Cause) };
-      options.onEvent?.(event);
-    }
-  })();
-
-  let status: ExecutionStatus = 'SUCCEEDED';
-  let output: unknown;
-  try {
-    output = await execution.result;
-  } catch (error) {
-    if (!(error instanceof ExecutionError)) throw error;
-    status = 'FAILED';
-  }
-  await events;
-  return {
-    workflow: workflow.name,
-    status,
-    ...(status === 'SUCCEEDED' ? { output } : {}),
-    ...(failure ? { error: failure.error, cause: failure.cause } : {}),
-    durationMs: Date.now() - started,
-    timeline: recorder.timeline(),
-  };
-}
-
-/** Waits and retry backoff take no time locally: the drill exercises the paths, not the clock. */
-function instantWaitsAndRetries(definition: AslDefinition) {
-  const waitTimeOverrides: Record<string, number> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
-  for (const [name, state] of allStates(definition)) {
-    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
-    if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = 0;
-  }
-  return { waitTimeOverrides, retryIntervalOverrides };
+  return { tasks, taskTimeouts };
 }

@@ -1,5 +1,6 @@
 /**
- * System binaries (Prometheus, Alertmanager, promtool) come from Debian packages. A fresh machine
+ * System binaries (Prometheus, Alertmanager, promtool, PostgreSQL, the AWS CLI) come from Debian
+ * packages. A fresh machine
  * lacks them; when we run as root with apt available (a fresh dev box, CI) we install them, and
  * otherwise fail with the exact command to run, so `npm test` alone works on a fresh machine.
  */
@@ -16,6 +17,18 @@ export const ALERTMANAGER: SystemBinary = {
   debianPackage: 'prometheus-alertmanager',
 };
 export const PROMTOOL: SystemBinary = { command: 'promtool', debianPackage: 'prometheus' };
+
+/** Debian's PostgreSQL major version; its server and client binaries are not on PATH. */
+export const POSTGRES_BIN_DIRECTORY = '/usr/lib/postgresql/15/bin';
+export const POSTGRES: SystemBinary = {
+  command: `${POSTGRES_BIN_DIRECTORY}/postgres`,
+  debianPackage: 'postgresql',
+};
+/**
+ * AWS CLI v2 (Debian's awscli 2.9), by absolute path: a `aws` earlier on PATH may be another
+ * install (pyenv's v1 shim on this machine).
+ */
+export const AWS_CLI: SystemBinary = { command: '/usr/bin/aws', debianPackage: 'awscli' };
 
 export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

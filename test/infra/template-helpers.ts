@@ -28,6 +28,24 @@ export function resourcesOfType(template: Template, type: string): Record<string
   return template.findResources(type) as Record<string, Resource>;
 }
 
+export type PolicyStatement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+};
+
+/** The statements of every IAM policy whose logical id starts with the prefix ('' for all). */
+export function policyStatements(template: Template, logicalIdPrefix: string): PolicyStatement[] {
+  return Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix))
+    .flatMap(
+      ([, policy]) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement,
+    );
+}
+
+export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
 /** Logical id of each Lambda function -> its handler module (from the runner's Metadata). */
 export function handlerModulesByLogicalId(template: Template): Record<string, string> {
   return Object.fromEntries(
@@ -39,19 +57,27 @@ export function handlerModulesByLogicalId(template: Template): Record<string, st
 }
 
 /**
- * The ASL of the only state machine, with each `Fn::GetAtt [<id>, Arn]` replaced by
- * `<id>.Arn` so Task resources can be traced back to their functions.
+ * The ASL of a workflow's state machine, with each `Fn::GetAtt [<id>, Arn]` replaced by
+ * `<id>.Arn` so Task resources can be traced back to their functions, and each `Ref` by `${<id>}`.
  */
-export function stateMachineDefinition(template: Template): AslStateMachine {
-  const machines = Object.values(resourcesOfType(template, 'AWS::StepFunctions::StateMachine'));
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+export function stateMachineDefinition(template: Template, workflow?: string): AslStateMachine {
+  const machines = Object.values(resourcesOfType(template, 'AWS::StepFunctions::StateMachine')).filter(
+    (machine) => workflow === undefined || machine.Metadata?.['lakehouse-ops:workflow'] === workflow,
+  );
+  if (machines.length !== 1) {
+    throw new Error(
+      `expected one ${workflow ?? ''} state machine, found ${machines.length}`.replace('  ', ' '),
+    );
+  }
   const definition = machines[0]!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
   const text = definition['Fn::Join'][1]
     .map((part) => {
       if (typeof part === 'string') return part;
-      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-      if (!getAtt) throw new Error(`unexpected token in DefinitionString: ${JSON.stringify(part)}`);
-      return `${getAtt[0]}.${getAtt[1]}`;
+      const token = part as { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+      if (token['Fn::GetAtt']) return `${token['Fn::GetAtt'][0]}.${token['Fn::GetAtt'][1]}`;
+      // Pseudo parameters (ARN partitions) and resource names (a bucket) inside JSON strings.
+      if (token.Ref) return `\${${token.Ref}}`;
+      throw new Error(`unexpected token in DefinitionString: ${JSON.stringify(part)}`);
     })
     .join('');
   return JSON.parse(text) as AslStateMachine;
@@ -67,14 +93,14 @@ export interface AslStateMachine {
   TimeoutSeconds?: number;
 }
 
-/** Every state of a definition, Parallel branches included, by name. */
+/** Every state of a definition, Parallel branches and Map item processors included, by name. */
 export function allStates(machine: AslStateMachine): Record<string, AslState> {
   const states: Record<string, AslState> = {};
   for (const [name, state] of Object.entries(machine.States)) {
     states[name] = state;
-    for (const branch of (state.Branches as AslStateMachine[] | undefined) ?? []) {
-      Object.assign(states, allStates(branch));
-    }
+    const nested = [...((state.Branches as AslStateMachine[] | undefined) ?? [])];
+    if (state.ItemProcessor) nested.push(state.ItemProcessor as AslStateMachine);
+    for (const graph of nested) Object.assign(states, allStates(graph));
   }
   return states;
 }

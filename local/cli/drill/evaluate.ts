@@ -8,7 +8,7 @@ import type { DrillExpectation } from './scenarios.ts';
  * output when healthy, and the cause of the PlatformUnhealthy failure otherwise (that is how the
  * workflow hands it to whoever started it).
  */
-export interface ScenarioVerdict {
+export interface ValidationVerdict {
   readonly passed: boolean;
   readonly problems: readonly string[];
   readonly report?: ValidationReport;
@@ -31,7 +31,7 @@ export function evaluateScenario(
   expectation: DrillExpectation,
   result: ExecutionResult,
   notifications: readonly PublishedNotification[],
-): ScenarioVerdict {
+): ValidationVerdict {
   const problems: string[] = [];
   const report = reportOf(result);
   if (!report) {

@@ -9,6 +9,8 @@ export function renderProgress(event: DrillProgress, style: Style, verbose: bool
       return [style.dim(`local lakehouse up in ${formatDuration(event.ms)}`)];
     case 'workflows-loaded':
       return [style.dim(`workflows synthesized and built in ${formatDuration(event.ms)}`), ''];
+    case 'scenarios-skipped':
+      return [style.warn(`skipped ${event.ids.join(', ')}: ${event.reason}`), ''];
     case 'scenario-finished':
       return renderScenario(event.outcome, style, verbose);
   }
@@ -26,6 +28,7 @@ function renderScenario(outcome: ScenarioOutcome, style: Style, verbose: boolean
   for (const check of unhealthy) {
     lines.push(`    ${style.warn(`${check.name} ${check.status}`)}: ${errorMessageOf(check.detail)}`);
   }
+  for (const detail of outcome.details) lines.push(`    ${style.dim(detail)}`);
   for (const notification of outcome.notifications)
     lines.push(`    ${style.dim(`notified: ${notification.subject ?? '(no subject)'}`)}`);
   for (const problem of outcome.problems) lines.push(`    ${style.bad('unexpected')}: ${problem}`);

@@ -1,15 +1,21 @@
 import type { CheckResult } from '../../../functions/core/validation/check-result.ts';
 import type { PublishedNotification } from '../../aws-sim/sns.ts';
-import { startLocalLakehouse } from '../../lakehouse/index.ts';
+import { type LakehouseCapabilities, startLocalLakehouse } from '../../lakehouse/index.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
-import { evaluateScenario } from './evaluate.ts';
-import { DRILL_SCENARIOS, type DrillScenario } from './scenarios.ts';
+import { BACKUP_DRILL_SCENARIOS } from './backup-scenarios.ts';
+import { type DrillScenario, VALIDATE_DRILL_SCENARIOS } from './scenarios.ts';
 
 /**
  * `lakehouse-ops drill`: starts the local lakehouse, builds the workflows from the synthesized
- * stack, and runs validate-platform once per scenario, restoring each fault before the next.
+ * stack, and runs each scenario's workflow once, restoring each fault before the next. Scenarios
+ * of a workflow the stack does not define (yet) are skipped, and the drill says so.
  */
+export const DRILL_SCENARIOS: readonly DrillScenario[] = [
+  ...VALIDATE_DRILL_SCENARIOS,
+  ...BACKUP_DRILL_SCENARIOS,
+];
+
 export interface ScenarioOutcome {
   readonly id: string;
   readonly title: string;
@@ -17,6 +23,7 @@ export interface ScenarioOutcome {
   readonly problems: readonly string[];
   readonly reportStatus?: string;
   readonly checks: readonly Pick<CheckResult, 'name' | 'status' | 'detail'>[];
+  readonly details: readonly string[];
   readonly notifications: readonly PublishedNotification[];
   readonly execution: ExecutionResult;
 }
@@ -26,6 +33,8 @@ export interface DrillReport {
   readonly durationMs: number;
   readonly startup: { readonly lakehouseMs: number; readonly workflowsMs: number };
   readonly scenarios: readonly ScenarioOutcome[];
+  /** Scenarios not run: the stack has no such workflow, or the lakehouse lacks what it needs. */
+  readonly skipped: readonly { readonly id: string; readonly workflow: string; readonly reason: string }[];
 }
 
 export interface DrillOptions {
@@ -38,10 +47,8 @@ export interface DrillOptions {
 export type DrillProgress =
   | { readonly kind: 'lakehouse-started'; readonly ms: number }
   | { readonly kind: 'workflows-loaded'; readonly ms: number }
+  | { readonly kind: 'scenarios-skipped'; readonly reason: string; readonly ids: readonly string[] }
   | { readonly kind: 'scenario-finished'; readonly outcome: ScenarioOutcome };
-
-export const DRILL_WORKFLOW = 'validate-platform';
-const DRILL_INPUT = { requestedBy: 'lakehouse-ops-drill', notify: true };
 
 export async function runDrill(options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
@@ -56,25 +63,37 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     const workflowsMs = Date.now() - started - lakehouseMs;
     options.onProgress?.({ kind: 'workflows-loaded', ms: workflowsMs });
 
+    const scenarios = options.scenarios ?? DRILL_SCENARIOS;
+    const skipped = scenarios.flatMap((scenario) => {
+      const reason = whyNotRunnable(scenario, workflows.names, lakehouse.capabilities);
+      return reason ? [{ id: scenario.id, workflow: scenario.workflow, reason }] : [];
+    });
+    const runnable = scenarios.filter((scenario) => !skipped.some((skip) => skip.id === scenario.id));
+    for (const reason of new Set(skipped.map((skip) => skip.reason))) {
+      const ids = skipped.filter((skip) => skip.reason === reason).map((skip) => skip.id);
+      options.onProgress?.({ kind: 'scenarios-skipped', reason, ids });
+    }
+
     const outcomes: ScenarioOutcome[] = [];
-    for (const scenario of options.scenarios ?? DRILL_SCENARIOS) {
+    for (const scenario of runnable) {
       const publishedBefore = lakehouse.published.length;
       const restore = await scenario.inject?.(lakehouse);
       let execution: ExecutionResult;
       try {
-        execution = await workflows.runWorkflow(DRILL_WORKFLOW, DRILL_INPUT);
+        execution = await workflows.runWorkflow(scenario.workflow, scenario.input);
       } finally {
         await restore?.();
       }
       const notifications = lakehouse.published.slice(publishedBefore);
-      const verdict = evaluateScenario(scenario.expectation, execution, notifications);
+      const verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
       const outcome: ScenarioOutcome = {
         id: scenario.id,
         title: scenario.title,
         passed: verdict.passed,
         problems: verdict.problems,
-        reportStatus: verdict.report?.status,
-        checks: (verdict.report?.checks ?? []).map(({ name, status, detail }) => ({ name, status, detail })),
+        reportStatus: verdict.reportStatus,
+        checks: verdict.checks ?? [],
+        details: verdict.details ?? [],
         notifications,
         execution,
       };
@@ -86,8 +105,22 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       durationMs: Date.now() - started,
       startup: { lakehouseMs, workflowsMs },
       scenarios: outcomes,
+      skipped,
     };
   } finally {
     await lakehouse.stop();
   }
+}
+
+function whyNotRunnable(
+  scenario: DrillScenario,
+  workflowNames: readonly string[],
+  capabilities: LakehouseCapabilities,
+): string | undefined {
+  if (!workflowNames.includes(scenario.workflow))
+    return `the synthesized stack has no ${scenario.workflow} workflow`;
+  const missing = (scenario.requires ?? []).filter((capability) => !capabilities[capability]);
+  if (missing.length > 0)
+    return `${scenario.workflow} needs ${missing.join(', ')}, which the local lakehouse does not run yet`;
+  return undefined;
 }

@@ -1,10 +1,45 @@
-import type { CheckName, CheckStatus } from '../../../functions/core/validation/check-result.ts';
-import type { LocalLakehouse, RestoreFault } from '../../lakehouse/index.ts';
+import type { CheckName, CheckResult, CheckStatus } from '../../../functions/core/validation/check-result.ts';
+import type { PublishedNotification } from '../../aws-sim/sns.ts';
+import type { LakehouseCapabilities, LocalLakehouse, RestoreFault } from '../../lakehouse/index.ts';
+import type { ExecutionResult } from '../../runner/execution-result.ts';
+import type { LocalWorkflows } from '../../runner/workflows.ts';
+import { evaluateScenario } from './evaluate.ts';
 
 /**
- * The drill's scenarios: the healthy platform, then one injected fault each, which validate-platform
- * must notice in the expected check (and report through a notification), then healthy again.
+ * The drill's scenarios. A scenario runs one workflow with one input (after injecting its fault)
+ * and judges the execution. validate-platform: the healthy platform, then one injected fault each,
+ * which it must notice in the expected check (and report through a notification), then healthy
+ * again. The backup scenarios are in backup-scenarios.ts.
  */
+export interface DrillRunContext {
+  readonly lakehouse: LocalLakehouse;
+  readonly workflows: LocalWorkflows;
+  /** SNS messages published during the run. */
+  readonly notifications: readonly PublishedNotification[];
+}
+
+export interface ScenarioVerdict {
+  readonly passed: boolean;
+  readonly problems: readonly string[];
+  /** The status of the workflow's report, when it produced one. */
+  readonly reportStatus?: string;
+  readonly checks?: readonly Pick<CheckResult, 'name' | 'status' | 'detail'>[];
+  /** Lines worth showing under the scenario (per-bucket results, for one). */
+  readonly details?: readonly string[];
+}
+
+export interface DrillScenario {
+  readonly id: string;
+  readonly title: string;
+  /** The workflow the scenario runs; skipped (and said so) when the stack does not define it. */
+  readonly workflow: string;
+  /** Parts of the platform the workflow needs; skipped (and said so) when the lakehouse lacks one. */
+  readonly requires?: readonly (keyof LakehouseCapabilities)[];
+  readonly input: unknown;
+  /** Injects the fault; returns how to undo it. Absent for a baseline. */
+  readonly inject?: (lakehouse: LocalLakehouse) => Promise<RestoreFault>;
+  evaluate(result: ExecutionResult, context: DrillRunContext): ScenarioVerdict | Promise<ScenarioVerdict>;
+}
 export interface DrillExpectation {
   readonly verdict: 'HEALTHY' | 'UNHEALTHY';
   /** Checks whose status is predicted; checks not listed may have any status. */
@@ -13,14 +48,6 @@ export interface DrillExpectation {
   readonly notified: boolean;
   /** Whether some state must have been retried (and the run still came out as predicted). */
   readonly retried?: boolean;
-}
-
-export interface DrillScenario {
-  readonly id: string;
-  readonly title: string;
-  readonly expectation: DrillExpectation;
-  /** Injects the fault; returns how to undo it. Absent for the healthy baseline. */
-  readonly inject?: (lakehouse: LocalLakehouse) => Promise<RestoreFault>;
 }
 
 const ALL_PASSED: Partial<Record<CheckName, CheckStatus>> = {
@@ -44,37 +71,61 @@ const unhealthy = (check: CheckName, status: CheckStatus): DrillExpectation => (
 /** 503s for the first Kubernetes API requests: enough to fail a check once, not its retries. */
 const FLAKY_REQUESTS = 2;
 
-export const DRILL_SCENARIOS: readonly DrillScenario[] = [
-  { id: 'healthy', title: 'Healthy platform', expectation: HEALTHY },
-  {
-    id: 'node-not-ready',
-    title: 'Node NotReady',
-    expectation: unhealthy('nodes', 'FAILED'),
-    inject: (lakehouse) => lakehouse.faults.nodeNotReady(),
-  },
-  {
-    id: 'minio-pod-down',
-    title: 'MinIO pod down (crash loop)',
-    expectation: unhealthy('minio-statefulset', 'FAILED'),
-    inject: (lakehouse) => lakehouse.faults.minioPodDown(),
-  },
-  {
-    id: 'prefect-worker-unavailable',
-    title: 'Prefect worker Deployment unavailable (image missing)',
-    expectation: unhealthy('prefect', 'FAILED'),
-    inject: (lakehouse) => lakehouse.faults.prefectWorkerUnavailable(),
-  },
-  {
-    id: 'kubernetes-api-flaky',
-    title: 'Kubernetes API flaky (503s)',
-    expectation: { ...HEALTHY, retried: true },
-    inject: (lakehouse) => lakehouse.faults.kubernetesApiFlaky(FLAKY_REQUESTS),
-  },
-  {
-    id: 'minio-s3-down',
-    title: 'MinIO S3 endpoint down',
-    expectation: unhealthy('minio-s3-probe', 'ERROR'),
-    inject: (lakehouse) => lakehouse.faults.minioS3Down(),
-  },
-  { id: 'healthy-again', title: 'Healthy again after every restore', expectation: HEALTHY },
+export const VALIDATE_WORKFLOW = 'validate-platform';
+const VALIDATE_INPUT = { requestedBy: 'lakehouse-ops-drill', notify: true };
+
+function validateScenario(
+  id: string,
+  title: string,
+  expectation: DrillExpectation,
+  inject?: DrillScenario['inject'],
+): DrillScenario {
+  return {
+    id,
+    title,
+    workflow: VALIDATE_WORKFLOW,
+    input: VALIDATE_INPUT,
+    ...(inject ? { inject } : {}),
+    evaluate: (result, { notifications }) => {
+      const verdict = evaluateScenario(expectation, result, notifications);
+      return {
+        passed: verdict.passed,
+        problems: verdict.problems,
+        reportStatus: verdict.report?.status,
+        checks: (verdict.report?.checks ?? []).map(({ name, status, detail }) => ({ name, status, detail })),
+      };
+    },
+  };
+}
+
+export const VALIDATE_DRILL_SCENARIOS: readonly DrillScenario[] = [
+  validateScenario('healthy', 'Healthy platform', HEALTHY),
+  validateScenario('node-not-ready', 'Node NotReady', unhealthy('nodes', 'FAILED'), (lakehouse) =>
+    lakehouse.faults.nodeNotReady(),
+  ),
+  validateScenario(
+    'minio-pod-down',
+    'MinIO pod down (crash loop)',
+    unhealthy('minio-statefulset', 'FAILED'),
+    (lakehouse) => lakehouse.faults.minioPodDown(),
+  ),
+  validateScenario(
+    'prefect-worker-unavailable',
+    'Prefect worker Deployment unavailable (image missing)',
+    unhealthy('prefect', 'FAILED'),
+    (lakehouse) => lakehouse.faults.prefectWorkerUnavailable(),
+  ),
+  validateScenario(
+    'kubernetes-api-flaky',
+    'Kubernetes API flaky (503s)',
+    { ...HEALTHY, retried: true },
+    (lakehouse) => lakehouse.faults.kubernetesApiFlaky(FLAKY_REQUESTS),
+  ),
+  validateScenario(
+    'minio-s3-down',
+    'MinIO S3 endpoint down',
+    unhealthy('minio-s3-probe', 'ERROR'),
+    (lakehouse) => lakehouse.faults.minioS3Down(),
+  ),
+  validateScenario('healthy-again', 'Healthy again after every restore', HEALTHY),
 ];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ImageRegistry } from '../images.ts';
+import type { JobExecutions } from '../job-executors.ts';
 import {
   type Condition,
   clone,
@@ -24,6 +25,8 @@ export interface ControllerContext {
   clock(): Date;
   /** clock() as RFC 3339, for timestamps in objects. */
   now(): string;
+  /** Run-to-completion containers that really run (../job-executors.ts); none by default. */
+  executions?: JobExecutions;
 }
 
 export type Controller = (context: ControllerContext) => void;

@@ -65,6 +65,8 @@ function outcomeFor(
   const fault = faultOf(pod);
   if (fault === 'crash-loop' || fault === 'oom-killed') return 'crash-loop';
   const runsToCompletion = pod.spec.restartPolicy === 'Never' || pod.spec.restartPolicy === 'OnFailure';
+  const executed = runsToCompletion ? context.executions?.outcomeFor(context, pod, container) : undefined;
+  if (executed) return executed;
   if (runsToCompletion && previous.phase === 'Running') return fault === 'fail' ? 'failed' : 'completed';
   return fault === 'not-ready' ? 'running' : 'ready';
 }
@@ -126,7 +128,8 @@ function containerStatus(
       };
     }
     case 'completed':
-    case 'failed':
+    case 'failed': {
+      const executed = context.executions?.terminationOf(pod, container);
       return {
         ...base,
         ready: false,
@@ -134,14 +137,16 @@ function containerStatus(
         state: {
           terminated: {
             reason: outcome === 'completed' ? 'Completed' : 'Error',
-            exitCode: outcome === 'completed' ? 0 : 1,
+            exitCode: executed?.exitCode ?? (outcome === 'completed' ? 0 : 1),
             startedAt,
             finishedAt: now,
+            ...(executed?.message ? { message: executed.message } : {}),
           },
         },
         lastState: {},
         containerID: containerID(pod, container, restartCount),
       };
+    }
     default:
       return {
         ...base,

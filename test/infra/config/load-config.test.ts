@@ -21,26 +21,51 @@ describe('loadEnvironmentConfig', () => {
   });
 
   it.each([
-    ['development', 2, 3, ['t3.medium', 't3.large'], 1, 'daily', 7, 'basic', 'cron(0 0/6 * * ? *)'],
-    ['staging', 3, 5, ['m5.large', 'm5.xlarge'], 10, 'daily', 14, 'enhanced', 'cron(0 * * * ? *)'],
+    [
+      'development',
+      2,
+      3,
+      ['t3.medium', 't3.large'],
+      1,
+      'daily',
+      7,
+      'basic',
+      'cron(0 0/6 * * ? *)',
+      'cron(0 2 * * ? *)',
+    ],
+    [
+      'staging',
+      3,
+      5,
+      ['m5.large', 'm5.xlarge'],
+      10,
+      'daily',
+      14,
+      'enhanced',
+      'cron(0 * * * ? *)',
+      'cron(0 2 * * ? *)',
+    ],
     [
       'production',
       5,
       10,
       ['m5.xlarge', 'c5n.2xlarge', 'i3.xlarge'],
       100,
-      'continuous',
+      'hourly',
       30,
       'comprehensive',
       'cron(0/15 * * * ? *)',
+      'cron(30 * * * ? *)',
     ],
   ] as const)(
     'carries the seed platform settings of %s',
-    (name, minSize, maxSize, instanceTypes, tib, cadence, retentionDays, monitoring, schedule) => {
+    (name, minSize, maxSize, instanceTypes, tib, cadence, retentionDays, monitoring, schedule, backupSchedule) => {
       const config = loadEnvironmentConfig(name);
       expect(config.nodes).toEqual({ minSize, maxSize, instanceTypes });
       expect(config.storage.objectStoreCapacityTiB).toBe(tib);
-      expect(config.backup).toEqual({ cadence, retentionDays });
+      expect(config.backup).toMatchObject({ cadence, retentionDays, volumeNamespaces: ['minio', 'prefect'] });
+      expect(config.backup.sourceBuckets.length).toBeGreaterThan(0);
+      expect(config.schedules.backup).toEqual({ expression: backupSchedule, timeZone: 'UTC', enabled: true });
       expect(config.monitoring.level).toBe(monitoring);
       expect(config.schedules.validatePlatform).toEqual({
         expression: schedule,

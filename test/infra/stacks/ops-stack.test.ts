@@ -8,9 +8,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
-import { OpsStack, SCHEDULED_VALIDATE_PLATFORM_INPUT } from '../../../infra/stacks/ops-stack.ts';
-import { VALIDATE_PLATFORM_HANDLERS } from '../../../workflows/validate-platform.workflow.ts';
 import {
+  OpsStack,
+  SCHEDULED_BACKUP_INPUT,
+  SCHEDULED_VALIDATE_PLATFORM_INPUT,
+  scheduledVerifyBackupInput,
+} from '../../../infra/stacks/ops-stack.ts';
+import { BACKUP_HANDLERS } from '../../../workflows/backup.workflow.ts';
+import { RESTORE_HANDLERS } from '../../../workflows/restore.workflow.ts';
+import { VALIDATE_PLATFORM_HANDLERS } from '../../../workflows/validate-platform.workflow.ts';
+import { VERIFY_BACKUP_HANDLERS } from '../../../workflows/verify-backup.workflow.ts';
+import {
+  asList,
+  policyStatements,
   resourcesOfType,
   type SynthesizedEnvironment,
   synthesizeEnvironment,
@@ -18,6 +28,17 @@ import {
 } from '../template-helpers.ts';
 
 const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
+const ALL_HANDLERS = [
+  ...new Set([
+    ...VALIDATE_PLATFORM_HANDLERS,
+    ...BACKUP_HANDLERS,
+    ...VERIFY_BACKUP_HANDLERS,
+    ...RESTORE_HANDLERS,
+  ]),
+];
+const WORKFLOW_NAMES = ['validate-platform', 'backup', 'verify-backup', 'restore'];
+const WORKFLOWS = WORKFLOW_NAMES.length;
+const BACKUP_ALARMS = 2;
 
 beforeAll(() => {
   for (const name of ENVIRONMENT_NAMES) {
@@ -25,16 +46,6 @@ beforeAll(() => {
     environments[name] = synthesizeEnvironment(name, { cloudFormationValidation: name === 'production' });
   }
 }, 180_000);
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
-function policyStatements(template: Template, logicalIdPrefix: string): Statement[] {
-  return Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'))
-    .filter(([logicalId]) => logicalId.startsWith(logicalIdPrefix))
-    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
-const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
 describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
   const template = () => environments[name].template;
@@ -75,7 +86,8 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
 
   it('starts validate-platform on the environment schedule with a dead-letter queue', () => {
     const { expression, timeZone } = config.schedules.validatePlatform;
-    template().resourceCountIs('AWS::Scheduler::Schedule', 1);
+    // validate-platform, backup, and one verify-backup per configured bucket.
+    template().resourceCountIs('AWS::Scheduler::Schedule', 2 + config.backup.sourceBuckets.length);
     template().hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: `lakehouse-ops-${name}-validate-platform`,
       ScheduleExpression: expression,
@@ -92,30 +104,157 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
     });
   });
 
-  it('names the state machine for the operators and logs and traces it', () => {
-    template().hasResource('AWS::StepFunctions::StateMachine', {
-      Metadata: { 'lakehouse-ops:workflow': 'validate-platform' },
-      Properties: Match.objectLike({
-        StateMachineName: `lakehouse-ops-${name}-validate-platform`,
-        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
-        TracingConfiguration: { Enabled: true },
+  it('starts the backup on its own schedule (daily, hourly in production) with the default buckets', () => {
+    const { expression, timeZone } = config.schedules.backup;
+    expect(expression).toMatch(
+      name === 'production' ? /^cron\(\d+ \* \* \* \? \*\)$/ : /^cron\(\d+ \d+ \* \* \? \*\)$/,
+    );
+    template().hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: `lakehouse-ops-${name}-backup`,
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: timeZone,
+      Target: Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp('^BackupStateMachine') },
+        Input: JSON.stringify(SCHEDULED_BACKUP_INPUT),
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduleDeadLetterQueue'), 'Arn'] },
+        },
       }),
-    });
-    template().hasResource('AWS::Logs::LogGroup', {
-      Properties: Match.objectLike({
-        LogGroupName: `/aws/vendedlogs/states/lakehouse-ops-${name}-validate-platform`,
-        RetentionInDays: config.logRetentionDays,
-      }),
-      DeletionPolicy: name === 'production' ? 'Retain' : 'Delete',
     });
   });
+
+  it('verifies the newest backup of each configured bucket on a schedule after the backup', () => {
+    const { expression, timeZone } = config.schedules.verifyBackup;
+    expect(expression).not.toBe(config.schedules.backup.expression);
+    expect(config.backup.sourceBuckets.length).toBeGreaterThan(0);
+    for (const sourceBucket of config.backup.sourceBuckets) {
+      template().hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: `lakehouse-ops-${name}-verify-backup-${sourceBucket}`,
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: timeZone,
+        State: 'ENABLED',
+        Target: Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('^VerifyBackupStateMachine') },
+          Input: JSON.stringify({ sourceBucket, requestedBy: 'schedule' }),
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduleDeadLetterQueue'), 'Arn'] },
+          },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1800 },
+        }),
+      });
+    }
+    expect(scheduledVerifyBackupInput('lake')).toEqual({ sourceBucket: 'lake', requestedBy: 'schedule' });
+  });
+
+  it('keeps a primary-region work bucket for the ItemReader, private and short-lived', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            ExpirationInDays: 7,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('backs up the tagged EBS volumes on the environment cadence and copies them to the DR vault', () => {
+    const retention = config.backup.retentionDays;
+    template().hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanName: `lakehouse-ops-${name}-volumes`,
+        BackupPlanRule: [
+          Match.objectLike({
+            ScheduleExpression:
+              config.backup.cadence === 'hourly' ? 'cron(0 * * * ? *)' : 'cron(0 3 * * ? *)',
+            Lifecycle: { DeleteAfterDays: retention },
+            CopyActions: [
+              {
+                DestinationBackupVaultArn: Match.objectLike({
+                  'Fn::Join': [
+                    '',
+                    Match.arrayWith([
+                      `:backup:${config.drRegion}:`,
+                      `:backup-vault:lakehouse-ops-${name}-dr`,
+                    ]),
+                  ],
+                }),
+                Lifecycle: { DeleteAfterDays: retention },
+              },
+            ],
+          }),
+        ],
+      },
+    });
+    template().hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: Match.objectLike({
+        ListOfTags: [
+          { ConditionKey: 'lakehouse-ops/backup', ConditionType: 'STRINGEQUALS', ConditionValue: 'true' },
+        ],
+      }),
+    });
+    template().hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: `lakehouse-ops-${name}`,
+    });
+  });
+
+  it('grants the backup functions only their prefixes of the backup bucket', () => {
+    const written = (prefix: string) =>
+      policyStatements(template(), prefix)
+        .filter((statement) => asList(statement.Action).includes('s3:PutObject'))
+        .map((statement) => JSON.stringify(statement.Resource));
+    expect(written('PlanBackupFunction').join()).toMatch(/runs\/\*/);
+    expect(written('PlanBackupFunction').join()).not.toMatch(/(data|manifests)\/\*/);
+    expect(written('CopyBackupBatchFunction').join()).toMatch(/data\/\*/);
+    expect(written('CopyBackupBatchFunction').join()).not.toMatch(/manifests\/\*/);
+    expect(written('PruneBackupsFunction')).toEqual([]);
+    const pruneDeletes = policyStatements(template(), 'PruneBackupsFunction').filter((statement) =>
+      asList(statement.Action).includes('s3:DeleteObject'),
+    );
+    expect(JSON.stringify(pruneDeletes)).not.toMatch(/runs\/\*/);
+    const lockStatements = policyStatements(template(), 'AcquireBackupLockFunction').filter((statement) =>
+      asList(statement.Action).includes('dynamodb:PutItem'),
+    );
+    expect(lockStatements).toEqual([
+      expect.objectContaining({
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOCK#backup#*'] } },
+      }),
+    ]);
+  });
+
+  it.each(WORKFLOW_NAMES)(
+    'names the %s state machine for the operators and logs and traces it',
+    (workflow) => {
+      template().resourceCountIs('AWS::StepFunctions::StateMachine', WORKFLOWS);
+      template().hasResource('AWS::StepFunctions::StateMachine', {
+        Metadata: { 'lakehouse-ops:workflow': workflow },
+        Properties: Match.objectLike({
+          StateMachineName: `lakehouse-ops-${name}-${workflow}`,
+          LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+          TracingConfiguration: { Enabled: true },
+        }),
+      });
+      template().hasResource('AWS::Logs::LogGroup', {
+        Properties: Match.objectLike({
+          LogGroupName: `/aws/vendedlogs/states/lakehouse-ops-${name}-${workflow}`,
+          RetentionInDays: config.logRetentionDays,
+        }),
+        DeletionPolicy: name === 'production' ? 'Retain' : 'Delete',
+      });
+    },
+  );
 
   it('deploys one traced Node 24 ARM function per handler, marked with its existing module', () => {
     const functions = Object.values(resourcesOfType(template(), 'AWS::Lambda::Function'));
     const modules = functions.map((fn) => fn.Metadata?.['lakehouse-ops:handler'] as string);
-    expect(modules.sort()).toEqual(
-      VALIDATE_PLATFORM_HANDLERS.map((handler) => `functions/${handler}.handler.ts`).sort(),
-    );
+    expect(modules.sort()).toEqual(ALL_HANDLERS.map((handler) => `functions/${handler}.handler.ts`).sort());
     for (const module of modules) expect(existsSync(path.join(REPO_ROOT, module))).toBe(true);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -152,27 +291,45 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
 
   it('grants "*" only to actions that have no resource-level permissions', () => {
     const resourceless =
-      /^(xray:|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/;
+      /^(xray:|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$|backup:DescribeBackupJob$)/;
     const wildcardActions = policyStatements(template(), '')
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => asList(statement.Action));
     expect(wildcardActions.length).toBeGreaterThan(0);
     for (const action of wildcardActions) expect(action).toMatch(resourceless);
+    // Each documented exception only where it is needed: X-Ray in every traced role, log delivery
+    // in the state machine roles, DescribeBackupJob in the one function that polls the jobs.
+    const owners = (action: RegExp) =>
+      Object.entries(resourcesOfType(template(), 'AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (
+            policy.Properties.PolicyDocument as {
+              Statement: { Action: string | string[]; Resource: unknown }[];
+            }
+          ).Statement.some(
+            (statement) =>
+              statement.Resource === '*' && asList(statement.Action).some((each) => action.test(each)),
+          ),
+        )
+        .map(([logicalId]) => logicalId);
+    for (const owner of owners(/^logs:/)) expect(owner).toMatch(/StateMachineRole/);
+    expect(owners(/^logs:/)).toHaveLength(WORKFLOWS);
+    for (const owner of owners(/^backup:/)) expect(owner).toMatch(/^CheckVolumeBackupFunction/);
+    expect(owners(/^xray:/).length).toBeGreaterThanOrEqual(ALL_HANDLERS.length + WORKFLOWS);
   });
 
   it('alarms on failed and timed-out executions, every function and dead letters, to the topic', () => {
     const alarms = Object.values(resourcesOfType(template(), 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2 + VALIDATE_PLATFORM_HANDLERS.length + 1);
+    expect(alarms).toHaveLength(2 * WORKFLOWS + ALL_HANDLERS.length + 1 + BACKUP_ALARMS);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^NotificationTopic/) }]);
     }
     const metricNames = alarms.map((alarm) => alarm.Properties.MetricName);
-    expect(metricNames.filter((metric) => metric === 'ExecutionsFailed')).toHaveLength(1);
-    expect(metricNames.filter((metric) => metric === 'ExecutionsTimedOut')).toHaveLength(1);
-    expect(metricNames.filter((metric) => metric === 'Errors')).toHaveLength(
-      VALIDATE_PLATFORM_HANDLERS.length,
-    );
+    expect(metricNames.filter((metric) => metric === 'ExecutionsFailed')).toHaveLength(WORKFLOWS);
+    expect(metricNames.filter((metric) => metric === 'ExecutionsTimedOut')).toHaveLength(WORKFLOWS);
+    expect(metricNames.filter((metric) => metric === 'Errors')).toHaveLength(ALL_HANDLERS.length);
     expect(metricNames).toContain('ApproximateNumberOfMessagesVisible');
+    expect(metricNames).toEqual(expect.arrayContaining(['NumberOfBackupJobsFailed', 'BackupAchievedRpo']));
   });
 
   it('lets CloudWatch alarms use the key that encrypts the topic', () => {
@@ -203,6 +360,16 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
       expect(body).toContain(metric);
     }
     expect(body).toContain('p99');
+    for (const metric of [
+      'BackupObjectsCopied',
+      'BackupThroughput',
+      'BackupAchievedRpo',
+      'NumberOfBackupJobsFailed',
+      'VerifyBackupSucceeded',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    for (const sourceBucket of config.backup.sourceBuckets) expect(body).toContain(sourceBucket);
   });
 
   it('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
@@ -216,7 +383,10 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
 
   it('acknowledges only findings that exist, each on the construct that has it', () => {
     const findings = unacknowledgedFindings(environments[name].app);
-    const acknowledgements = acknowledgementsIn(environments[name].app);
+    // cdk-nag's own rules only: CDK acknowledges CloudFormation-validation warnings of its L2s itself.
+    const acknowledgements = acknowledgementsIn(environments[name].app).filter(({ ruleId }) =>
+      ruleId.startsWith('AwsSolutions-'),
+    );
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const { constructPath, ruleId, reason } of acknowledgements) {
       expect(reason.length).toBeGreaterThan(20);

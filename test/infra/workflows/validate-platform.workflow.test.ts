@@ -29,7 +29,7 @@ let handlerOf: (state: AslState) => string;
 
 beforeAll(() => {
   const { template } = synthesizeEnvironment('development');
-  definition = stateMachineDefinition(template);
+  definition = stateMachineDefinition(template, 'validate-platform');
   states = allStates(definition);
   const modules = handlerModulesByLogicalId(template);
   handlerOf = (state) => modules[String(state.Resource).replace(/\.Arn$/, '')] ?? `unknown ${state.Resource}`;

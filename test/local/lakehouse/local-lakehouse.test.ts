@@ -1,10 +1,11 @@
+import { BackupClient, DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Node, Pod } from '../../../local/kube-sim/index.ts';
-import { UNAVAILABLE_PREFECT_IMAGE } from '../../../local/lakehouse/faults.ts';
+import { AWS_BACKUP_FAILURE_MESSAGE, UNAVAILABLE_PREFECT_IMAGE } from '../../../local/lakehouse/faults.ts';
 import { type LocalLakehouse, startLocalLakehouse } from '../../../local/lakehouse/index.ts';
 import { MARKET_DATA_BUCKET } from '../../../local/lakehouse/seed/buckets.ts';
 
@@ -174,6 +175,62 @@ describe('startLocalLakehouse', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ]);
       expect(Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({ IndexName: 'audit-by-time' });
+    });
+  });
+
+  describe('backup targets', () => {
+    // Built the way the backup handlers build theirs: endpoint from AWS_ENDPOINT_URL_S3, AWS credentials.
+    const drS3 = () =>
+      new S3Client({
+        ...awsConfig(),
+        region: env().BACKUP_BUCKET_REGION,
+        endpoint: env().AWS_ENDPOINT_URL_S3,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        maxAttempts: 1,
+      });
+    const backup = () =>
+      new BackupClient({ ...awsConfig(), endpoint: env().AWS_ENDPOINT_URL_BACKUP, maxAttempts: 1 });
+    const startJob = () =>
+      backup().send(
+        new StartBackupJobCommand({
+          BackupVaultName: env().BACKUP_VAULT_NAME,
+          IamRoleArn: env().BACKUP_ROLE_ARN,
+          ResourceArn: `arn:aws:ec2:${lakehouse.region}:000000000000:volume/vol-0123456789abcdef0`,
+        }),
+      );
+    const stateAfter = async (jobId: string, polls: number) => {
+      let state: string | undefined;
+      for (let poll = 0; poll < polls; poll += 1)
+        state = (await backup().send(new DescribeBackupJobCommand({ BackupJobId: jobId }))).State;
+      return state;
+    };
+
+    it('points S3 at the DR endpoint, whose backup bucket takes the AWS credentials and not MinIO keys', async () => {
+      expect(env().AWS_ENDPOINT_URL_S3).toBe(lakehouse.endpoints.drS3);
+      expect(env().BACKUP_SOURCE_BUCKETS).toBe('market-data,lakehouse');
+      await drS3().send(new HeadBucketCommand({ Bucket: env().BACKUP_BUCKET_NAME }));
+      await drS3().send(new PutObjectCommand({ Bucket: env().BACKUP_BUCKET_NAME, Key: 'probe', Body: 'x' }));
+      const withMinioKeys = new S3Client({
+        region: lakehouse.drRegion,
+        endpoint: env().AWS_ENDPOINT_URL_S3,
+        credentials: lakehouse.s3Credentials,
+        forcePathStyle: true,
+        maxAttempts: 1,
+      });
+      await expect(
+        withMinioKeys.send(new ListObjectsV2Command({ Bucket: env().BACKUP_BUCKET_NAME })),
+      ).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    });
+
+    it('runs AWS Backup jobs in the seeded vault, and fails them while awsBackupJobsFail is injected', async () => {
+      const healthy = await startJob();
+      expect(await stateAfter(healthy.BackupJobId!, 3)).toBe('COMPLETED');
+      const restore = await lakehouse.faults.awsBackupJobsFail();
+      const failing = await startJob();
+      await restore();
+      expect(await stateAfter(failing.BackupJobId!, 3)).toBe('FAILED');
+      const failed = await backup().send(new DescribeBackupJobCommand({ BackupJobId: failing.BackupJobId }));
+      expect(failed.StatusMessage).toBe(AWS_BACKUP_FAILURE_MESSAGE);
     });
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../../local/runner/definition.ts';
 import { normalizeForLocalEngine } from '../../../local/runner/definition.ts';
 import { bridgeEngineGaps, UnsupportedByLocalEngineError } from '../../../local/runner/engine-gaps.ts';
+import type { LocalStep } from '../../../local/runner/local-step.ts';
 
 const serializeThenFail = {
   StartAt: 'Serialize',
@@ -18,11 +19,11 @@ const serializeThenFail = {
   },
 } as unknown as AslDefinition;
 
-async function causeOf(
-  definition: AslDefinition,
-  tasks: Record<string, (input: unknown) => Promise<unknown>>,
-  input: unknown,
-) {
+async function causeOf(definition: AslDefinition, steps: Record<string, LocalStep>, input: unknown) {
+  const run = { context: {}, overrides: {}, emit: () => undefined };
+  const tasks = Object.fromEntries(
+    Object.entries(steps).map(([name, step]) => [name, (stepInput: unknown) => step(stepInput, run)]),
+  );
   const execution = new StateMachine(definition).run(input as never, {
     overrides: { taskResourceLocalHandlers: tasks as never },
   });
@@ -57,22 +58,47 @@ describe('bridgeEngineGaps', () => {
     expect(bridged.localSteps).toEqual({});
   });
 
-  it('refuses ItemReader and task tokens, naming each state', () => {
+  it("gives a Task without a timeout its Lambda function's, where the engine would stop it at 60 s", () => {
+    const definition = {
+      StartAt: 'Dump',
+      States: {
+        Dump: { Type: 'Task', Resource: 'arn:aws:lambda:eu-central-1:000000000000:function:d', Next: 'Copy' },
+        Copy: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:eu-central-1:000000000000:function:c',
+          TimeoutSeconds: 30,
+          End: true,
+        },
+      },
+    } as unknown as AslDefinition;
+    const bridged = bridgeEngineGaps('backup', definition, { taskTimeouts: { Dump: 720, Copy: 900 } });
+    const states = bridged.definition.States as Record<string, { TimeoutSeconds?: number }>;
+    expect(states.Dump?.TimeoutSeconds).toBe(721);
+    expect(states.Copy?.TimeoutSeconds).toBe(30);
+    expect(bridged.retimedTasks).toEqual(['Dump']);
+  });
+
+  it('refuses task tokens and Distributed Map ResultWriter, naming each state', () => {
     const definition = {
       StartAt: 'Approve',
       States: {
         Approve: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish.waitForTaskToken', Next: 'Copy' },
         Copy: {
           Type: 'Map',
-          ItemReader: { Resource: 'arn:aws:states:::s3:listObjectsV2' },
-          ItemProcessor: { StartAt: 'X', States: { X: { Type: 'Pass', End: true } } },
+          ItemReader: { Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { Bucket: 'b' } },
+          ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'b' } },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'X',
+            States: { X: { Type: 'Pass', End: true } },
+          },
           End: true,
         },
       },
     } as unknown as AslDefinition;
     expect(() => bridgeEngineGaps('dr-failover', definition)).toThrow(UnsupportedByLocalEngineError);
     expect(() => bridgeEngineGaps('dr-failover', definition)).toThrow(
-      /Approve: task token[\s\S]*Copy: Distributed Map ItemReader/,
+      /Approve: task token[\s\S]*Copy: Distributed Map ResultWriter/,
     );
   });
 });

@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { InvalidInputError, ObjectStoreError } from '../../commons/errors.ts';
+import { mapConcurrent } from './concurrency.ts';
+import type { BackupDependencies } from './dependencies.ts';
+import { JsonLinesWriter, MIN_PART_BYTES } from './json-lines.ts';
+import { assertBucketName, assertRunId, normaliseEtag, runKeys } from './layout.ts';
+import {
+  type BatchEntry,
+  batchEntrySchema,
+  batchHeaderSchema,
+  openJsonLinesFile,
+  RESULTS_FORMAT,
+  type ResultEntry,
+} from './manifest.ts';
+import { defaultRetryPolicy, withRetries } from './retry.ts';
+import { encodeCopySource, isNotFound } from './s3-calls.ts';
+
+export interface CopyBatchOptions {
+  sourceBucket: string;
+  runId: string;
+  batchIndex: number;
+  /** Objects copied at the same time. Default 8. */
+  concurrency?: number;
+  /** Objects above this size go multipart (streamed); smaller ones are one PUT. Default 64 MiB. */
+  multipartThresholdBytes?: number;
+  /** Multipart part size, at least 5 MiB. Default 8 MiB. */
+  partBytes?: number;
+  /** Parts of one object uploaded at the same time. Default 4. */
+  partConcurrency?: number;
+}
+
+export interface BatchResult {
+  sourceBucket: string;
+  runId: string;
+  batchIndex: number;
+  copied: number;
+  /** Already in the backup (an earlier, possibly failed, run copied them): nothing transferred. */
+  skipped: number;
+  failed: number;
+  bytesCopied: number;
+  /** The first few failures; results/<n>.jsonl has all of them. */
+  failures: { key: string; reason: string }[];
+  resultsKey: string;
+}
+
+const MAX_REPORTED_FAILURES = 20;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A source object that is no longer what the plan saw: recorded as failed, never retried. */
+class SourceChangedError extends Error {
+  override readonly name = 'SourceChanged';
+}
+
+interface CopySettings {
+  deps: BackupDependencies;
+  sourceBucket: string;
+  multipartThresholdBytes: number;
+  partBytes: number;
+  partConcurrency: number;
+}
+
+type Outcome = ResultEntry & { bytesCopied: number };
+
+/**
+ * docs/backup.md step 3: copies one batch of the plan into the backup bucket and records what each
+ * object became in results/<n>.jsonl. One object's failure (changed or vanished source, retries
+ * exhausted) is a failed line, not a failed batch: finalize decides whether the run is complete.
+ */
+export async function copyBatch(deps: BackupDependencies, options: CopyBatchOptions): Promise<BatchResult> {
+  const sourceBucket = assertBucketName(options.sourceBucket);
+  const runId = assertRunId(options.runId);
+  const { batchIndex } = options;
+  const settings: CopySettings = {
+    deps,
+    sourceBucket,
+    multipartThresholdBytes: options.multipartThresholdBytes ?? 64 * 1024 * 1024,
+    partBytes: options.partBytes ?? 8 * 1024 * 1024,
+    partConcurrency: options.partConcurrency ?? 4,
+  };
+  if (settings.partBytes < MIN_PART_BYTES) {
+    throw new InvalidInputError(`partBytes must be at least ${MIN_PART_BYTES}, got ${settings.partBytes}`, {
+      partBytes: settings.partBytes,
+    });
+  }
+  const keys = runKeys(sourceBucket, runId);
+  const entries = await readBatch(deps, keys.batch(batchIndex), { sourceBucket, runId, batchIndex });
+  const outcomes = await mapConcurrent(entries, options.concurrency ?? 8, (entry) =>
+    backUpObject(settings, entry),
+  );
+
+  const results = new JsonLinesWriter({
+    s3: deps.destination,
+    bucket: deps.destinationBucket,
+    key: keys.results(batchIndex),
+    retry: deps.retry,
+  });
+  await results.write({ format: RESULTS_FORMAT, sourceBucket, runId, batchIndex });
+  const summary: BatchResult = {
+    sourceBucket,
+    runId,
+    batchIndex,
+    copied: 0,
+    skipped: 0,
+    failed: 0,
+    bytesCopied: 0,
+    failures: [],
+    resultsKey: keys.results(batchIndex),
+  };
+  for (const { bytesCopied, ...result } of outcomes) {
+    await results.write(result);
+    summary.bytesCopied += bytesCopied;
+    if (!result.ok) {
+      summary.failed += 1;
+      if (summary.failures.length < MAX_REPORTED_FAILURES) {
+        summary.failures.push({ key: result.key, reason: result.reason ?? 'unknown' });
+      }
+    } else if (result.reused) summary.skipped += 1;
+    else summary.copied += 1;
+  }
+  await results.close();
+  deps.logger?.info('backup batch copied', { ...summary, failures: summary.failures.slice(0, 3) });
+  return summary;
+}
+
+async function readBatch(
+  deps: BackupDependencies,
+  key: string,
+  expected: { sourceBucket: string; runId: string; batchIndex: number },
+): Promise<BatchEntry[]> {
+  const file = await openJsonLinesFile(deps, key, { header: batchHeaderSchema, entry: batchEntrySchema });
+  if (!file) throw new ObjectStoreError(`batch file ${key} is empty`, { key });
+  const { header } = file;
+  if (
+    header.sourceBucket !== expected.sourceBucket ||
+    header.runId !== expected.runId ||
+    header.batchIndex !== expected.batchIndex
+  ) {
+    throw new ObjectStoreError(`batch file ${key} belongs to another run or batch`, { key, header });
+  }
+  // A batch is bounded by the plan's batchSize, so holding it lets results keep the plan's key order.
+  const entries: BatchEntry[] = [];
+  for await (const entry of file.entries) entries.push(entry);
+  return entries;
+}
+
+async function backUpObject(settings: CopySettings, entry: BatchEntry): Promise<Outcome> {
+  const base = { key: entry.key, destKey: entry.destKey, size: entry.size };
+  let transferred = false;
+  try {
+    return await withRetries(
+      `back up ${settings.sourceBucket}/${entry.key}`,
+      async () => {
+        // Checked on every attempt: a PUT whose response was lost may well have landed.
+        const existing = await completeCopy(settings, entry);
+        if (existing) return { ...base, sha256: existing, ok: true, reused: !transferred, bytesCopied: 0 };
+        transferred = true;
+        const sha256 = await transfer(settings, entry);
+        return { ...base, sha256, ok: true, reused: false, bytesCopied: entry.size };
+      },
+      settings.deps.retry ?? defaultRetryPolicy,
+    );
+  } catch (error) {
+    const { name, message } = error as Error;
+    return { ...base, ok: false, reused: false, reason: `${name}: ${message}`, bytesCopied: 0 };
+  }
+}
+
+/** The sha256 of the copy already in the backup, if it is complete (same size, checksummed). */
+async function completeCopy({ deps }: CopySettings, entry: BatchEntry): Promise<string | undefined> {
+  try {
+    const head = await deps.destination.send(
+      new HeadObjectCommand({ Bucket: deps.destinationBucket, Key: entry.destKey }),
+    );
+    const sha256 = head.Metadata?.sha256;
+    return head.ContentLength === entry.size && sha256 && SHA256_HEX.test(sha256) ? sha256 : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function transfer(settings: CopySettings, entry: BatchEntry): Promise<string> {
+  const { deps, sourceBucket } = settings;
+  let response: GetObjectCommandOutput;
+  try {
+    response = await deps.source.send(
+      new GetObjectCommand({ Bucket: sourceBucket, Key: entry.key, IfMatch: `"${entry.etag}"` }),
+    );
+  } catch (error) {
+    if (isNotFound(error)) throw new SourceChangedError('vanished from the source since the plan');
+    if ((error as Error).name === 'PreconditionFailed') {
+      throw new SourceChangedError(`changed at the source since the plan (ETag is no longer ${entry.etag})`);
+    }
+    throw error;
+  }
+  const body = response.Body as Readable & AsyncIterable<Uint8Array>;
+  // s3rver ignores If-Match, and a proxy might too: compare what actually came back.
+  const etag = normaliseEtag(response.ETag ?? '');
+  if (etag !== entry.etag || response.ContentLength !== entry.size) {
+    body.destroy();
+    throw new SourceChangedError(
+      `changed at the source since the plan (ETag ${etag}, ${response.ContentLength} bytes; planned ${entry.etag}, ${entry.size} bytes)`,
+    );
+  }
+  const metadata = { 'source-etag': entry.etag, 'source-last-modified': entry.lastModified };
+  return entry.size > settings.multipartThresholdBytes
+    ? uploadMultipart(settings, entry, body, metadata)
+    : uploadWhole(settings, entry, body, metadata);
+}
+
+/** Below the multipart threshold: the object is read whole (bounded by the threshold), then PUT. */
+async function uploadWhole(
+  { deps }: CopySettings,
+  entry: BatchEntry,
+  body: AsyncIterable<Uint8Array>,
+  metadata: Record<string, string>,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  const content = Buffer.concat(chunks);
+  assertSize(entry, content.length);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  await deps.destination.send(
+    new PutObjectCommand({
+      Bucket: deps.destinationBucket,
+      Key: entry.destKey,
+      Body: content,
+      ContentLength: content.length,
+      Metadata: { ...metadata, sha256 },
+    }),
+  );
+  return sha256;
+}
+
+/**
+ * Above the threshold: the source stream is cut into parts as it arrives and hashed on the way, so
+ * memory is bounded by partBytes x (partConcurrency + 1). The SHA-256 is only known at the end,
+ * while S3 fixes metadata when the upload is created, so a server-side copy onto itself adds it
+ * last: a copy without `sha256` is never taken as complete (S3 limits that copy to 5 GiB objects).
+ */
+async function uploadMultipart(
+  { deps, partBytes, partConcurrency }: CopySettings,
+  entry: BatchEntry,
+  body: AsyncIterable<Uint8Array>,
+  metadata: Record<string, string>,
+): Promise<string> {
+  const { destination, destinationBucket: Bucket } = deps;
+  const Key = entry.destKey;
+  const retry = deps.retry ?? defaultRetryPolicy;
+  const created = await withRetries(
+    `CreateMultipartUpload ${Bucket}/${Key}`,
+    () => destination.send(new CreateMultipartUploadCommand({ Bucket, Key, Metadata: metadata })),
+    retry,
+  );
+  const UploadId = created.UploadId;
+  const parts: { PartNumber: number; ETag: string }[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const launch = (PartNumber: number, Body: Buffer) => {
+    const upload = withRetries(
+      `UploadPart ${Bucket}/${Key} #${PartNumber}`,
+      () => destination.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body })),
+      retry,
+    ).then(
+      ({ ETag }) => {
+        parts.push({ PartNumber, ETag: ETag ?? '' });
+      },
+      (error: unknown) => {
+        failure ??= { error };
+      },
+    );
+    const tracked = upload.finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+  };
+  try {
+    const hash = createHash('sha256');
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let total = 0;
+    let partNumber = 0;
+    const cutPart = async (bytes: number) => {
+      const all = Buffer.concat(pending, pendingBytes);
+      pending = bytes < all.length ? [all.subarray(bytes)] : [];
+      pendingBytes = all.length - bytes;
+      partNumber += 1;
+      launch(partNumber, all.subarray(0, bytes));
+      while (inflight.size >= partConcurrency) await Promise.race(inflight);
+      if (failure) throw failure.error;
+    };
+    for await (const chunk of body) {
+      hash.update(chunk);
+      total += chunk.length;
+      pending.push(Buffer.from(chunk));
+      pendingBytes += chunk.length;
+      while (pendingBytes >= partBytes) await cutPart(partBytes);
+    }
+    if (pendingBytes > 0 || partNumber === 0) await cutPart(pendingBytes);
+    await Promise.all(inflight);
+    if (failure) throw failure.error;
+    assertSize(entry, total);
+    parts.sort((left, right) => left.PartNumber - right.PartNumber);
+    await withRetries(
+      `CompleteMultipartUpload ${Bucket}/${Key}`,
+      () =>
+        destination.send(
+          new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+        ),
+      retry,
+    );
+    const sha256 = hash.digest('hex');
+    await withRetries(
+      `CopyObject ${Bucket}/${Key} (add sha256)`,
+      () =>
+        destination.send(
+          new CopyObjectCommand({
+            Bucket,
+            Key,
+            CopySource: encodeCopySource(Bucket, Key),
+            MetadataDirective: 'REPLACE',
+            Metadata: { ...metadata, sha256 },
+          }),
+        ),
+      retry,
+    );
+    return sha256;
+  } catch (error) {
+    await Promise.allSettled(inflight);
+    await destination.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+    throw error;
+  }
+}
+
+function assertSize(entry: BatchEntry, bytes: number): void {
+  if (bytes !== entry.size) {
+    throw new SourceChangedError(`read ${bytes} bytes from the source, the plan listed ${entry.size}`);
+  }
+}

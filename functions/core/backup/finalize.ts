@@ -1,0 +1,207 @@
+import * as z from 'zod/mini';
+import { IncompleteBackupError, ManifestTamperedError } from '../../commons/errors.ts';
+import { parseOrThrow } from '../../commons/schema-problems.ts';
+import { type BackupDependencies, nowOf } from './dependencies.ts';
+import { JsonLinesWriter } from './json-lines.ts';
+import { assertBucketName, assertRunId, manifestKey, runKeys } from './layout.ts';
+import {
+  batchDescriptorSchema,
+  MANIFEST_FORMAT,
+  type ManifestEntry,
+  openJsonLinesFile,
+  type PlanEntry,
+  planEntrySchema,
+  planHeaderSchema,
+  planSummarySchema,
+  type ResultEntry,
+  resultEntrySchema,
+  resultsHeaderSchema,
+} from './manifest.ts';
+import { mergeJoin } from './merge-join.ts';
+import { deletePrefix, getJson } from './s3-calls.ts';
+
+export interface FinalizeOptions {
+  sourceBucket: string;
+  runId: string;
+  /** The PostgreSQL dump of the same run, recorded in the manifest header. */
+  postgres?: Record<string, unknown> | null;
+}
+
+export interface ManifestSummary {
+  sourceBucket: string;
+  runId: string;
+  previousRunId: string | null;
+  manifestKey: string;
+  /** hex SHA-256 of the manifest body (also its `manifest-sha256` metadata). */
+  sha256: string;
+  objects: number;
+  bytes: number;
+  deleted: number;
+  completedAt: string;
+  /** Work-in-progress files of the run removed after the manifest was written. */
+  runFilesDeleted: number;
+}
+
+/** How many missing keys an IncompleteBackupError names; the count covers all of them. */
+const SAMPLE_MISSING = 10;
+
+/**
+ * docs/backup.md step 4. Streams plan.jsonl against every batch's results (in batch order, which is
+ * key order) into the manifest. The manifest is only committed when every pending object has an ok
+ * result with its sha256; otherwise nothing is written and IncompleteBackupError says what is
+ * missing, so the previous complete manifest stays the restore point.
+ */
+export async function finalizeManifest(
+  deps: BackupDependencies,
+  options: FinalizeOptions,
+): Promise<ManifestSummary> {
+  const sourceBucket = assertBucketName(options.sourceBucket);
+  const runId = assertRunId(options.runId);
+  const keys = runKeys(sourceBucket, runId);
+  const [batches, summary] = await Promise.all([
+    readRunJson(deps, keys.batches, z.array(batchDescriptorSchema)),
+    readRunJson(deps, keys.summary, planSummarySchema),
+  ]);
+  const plan = await openJsonLinesFile(deps, keys.plan, { header: planHeaderSchema, entry: planEntrySchema });
+  if (!plan) throw new ManifestTamperedError(`${keys.plan} is empty`, { key: keys.plan });
+  if (plan.header.runId !== runId || plan.header.sourceBucket !== sourceBucket) {
+    throw new ManifestTamperedError(`${keys.plan} belongs to another run`, { key: keys.plan });
+  }
+
+  const key = manifestKey(sourceBucket, runId);
+  const manifest = new JsonLinesWriter({
+    s3: deps.destination,
+    bucket: deps.destinationBucket,
+    key,
+    stagingKey: keys.manifestStaging,
+    retry: deps.retry,
+  });
+  const missing: { key: string; reason: string }[] = [];
+  let missingCount = 0;
+  const counted = { objects: 0, bytes: 0, deleted: 0 };
+  const completedAt = nowOf(deps).toISOString();
+  try {
+    await manifest.write({
+      format: MANIFEST_FORMAT,
+      runId,
+      sourceBucket,
+      sourceEndpoint: plan.header.sourceEndpoint,
+      startedAt: plan.header.startedAt,
+      completedAt,
+      previousRunId: plan.header.previousRunId,
+      objects: summary.objects,
+      bytes: summary.bytes,
+      postgres: options.postgres ?? null,
+    });
+    const results = resultsInBatchOrder(deps, sourceBucket, runId, batches.length);
+    for await (const { key: objectKey, left: planned, right: result } of mergeJoin(plan.entries, results)) {
+      if (!planned) {
+        throw new ManifestTamperedError(
+          `results name ${JSON.stringify(objectKey)}, which the plan does not`,
+          {
+            key: objectKey,
+          },
+        );
+      }
+      const entry = manifestEntryFor(planned, result);
+      if (typeof entry === 'string') {
+        missingCount += 1;
+        if (missing.length < SAMPLE_MISSING) missing.push({ key: objectKey, reason: entry });
+        continue;
+      }
+      if (entry.deleted) counted.deleted += 1;
+      else {
+        counted.objects += 1;
+        counted.bytes += entry.size;
+      }
+      await manifest.write(entry);
+    }
+    if (missingCount > 0) {
+      throw new IncompleteBackupError(
+        `backup run ${runId} of ${sourceBucket} is incomplete: ${missingCount} of ${summary.pending} objects were not copied (first: ${missing
+          .map((item) => item.key)
+          .join(', ')}); no manifest was written, re-run the backup`,
+        { sourceBucket, runId, missing: missingCount, pending: summary.pending, sample: missing },
+      );
+    }
+    if (counted.objects !== summary.objects || counted.bytes !== summary.bytes) {
+      throw new ManifestTamperedError(
+        `${keys.plan} holds ${counted.objects} live objects (${counted.bytes} bytes), its summary says ${summary.objects} (${summary.bytes} bytes)`,
+        { key: keys.plan, counted, summary },
+      );
+    }
+  } catch (error) {
+    await manifest.abort();
+    throw error;
+  }
+  const written = await manifest.close();
+  const runFilesDeleted = await deletePrefix(
+    deps.destination,
+    deps.destinationBucket,
+    keys.prefix,
+    deps.retry,
+  );
+  const result: ManifestSummary = {
+    sourceBucket,
+    runId,
+    previousRunId: plan.header.previousRunId,
+    manifestKey: key,
+    sha256: written.sha256,
+    ...counted,
+    completedAt,
+    runFilesDeleted,
+  };
+  deps.logger?.info('backup manifest written', { ...result });
+  return result;
+}
+
+/** The manifest line for a plan line, or why there is none (the object was not copied). */
+function manifestEntryFor(planned: PlanEntry, result: ResultEntry | undefined): ManifestEntry | string {
+  const { pending, sha256, ...line } = planned;
+  if (!pending) {
+    if (!sha256) return 'carried line without sha256 in the plan';
+    return { ...line, sha256 };
+  }
+  if (!result) return 'no result (its batch did not run or did not finish)';
+  if (!result.ok) return result.reason ?? 'copy failed';
+  if (result.destKey !== planned.destKey || result.size !== planned.size || !result.sha256) {
+    return `result does not match the plan (${result.destKey}, ${result.size} bytes)`;
+  }
+  return { ...line, sha256: result.sha256 };
+}
+
+async function* resultsInBatchOrder(
+  deps: BackupDependencies,
+  sourceBucket: string,
+  runId: string,
+  batchCount: number,
+): AsyncGenerator<ResultEntry> {
+  for (let batchIndex = 0; batchIndex < batchCount; batchIndex += 1) {
+    const key = runKeys(sourceBucket, runId).results(batchIndex);
+    const file = await openJsonLinesFile(
+      deps,
+      key,
+      { header: resultsHeaderSchema, entry: resultEntrySchema },
+      { missingAsEmpty: true },
+    );
+    if (!file) continue;
+    if (file.header.runId !== runId || file.header.batchIndex !== batchIndex) {
+      throw new ManifestTamperedError(`${key} belongs to another run or batch`, { key });
+    }
+    yield* file.entries;
+  }
+}
+
+async function readRunJson<Schema extends z.core.$ZodType>(
+  deps: BackupDependencies,
+  key: string,
+  schema: Schema,
+): Promise<z.output<Schema>> {
+  const value = await getJson(deps.destination, deps.destinationBucket, key, deps.retry);
+  return parseOrThrow(
+    schema,
+    value,
+    (problems) =>
+      new ManifestTamperedError(`${key} is not what the plan wrote: ${problems.join('; ')}`, { key }),
+  );
+}

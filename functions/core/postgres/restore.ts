@@ -1,0 +1,81 @@
+import type { PostgresJobDeps } from './dump.ts';
+import {
+  type DumpSidecar,
+  dumpSidecarSchema,
+  type RestoreReport,
+  readJsonObject,
+  restoreReportSchema,
+} from './dump-objects.ts';
+import { DumpChecksumMismatchError, RestoreTargetExistsError } from './errors.ts';
+import {
+  describeFailure,
+  type JobFailure,
+  type JobReference,
+  type JobWait,
+  jobFailedError,
+  submitJob,
+  waitForJob,
+} from './job-run.ts';
+import { type PgRestoreJobSpec, parseJobSpec, pgRestoreJobSpecSchema } from './job-spec.ts';
+import { pgRestoreJobManifest, restoreReportKeyFor, sidecarKeyFor } from './manifests.ts';
+import { compareRowCounts, type RowCountComparison } from './row-counts.ts';
+import { EXIT_CHECKSUM_MISMATCH, EXIT_TARGET_EXISTS } from './scripts.ts';
+
+export interface RestoreResult {
+  job: JobReference;
+  /** What the dump recorded (sha256, bytes, row counts at dump time). */
+  dump: DumpSidecar;
+  /** What the restore Job found in the restored database. */
+  restored: RestoreReport;
+  reportKey: string;
+  /** Row counts at dump time against row counts after the restore. */
+  comparison: RowCountComparison;
+}
+
+/** A scratch database name for verify-backup, e.g. `verify_20260101t000000z_abcdef12`. */
+export function scratchDatabaseName(runId: string): string {
+  return `verify_${runId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
+function restoreFailedError(job: JobReference, failure: JobFailure): Error {
+  const details = { ...job, ...failure };
+  if (failure.exitCode === EXIT_CHECKSUM_MISMATCH) {
+    return new DumpChecksumMismatchError(describeFailure(job, failure), details);
+  }
+  if (failure.exitCode === EXIT_TARGET_EXISTS) {
+    return new RestoreTargetExistsError(describeFailure(job, failure), details);
+  }
+  return jobFailedError(job, failure);
+}
+
+/**
+ * Restores the dump at `source` into the new database `targetDatabase` with a pg_restore Job,
+ * after the Job proves the download's SHA-256 is the sidecar's (else DumpChecksumMismatchError),
+ * and compares the restored row counts with the dump's. verify-backup passes a scratch database
+ * and `dropAfterCounting: true`; the restore workflow a named database that must not exist yet
+ * (else RestoreTargetExistsError).
+ */
+export async function restoreDumpInto(
+  deps: PostgresJobDeps,
+  spec: PgRestoreJobSpec,
+  wait: JobWait = {},
+): Promise<RestoreResult> {
+  const parsed = parseJobSpec(pgRestoreJobSpecSchema, spec, 'pg_restore Job');
+  const { bucket, key } = parsed.source;
+  const dump = await readJsonObject(
+    deps.s3,
+    { bucket, key: sidecarKeyFor(key) },
+    dumpSidecarSchema,
+    'dump sidecar',
+  );
+  const job = await submitJob(deps.kubernetes, pgRestoreJobManifest(parsed, dump.sha256));
+  await waitForJob(deps, job, wait, (failure) => restoreFailedError(job, failure));
+  const reportKey = restoreReportKeyFor(parsed);
+  const restored = await readJsonObject(
+    deps.s3,
+    { bucket, key: reportKey },
+    restoreReportSchema,
+    'restore report',
+  );
+  return { job, dump, restored, reportKey, comparison: compareRowCounts(dump.rowCounts, restored.rowCounts) };
+}

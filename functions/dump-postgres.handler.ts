@@ -1,0 +1,42 @@
+import * as z from 'zod/mini';
+import { s3ClientIn } from './commons/backup-clients.ts';
+import { dumpPostgresHandlerEnvironment } from './commons/environment.ts';
+import { kubernetesApiFor } from './commons/kubernetes-client.ts';
+import { createHandler } from './commons/middleware.ts';
+import { nonEmptyString } from './commons/schemas.ts';
+import { runPgDumpJob } from './core/postgres/index.ts';
+
+const eventSchema = z.object({ runId: nonEmptyString(), dryRun: z.boolean() });
+
+/**
+ * backup: pg_dump of the Prefect database as a Job on the cluster, into postgres/<db>/<runId>.dump
+ * of the backup bucket. The Job is named after the run, so a retried invocation (after
+ * PostgresJobTimeoutError) re-attaches to the running dump instead of starting a second one.
+ */
+export const handler = createHandler(
+  { name: 'dump-postgres', environment: dumpPostgresHandlerEnvironment, event: eventSchema },
+  async ({ runId, dryRun }, { env }) => {
+    const key = `postgres/${env.POSTGRES_DATABASE}/${runId}.dump`;
+    if (dryRun)
+      return { state: 'SKIPPED' as const, detail: `dry run: would dump ${env.POSTGRES_DATABASE} to ${key}` };
+    const [secretName = '', secretKey = ''] = env.POSTGRES_PASSWORD_SECRET.split('/');
+    const dump = await runPgDumpJob(
+      { kubernetes: kubernetesApiFor(env.CLUSTER_NAME), s3: s3ClientIn(env.BACKUP_BUCKET_REGION) },
+      {
+        namespace: env.POSTGRES_NAMESPACE,
+        name: `pg-dump-${runId.toLowerCase()}`,
+        serviceAccountName: env.POSTGRES_DUMP_SERVICE_ACCOUNT,
+        connection: {
+          host: env.POSTGRES_HOST,
+          user: env.POSTGRES_USER,
+          passwordSecret: { name: secretName, key: secretKey },
+        },
+        region: env.BACKUP_BUCKET_REGION,
+        s3EndpointUrl: env.AWS_ENDPOINT_URL_S3,
+        database: env.POSTGRES_DATABASE,
+        destination: { bucket: env.BACKUP_BUCKET_NAME, key },
+      },
+    );
+    return { state: 'COMPLETED' as const, ...dump };
+  },
+);

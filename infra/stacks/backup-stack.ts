@@ -1,0 +1,90 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { BackupVault } from 'aws-cdk-lib/aws-backup';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { backupBucketName, backupKeyAlias, drBackupVaultName } from './backup-naming.ts';
+
+export interface BackupStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/** Work-in-progress files of a run (runs/<bucket>/<runId>/) left behind by a failed run. */
+const RUN_FILES_EXPIRY = Duration.days(14);
+
+/**
+ * The disaster-recovery side of the backups, deployed to the environment's drRegion: the backup
+ * bucket that the backup workflow copies MinIO into (docs/backup.md), its KMS key, its access-log
+ * bucket, and the vault that receives the AWS Backup plan's copies of the volume snapshots.
+ */
+export class BackupStack extends Stack {
+  readonly bucket: Bucket;
+  readonly key: Key;
+  readonly drVault: BackupVault;
+
+  constructor(scope: Construct, id: string, props: BackupStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const isProduction = config.name === 'production';
+
+    this.key = new Key(this, 'BackupKey', {
+      alias: backupKeyAlias(config),
+      description: `Encrypts the lakehouse-ops ${config.name} backups (objects, manifests, dumps, volume copies)`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const accessLogs = new Bucket(this, 'AccessLogBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bucket = new Bucket(this, 'BackupBucket', {
+      bucketName: backupBucketName(config),
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // Data keys are content-addressed and never overwritten; versioning keeps what prune or a
+      // mistake deletes for the retention period, as a second line of defence.
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'backup-bucket/',
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+        { id: 'expire-abandoned-run-files', prefix: 'runs/', expiration: RUN_FILES_EXPIRY },
+        {
+          id: 'expire-deleted-versions',
+          noncurrentVersionExpiration: Duration.days(config.backup.retentionDays),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.drVault = new BackupVault(this, 'DrBackupVault', {
+      backupVaultName: drBackupVaultName(config),
+      encryptionKey: this.key,
+      removalPolicy: isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // AWS Backup copies recovery points into this vault as the backup service, through the key.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('backup.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    new CfnOutput(this, 'BackupBucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'DrBackupVaultArn', { value: this.drVault.backupVaultArn });
+  }
+}

@@ -1,0 +1,124 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  auditHandlerEnvironment,
+  backupReaderHandlerEnvironment,
+  postgresRestoreHandlerEnvironment,
+  restoreHandlerEnvironment,
+} from '../../functions/commons/environment.ts';
+import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { RESTORE_HANDLERS, RESTORE_WORKFLOW, type RestoreHandler } from '../../workflows/restore.workflow.ts';
+import {
+  VERIFY_BACKUP_HANDLERS,
+  VERIFY_BACKUP_WORKFLOW,
+  type VerifyBackupHandler,
+} from '../../workflows/verify-backup.workflow.ts';
+import type { OpsFunction } from '../constructs/ops-function.ts';
+import {
+  type BackupFunctionContext,
+  backupBucketAccessFor,
+  backupBucketVariables,
+  DATA,
+  type FunctionBuilder,
+  grantOpsTableItems,
+  MANIFESTS,
+  POSTGRES,
+  postgresJobEnvironment,
+} from './backup-functions.ts';
+
+/**
+ * The functions of verify-backup and restore: the recovery side of the backup bucket. They only
+ * read it (manifests/, data/, postgres/), never write it; restore writes MinIO, and the record
+ * steps write only their own workflow's audit items.
+ */
+export type RecoveryFunctionName = Exclude<VerifyBackupHandler | RestoreHandler, 'notify'>;
+
+export function isRecoveryFunctionName(name: string): name is RecoveryFunctionName {
+  return RECOVERY_FUNCTION_NAMES.has(name);
+}
+const RECOVERY_FUNCTION_NAMES: ReadonlySet<string> = new Set(
+  [...VERIFY_BACKUP_HANDLERS, ...RESTORE_HANDLERS].filter((name) => name !== 'notify'),
+);
+
+/** The deployment of each verify-backup and restore handler: environment, timeout and grants. */
+export function createRecoveryFunction(
+  name: RecoveryFunctionName,
+  build: FunctionBuilder,
+  context: BackupFunctionContext,
+): OpsFunction {
+  const { config, resources } = context;
+  const bucket = backupBucketVariables(context);
+  const access = backupBucketAccessFor(config, resources);
+  const audit = { OPS_TABLE_NAME: resources.opsTable.tableName, ENVIRONMENT_NAME: config.name };
+  const auditItemsOf = (workflow: string) => `${auditPartitionKey(workflow, '')}*`;
+
+  switch (name) {
+    case 'load-verification-plan': {
+      const fn = build({
+        environmentSchema: backupReaderHandlerEnvironment,
+        environment: bucket,
+        // Streams the whole manifest to prove its checksum before the sample is drawn.
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        description: 'verify-backup: pick the run, prove its manifest, fix the sample',
+      });
+      access(fn).list([MANIFESTS]).read([MANIFESTS]).decrypt();
+      return fn;
+    }
+    case 'verify-backup-sample': {
+      const fn = build({
+        environmentSchema: backupReaderHandlerEnvironment,
+        environment: bucket,
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        description: 'verify-backup: re-read one shard of the sample and compare SHA-256',
+      });
+      access(fn).read([MANIFESTS, DATA]).decrypt();
+      return fn;
+    }
+    case 'verify-postgres-dump':
+    case 'restore-postgres-dump': {
+      const fn = build({
+        environmentSchema: postgresRestoreHandlerEnvironment,
+        environment: postgresJobEnvironment(context),
+        // The core waits up to 10 minutes for the pg_restore Job, as dump-postgres for pg_dump.
+        timeout: Duration.minutes(12),
+        description:
+          name === 'verify-postgres-dump'
+            ? 'verify-backup: restore the dump into a scratch database and compare row counts'
+            : 'restore: the dump of a run into a new named database',
+      });
+      context.grantDescribeCluster(fn);
+      access(fn).read([POSTGRES]).decrypt();
+      return fn;
+    }
+    case 'plan-restore':
+    case 'restore-objects': {
+      const fn = build({
+        environmentSchema: restoreHandlerEnvironment,
+        environment: { ...context.minio, ...bucket },
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        description:
+          name === 'plan-restore'
+            ? 'restore: pick the run and list what would be written (the dry run)'
+            : 'restore: preflight, write and verify the objects in MinIO',
+      });
+      context.grantMinio(fn);
+      const reads = name === 'plan-restore' ? [MANIFESTS] : [MANIFESTS, DATA];
+      access(fn).list([MANIFESTS]).read(reads).decrypt();
+      return fn;
+    }
+    case 'record-backup-verdict':
+    case 'record-restore-audit': {
+      const workflow = name === 'record-backup-verdict' ? VERIFY_BACKUP_WORKFLOW : RESTORE_WORKFLOW;
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        environment: audit,
+        timeout: Duration.seconds(15),
+        description: `${workflow}: write the decision to the audit trail`,
+      });
+      grantOpsTableItems(fn, resources, ['dynamodb:PutItem'], auditItemsOf(workflow));
+      return fn;
+    }
+  }
+}

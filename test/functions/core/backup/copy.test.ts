@@ -1,0 +1,118 @@
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CopyBatchOptions, copyBatch } from '../../../../functions/core/backup/copy.ts';
+import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
+import { dataKey, runKeys } from '../../../../functions/core/backup/layout.ts';
+import {
+  openJsonLinesFile,
+  resultEntrySchema,
+  resultsHeaderSchema,
+} from '../../../../functions/core/backup/manifest.ts';
+import { planBackup } from '../../../../functions/core/backup/plan.ts';
+import {
+  BACKUP_BUCKET,
+  type BackupEndpoints,
+  collect,
+  depsFor,
+  headMetadata,
+  patternBytes,
+  putObjects,
+  sha256,
+  startBackupEndpoints,
+} from './support/backup-endpoints.ts';
+
+const MiB = 1024 * 1024;
+
+describe('copyBatch', () => {
+  let endpoints: BackupEndpoints;
+  let deps: BackupDependencies;
+  const large = patternBytes(12 * MiB, 7);
+
+  beforeAll(async () => {
+    endpoints = await startBackupEndpoints(['copy-src', 'vanishing']);
+    deps = depsFor(endpoints);
+    await putObjects(deps.source, 'copy-src', {
+      'small/a.csv': 'a,b\n1,2\n',
+      'small/ü space.json': '{"price": 1}',
+      'big/candles.parquet': large,
+    });
+  });
+  afterAll(() => endpoints.stop());
+
+  /** Plans the bucket (one batch) and copies batch 0 with a 5 MiB multipart threshold. */
+  async function planAndCopy(sourceBucket: string, options: Partial<CopyBatchOptions> = {}) {
+    const plan = await planBackup(deps, { sourceBucket });
+    const result = await copyBatch(deps, {
+      sourceBucket,
+      runId: plan.runId,
+      batchIndex: 0,
+      multipartThresholdBytes: 5 * MiB,
+      ...options,
+    });
+    return { plan, result };
+  }
+
+  it('copies each object with its sha256, streaming a large one as multipart, byte-identical', async () => {
+    const { plan, result } = await planAndCopy('copy-src', { partBytes: 5 * MiB, partConcurrency: 2 });
+    expect(result).toMatchObject({ copied: 3, skipped: 0, failed: 0, bytesCopied: large.length + 8 + 12 });
+
+    const head = await headMetadata(deps.source, 'copy-src', 'big/candles.parquet');
+    const destKey = dataKey('copy-src', 'big/candles.parquet', head.etag!);
+    const copy = await deps.destination.send(new GetObjectCommand({ Bucket: BACKUP_BUCKET, Key: destKey }));
+    const bytes = Buffer.from(await copy.Body!.transformToByteArray());
+    expect(bytes.equals(large)).toBe(true);
+    expect(copy.Metadata).toMatchObject({
+      sha256: sha256(large),
+      'source-etag': head.etag!.replaceAll('"', ''),
+    });
+
+    const smallHead = await headMetadata(deps.source, 'copy-src', 'small/ü space.json');
+    const small = await headMetadata(
+      deps.destination,
+      BACKUP_BUCKET,
+      dataKey('copy-src', 'small/ü space.json', smallHead.etag!),
+    );
+    expect(small.metadata.sha256).toBe(sha256('{"price": 1}'));
+
+    const results = await openJsonLinesFile(deps, runKeys('copy-src', plan.runId).results(0), {
+      header: resultsHeaderSchema,
+      entry: resultEntrySchema,
+    });
+    const lines = await collect(results!.entries);
+    expect(lines.map((line) => [line.key, line.ok, line.reused])).toEqual([
+      ['big/candles.parquet', true, false],
+      ['small/a.csv', true, false],
+      ['small/ü space.json', true, false],
+    ]);
+    expect(lines[0]?.sha256).toBe(sha256(large));
+  });
+
+  it('reuses copies already in the backup, transferring nothing twice', async () => {
+    const { result } = await planAndCopy('copy-src');
+    expect(result).toMatchObject({ copied: 0, skipped: 3, failed: 0, bytesCopied: 0 });
+  });
+
+  it('records an object that vanished or changed after the plan as failed, with the reason', async () => {
+    await putObjects(deps.source, 'vanishing', { gone: 'soon gone', changing: 'version 1', stable: 'stays' });
+    const plan = await planBackup(deps, { sourceBucket: 'vanishing' });
+    await deps.source.send(new DeleteObjectCommand({ Bucket: 'vanishing', Key: 'gone' }));
+    await putObjects(deps.source, 'vanishing', { changing: 'version 2 is longer' });
+
+    const result = await copyBatch(deps, { sourceBucket: 'vanishing', runId: plan.runId, batchIndex: 0 });
+    expect(result).toMatchObject({ copied: 1, failed: 2 });
+    const reasons = Object.fromEntries(result.failures.map((failure) => [failure.key, failure.reason]));
+    expect(reasons.gone).toMatch(/vanished from the source/);
+    expect(reasons.changing).toMatch(/changed at the source since the plan/);
+  });
+
+  it('refuses a part size below S3 minimum', async () => {
+    await expect(
+      copyBatch(deps, {
+        sourceBucket: 'copy-src',
+        runId: '20240101T000000Z-00000000',
+        batchIndex: 0,
+        partBytes: 1024,
+      }),
+    ).rejects.toThrow(/partBytes must be at least 5242880/);
+  });
+});

@@ -1,0 +1,135 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EmptyBackupError,
+  InvalidInputError,
+  ManifestNotFoundError,
+  RestoreConflictError,
+  UnknownBucketError,
+} from '../../../../functions/commons/errors.ts';
+import { backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
+import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
+import { planRestore, restoreObjects } from '../../../../functions/core/backup/restore.ts';
+import {
+  type RestoreInput,
+  restoreRequestSchema,
+} from '../../../../functions/core/backup/restore-request.ts';
+import { rejectionOf } from '../../support/rejection.ts';
+import {
+  type BackupEndpoints,
+  depsFor,
+  headMetadata,
+  listKeys,
+  patternBytes,
+  putObjects,
+  startBackupEndpoints,
+} from './support/backup-endpoints.ts';
+
+const bucket = 'restored-src';
+const otherTarget = 'restored-copy';
+
+function request(input: Partial<RestoreInput> = {}) {
+  return restoreRequestSchema.parse({ sourceBucket: bucket, requestedBy: 'restore-test', ...input });
+}
+
+async function read(s3: S3Client, Bucket: string, Key: string): Promise<Buffer> {
+  const response = await s3.send(new GetObjectCommand({ Bucket, Key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+describe('restore', () => {
+  let endpoints: BackupEndpoints;
+  let deps: BackupDependencies;
+  let runId: string;
+  const original: Record<string, Buffer> = {};
+
+  beforeAll(async () => {
+    endpoints = await startBackupEndpoints([bucket]);
+    deps = depsFor(endpoints);
+    for (let index = 0; index < 12; index += 1)
+      original[`trades/${index}.bin`] = patternBytes(100 + index * 37, index + 1);
+    for (let index = 0; index < 5; index += 1)
+      original[`quotes/${index}.bin`] = patternBytes(300, 100 + index);
+    original['trades/large.bin'] = patternBytes(200_000, 7);
+    await putObjects(deps.source, bucket, original);
+    const report = await backupBucket(deps, { sourceBucket: bucket, batchSize: 10 });
+    expect(report.complete).toBe(true);
+    runId = report.runId;
+  }, 60_000);
+  afterAll(async () => {
+    await endpoints.stop();
+  });
+
+  it('lists what a dry run would write and writes nothing', async () => {
+    const plan = await planRestore(deps, request({ prefix: 'quotes/', targetBucket: otherTarget }), {
+      listLimit: 3,
+    });
+    expect(plan).toMatchObject({
+      runId,
+      prefix: 'quotes/',
+      targetBucket: otherTarget,
+      targetExists: false,
+      objects: 5,
+      bytes: 1500,
+      truncated: true,
+      dryRun: true,
+      postgres: null,
+    });
+    expect(plan.items.map((item) => item.key)).toEqual(['quotes/0.bin', 'quotes/1.bin', 'quotes/2.bin']);
+    expect(plan.items[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await listKeys(deps.source, bucket, 'quotes/')).toHaveLength(5);
+    await expect(listKeys(deps.source, otherTarget)).rejects.toThrow();
+  });
+
+  it('brings a deleted prefix back byte for byte, verified, and skips what is still there', async () => {
+    const trades = Object.keys(original).filter((key) => key.startsWith('trades/'));
+    for (const Key of trades) await deps.source.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+    const report = await restoreObjects(deps, request({ prefix: 'trades/' }), { wholeObjectBytes: 100_000 });
+    expect(report).toMatchObject({ written: 13, verified: 13, skipped: 0, failed: 0, createdBucket: false });
+    for (const key of trades) {
+      expect((await read(deps.source, bucket, key)).equals(original[key]!)).toBe(true);
+      expect((await headMetadata(deps.source, bucket, key)).metadata['restored-from-run']).toBe(runId);
+    }
+    const again = await restoreObjects(deps, request({}));
+    expect(again).toMatchObject({ written: 0, skipped: 18, failed: 0 });
+  });
+
+  it('restores into a new bucket, creating it', async () => {
+    const report = await restoreObjects(deps, request({ prefix: 'quotes/', targetBucket: otherTarget }));
+    expect(report).toMatchObject({ written: 5, createdBucket: true, targetBucket: otherTarget });
+    expect((await read(deps.source, otherTarget, 'quotes/3.bin')).equals(original['quotes/3.bin']!)).toBe(
+      true,
+    );
+  });
+
+  it('refuses a target holding different data with the keys named, and writes nothing', async () => {
+    const target = 'conflicting-target';
+    await deps.source.send(new CreateBucketCommand({ Bucket: target }));
+    await putObjects(deps.source, target, { 'trades/5.bin': 'not the backed-up content' });
+    const error = await rejectionOf(restoreObjects(deps, request({ targetBucket: target })));
+    expect(error).toBeInstanceOf(RestoreConflictError);
+    expect(error.message).toContain('trades/5.bin');
+    expect(error.details.conflictCount).toBe(1);
+    expect(await listKeys(deps.source, target)).toEqual(['trades/5.bin']);
+  });
+
+  it('refuses an unknown bucket, a missing run, an empty prefix and a run without a dump', async () => {
+    expect(await rejectionOf(planRestore(deps, request({ sourceBucket: 'never-backed-up' })))).toBeInstanceOf(
+      UnknownBucketError,
+    );
+    expect(
+      await rejectionOf(planRestore(deps, request({ runId: '20000101T000000Z-00000000' }))),
+    ).toBeInstanceOf(ManifestNotFoundError);
+    const empty = await rejectionOf(restoreObjects(deps, request({ prefix: 'nothing-here/' })));
+    expect(empty).toBeInstanceOf(EmptyBackupError);
+    expect(empty.message).toContain('under prefix "nothing-here/"');
+    const noDump = await rejectionOf(planRestore(deps, request({ postgresDatabase: 'prefect_restored' })));
+    expect(noDump).toBeInstanceOf(InvalidInputError);
+    expect(noDump.message).toContain('records no completed PostgreSQL dump');
+  });
+});

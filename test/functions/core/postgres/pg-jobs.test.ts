@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubernetesApi } from '../../../../functions/commons/kubernetes/api.ts';
+import { checkDumpObject } from '../../../../functions/core/postgres/dump-objects.ts';
+import {
+  DumpChecksumMismatchError,
+  DumpIncompleteError,
+  type PgDumpJobSpec,
+  type PgDumpResult,
+  type PostgresJobDeps,
+  PostgresJobFailedError,
+  RestoreTargetExistsError,
+  restoreDumpInto,
+  runPgDumpJob,
+  scratchDatabaseName,
+} from '../../../../functions/core/postgres/index.ts';
+import { type KubeSim, startKubeSim } from '../../../../local/kube-sim/index.ts';
+import { type S3Endpoint, startS3Endpoint } from '../../../../local/lakehouse/s3-endpoint.ts';
+import {
+  PREFECT_SEED_ROW_COUNTS,
+  pgToolsJobExecutors,
+  type RunningPostgres,
+  seedPrefectDatabase,
+  startPostgres,
+} from '../../../../local/postgres/index.ts';
+import { rejectionOf } from '../../../functions/support/rejection.ts';
+
+/**
+ * End to end: the production Job specs, created through our REST client against kube-sim, whose
+ * pg-tools executor runs the Jobs' own scripts with the real pg_dump / pg_restore against a real
+ * PostgreSQL and the real AWS CLI against an s3rver endpoint.
+ */
+const BUCKET = 'lakehouse-backup';
+const NAMESPACE = 'lakehouse-ops';
+const CREDENTIALS = { accessKeyId: 'AKIAPGTOOLSTEST', secretAccessKey: 'pg-tools-test-secret' };
+const WAIT = { timeoutMs: 60_000, pollIntervalMs: 100 };
+
+describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
+  let postgres: RunningPostgres;
+  let endpoint: S3Endpoint;
+  let sim: KubeSim;
+  let deps: PostgresJobDeps;
+  let s3: S3Client;
+  let dump: PgDumpResult;
+
+  const connection = () => ({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.user,
+    passwordSecret: { name: 'prefect-postgresql', key: 'postgres-password' },
+  });
+  const dumpSpec = (name: string, database: string, key: string): PgDumpJobSpec => ({
+    namespace: NAMESPACE,
+    name,
+    connection: connection(),
+    database,
+    destination: { bucket: BUCKET, key },
+  });
+  const restoreSpec = (name: string, key: string, targetDatabase: string, dropAfterCounting = false) => ({
+    namespace: NAMESPACE,
+    name,
+    connection: connection(),
+    source: { bucket: BUCKET, key },
+    targetDatabase,
+    dropAfterCounting,
+  });
+  const objectBytes = async (key: string) => {
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+  };
+  const databaseExists = async (name: string) =>
+    (await postgres.query(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).length === 1;
+
+  beforeAll(async () => {
+    [postgres, endpoint] = await Promise.all([
+      startPostgres({ databases: ['prefect'] }),
+      startS3Endpoint({ name: 'pg-jobs', buckets: [BUCKET], credentials: CREDENTIALS }),
+    ]);
+    await seedPrefectDatabase(postgres, 'prefect');
+    sim = await startKubeSim({
+      nodes: [{ name: 'node-a', nodeGroup: 'core' }],
+      namespaces: ['default', NAMESPACE],
+      jobExecutors: pgToolsJobExecutors({ s3: { endpoint: endpoint.url, ...CREDENTIALS } }),
+    });
+    sim.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'prefect-postgresql', namespace: NAMESPACE },
+      stringData: { 'postgres-password': 'unused-with-trust-auth' },
+    });
+    s3 = new S3Client({
+      endpoint: endpoint.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    deps = { kubernetes: createKubernetesApi({ server: sim.url, token: sim.token }), s3 };
+    dump = await runPgDumpJob(
+      deps,
+      dumpSpec('pg-dump-run-1', 'prefect', 'postgres/prefect/run-1.dump'),
+      WAIT,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    s3?.destroy();
+    await sim?.stop();
+    await Promise.all([endpoint?.stop(), postgres?.stop()]);
+  });
+
+  describe('runPgDumpJob', () => {
+    it("uploads a custom-format dump whose sha256 and size are the sidecar's", async () => {
+      const bytes = await objectBytes('postgres/prefect/run-1.dump');
+      expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(dump.sha256);
+      expect(bytes.length).toBe(dump.bytes);
+      expect(dump).toMatchObject({
+        job: { namespace: NAMESPACE, name: 'pg-dump-run-1' },
+        sidecarKey: 'postgres/prefect/run-1.dump.json',
+        database: 'prefect',
+        bucket: BUCKET,
+        key: 'postgres/prefect/run-1.dump',
+      });
+      expect(dump.pgDumpVersion).toMatch(/^15\./);
+    });
+
+    it('records the row count of every table at dump time', () => {
+      expect(dump.rowCounts).toEqual(PREFECT_SEED_ROW_COUNTS);
+    });
+
+    it('fails with the container log tail when the dump cannot be taken', async () => {
+      const error = await rejectionOf(
+        runPgDumpJob(
+          deps,
+          { ...dumpSpec('pg-dump-missing', 'no_such_db', 'postgres/x/1.dump'), backoffLimit: 0 },
+          WAIT,
+        ),
+      );
+      expect(error).toBeInstanceOf(PostgresJobFailedError);
+      expect(error).toMatchObject({
+        name: 'PostgresJobFailedError',
+        details: { reason: 'BackoffLimitExceeded' },
+      });
+      expect((error as PostgresJobFailedError).details.exitCode).not.toBe(0);
+      expect((error as Error).message).toMatch(/database "no_such_db" does not exist/);
+    });
+  });
+
+  describe('restoreDumpInto', () => {
+    it('restores into a scratch database, finds the same row counts and drops it', async () => {
+      const scratch = scratchDatabaseName('20260101T000000Z-abcdef12');
+      const result = await restoreDumpInto(
+        deps,
+        restoreSpec('pg-verify-run-1', dump.key, scratch, true),
+        WAIT,
+      );
+      expect(result.comparison).toEqual({ verdict: 'MATCH', tables: 6, reasons: [] });
+      expect(result.restored).toMatchObject({
+        targetDatabase: scratch,
+        sha256: dump.sha256,
+        rowCounts: PREFECT_SEED_ROW_COUNTS,
+        droppedAfterCounting: true,
+      });
+      expect(result.reportKey).toBe('postgres/prefect/run-1.dump.restore-pg-verify-run-1.json');
+      expect(await databaseExists(scratch)).toBe(false);
+    });
+
+    it('restores into a named database and refuses to restore over it again', async () => {
+      const result = await restoreDumpInto(
+        deps,
+        restoreSpec('pg-restore-1', dump.key, 'prefect_restored'),
+        WAIT,
+      );
+      expect(result.comparison.verdict).toBe('MATCH');
+      expect(await postgres.query('SELECT count(*) FROM flow_run', 'prefect_restored')).toEqual([['240']]);
+
+      const error = await rejectionOf(
+        restoreDumpInto(deps, restoreSpec('pg-restore-2', dump.key, 'prefect_restored'), WAIT),
+      );
+      expect(error).toBeInstanceOf(RestoreTargetExistsError);
+      expect(error).toMatchObject({ details: { exitCode: 73 } });
+      expect((error as Error).message).toMatch(/database prefect_restored already exists/);
+    });
+
+    it('detects a dump changed in S3 after it was taken', async () => {
+      const tampered = await objectBytes(dump.key);
+      tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 0x01;
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: 'postgres/prefect/tampered.dump', Body: tampered }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'postgres/prefect/tampered.dump.json',
+          Body: await objectBytes(dump.sidecarKey),
+        }),
+      );
+
+      const scratch = 'verify_tampered';
+      const error = await rejectionOf(
+        restoreDumpInto(
+          deps,
+          restoreSpec('pg-verify-tampered', 'postgres/prefect/tampered.dump', scratch, true),
+          WAIT,
+        ),
+      );
+      expect(error).toBeInstanceOf(DumpChecksumMismatchError);
+      expect(error).toMatchObject({ name: 'DumpChecksumMismatchError', details: { exitCode: 65 } });
+      expect((error as Error).message).toContain(`its sidecar says ${dump.sha256}`);
+      expect(await databaseExists(scratch)).toBe(false);
+    });
+
+    it('refuses a dump without a sidecar before creating any Job', async () => {
+      const error = await rejectionOf(
+        restoreDumpInto(
+          deps,
+          restoreSpec('pg-restore-nothing', 'postgres/prefect/never.dump', 'nothing'),
+          WAIT,
+        ),
+      );
+      expect(error).toBeInstanceOf(DumpIncompleteError);
+      expect((error as Error).message).toBe(
+        `the dump sidecar s3://${BUCKET}/postgres/prefect/never.dump.json does not exist`,
+      );
+      expect(sim.get('batch/v1', 'Job', 'pg-restore-nothing', NAMESPACE)).toBeUndefined();
+    });
+  });
+
+  describe('checkDumpObject', () => {
+    it("rejects a dump whose size and sha256 metadata are not the sidecar's", async () => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'postgres/prefect/short.dump',
+          Body: 'PGDMP',
+          Metadata: { sha256: '0'.repeat(64) },
+        }),
+      );
+      const error = await rejectionOf(checkDumpObject(s3, { ...dump, key: 'postgres/prefect/short.dump' }));
+      expect(error).toBeInstanceOf(DumpIncompleteError);
+      expect((error as Error).message).toBe(
+        `the dump s3://${BUCKET}/postgres/prefect/short.dump disagrees with its sidecar: it has 5 bytes, the sidecar says ${dump.bytes}; its sha256 metadata is ${'0'.repeat(64)}, the sidecar says ${dump.sha256}`,
+      );
+    });
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * verify-backup: proves that a backup run can be restored (scheduled after each backup; console).
+ *
+ * 1. LoadVerificationPlan validates the input (verify-request.ts), picks the run (the newest by
+ *    default), streams its manifest to prove its checksum and fixes the sample: the share, at
+ *    least the minimum, always the newest object. A tampered manifest is a plan with no shards
+ *    whose verdict will be FAILED. An unknown bucket, a missing run or an empty backup fail here.
+ * 2. CheckBackupSample: an inline Map over the plan's shards (at most 20, MaxConcurrency 10); each
+ *    VerifyBackupSample Lambda re-reads its shard of the sample from the backup bucket and
+ *    compares size and SHA-256 with the manifest. Shards, not a list of keys, travel through the
+ *    Map: each shard re-streams the manifest, so no payload ever holds the sample.
+ * 3. IsPostgresApplicable: when the manifest records a completed dump (and includePostgres),
+ *    VerifyPostgresDump restores it into a scratch database and compares row counts; its failure
+ *    becomes an ERROR check (RecordPostgresError). Otherwise RecordPostgresNotApplicable says why.
+ * 4. RecordBackupVerdict builds SUCCESSFUL / FAILED with reasons, writes it to the audit trail and
+ *    emits VerifyBackupSucceeded (1 / 0).
+ * 5. IsBackupVerified: SUCCESSFUL ends in ReportBackupVerified with the verdict as output.
+ *    Otherwise NotifyOperators publishes the verdict (a failed notification does not hide it),
+ *    SerializeBackupVerdict and ReportBackupVerificationFailed fail the execution with
+ *    BackupVerificationFailed and the verdict as cause.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  Fail,
+  JsonPath,
+  Map as MapState,
+  Pass,
+  Succeed,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { invokeOpsFunction, Workflow } from '../infra/constructs/workflow.ts';
+
+export const VERIFY_BACKUP_WORKFLOW = 'verify-backup';
+
+/** Handler modules (functions/<name>.handler.ts) that this workflow invokes. */
+export const VERIFY_BACKUP_HANDLERS = [
+  'load-verification-plan',
+  'verify-backup-sample',
+  'verify-postgres-dump',
+  'record-backup-verdict',
+  'notify',
+] as const;
+export type VerifyBackupHandler = (typeof VERIFY_BACKUP_HANDLERS)[number];
+
+/** The sample Lambdas' 15 minutes each, a pg_restore Job, and margin. */
+export const VERIFY_BACKUP_TIMEOUT = Duration.hours(2);
+export const VERIFY_BACKUP_FAILED_ERROR = 'BackupVerificationFailed';
+
+export interface VerifyBackupWorkflowProps {
+  readonly environmentName: string;
+  readonly functions: Readonly<Record<VerifyBackupHandler, IFunction>>;
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export function verifyBackupWorkflow(
+  scope: Construct,
+  id: string,
+  props: VerifyBackupWorkflowProps,
+): Workflow {
+  return new Workflow(scope, id, {
+    workflowName: VERIFY_BACKUP_WORKFLOW,
+    environmentName: props.environmentName,
+    timeout: VERIFY_BACKUP_TIMEOUT,
+    logRetention: props.logRetention,
+    logRemovalPolicy: props.logRemovalPolicy,
+    comment: 'Re-reads a sample of a backup run, restores its PostgreSQL dump, records the verdict',
+    definition: (definitionScope) => defineVerifyBackup(definitionScope, props),
+  });
+}
+
+function defineVerifyBackup(scope: Construct, { functions, environmentName }: VerifyBackupWorkflowProps) {
+  const loadPlan = invokeOpsFunction(scope, 'LoadVerificationPlan', functions['load-verification-plan'], {
+    resultPath: '$.plan',
+    comment: 'Validate the input, prove the manifest checksum, fix the sample',
+  });
+
+  const checkSample = new MapState(scope, 'CheckBackupSample', {
+    itemsPath: '$.plan.shards',
+    itemSelector: { plan: JsonPath.objectAt('$.plan'), shard: JsonPath.objectAt('$$.Map.Item.Value') },
+    maxConcurrency: 10,
+    resultPath: '$.samples',
+  });
+  checkSample.itemProcessor(
+    invokeOpsFunction(scope, 'VerifyBackupSample', functions['verify-backup-sample'], {
+      comment: 'Re-read one shard of the sample and compare SHA-256 with the manifest',
+    }),
+  );
+
+  const verifyPostgres = invokeOpsFunction(scope, 'VerifyPostgresDump', functions['verify-postgres-dump'], {
+    payload: TaskInput.fromObject({ plan: JsonPath.objectAt('$.plan') }),
+    resultPath: '$.postgres',
+  });
+  const recordPostgresError = new Pass(scope, 'RecordPostgresError', {
+    parameters: { status: 'ERROR', detail: JsonPath.stringAt('$.postgresError.Cause'), reasons: [] },
+    resultPath: '$.postgres',
+  });
+  verifyPostgres.addCatch(recordPostgresError, { errors: ['States.ALL'], resultPath: '$.postgresError' });
+  const recordNotApplicable = new Pass(scope, 'RecordPostgresNotApplicable', {
+    parameters: {
+      status: 'NOT_APPLICABLE',
+      detail: JsonPath.stringAt('$.plan.postgres.detail'),
+      reasons: [],
+    },
+    resultPath: '$.postgres',
+  });
+
+  const recordVerdict = invokeOpsFunction(scope, 'RecordBackupVerdict', functions['record-backup-verdict'], {
+    payload: TaskInput.fromObject({
+      plan: JsonPath.objectAt('$.plan'),
+      samples: JsonPath.listAt('$.samples'),
+      postgres: JsonPath.objectAt('$.postgres'),
+      executionId: JsonPath.executionName,
+    }),
+    resultPath: '$.verdict',
+  });
+
+  const reportVerified = new Succeed(scope, 'ReportBackupVerified', { outputPath: '$.verdict' });
+  const serializeVerdict = new Pass(scope, 'SerializeBackupVerdict', {
+    parameters: { cause: JsonPath.jsonToString(JsonPath.objectAt('$.verdict')) },
+    resultPath: '$.failure',
+  });
+  const reportFailed = new Fail(scope, 'ReportBackupVerificationFailed', {
+    error: VERIFY_BACKUP_FAILED_ERROR,
+    causePath: '$.failure.cause',
+  });
+  const notifyOperators = invokeOpsFunction(scope, 'NotifyOperators', functions.notify, {
+    payload: TaskInput.fromObject({
+      workflow: VERIFY_BACKUP_WORKFLOW,
+      subject: JsonPath.format(
+        `lakehouse-ops ${environmentName}: backup of {} FAILED verification`,
+        JsonPath.stringAt('$.verdict.sourceBucket'),
+      ),
+      summary: JsonPath.format(
+        'run {}: {} of {} checked objects mismatched, manifest {}, postgres {}',
+        JsonPath.stringAt('$.verdict.runId'),
+        JsonPath.stringAt('$.verdict.mismatches'),
+        JsonPath.stringAt('$.verdict.checked'),
+        JsonPath.stringAt('$.verdict.manifest.status'),
+        JsonPath.stringAt('$.verdict.postgres.status'),
+      ),
+      detail: JsonPath.objectAt('$.verdict'),
+    }),
+    resultPath: '$.notification',
+  });
+  notifyOperators.addCatch(serializeVerdict, { errors: ['States.ALL'], resultPath: '$.notificationError' });
+  serializeVerdict.next(reportFailed);
+
+  const isVerified = new Choice(scope, 'IsBackupVerified')
+    .when(Condition.stringEquals('$.verdict.status', 'SUCCESSFUL'), reportVerified)
+    .otherwise(notifyOperators.next(serializeVerdict));
+
+  const isPostgresApplicable = new Choice(scope, 'IsPostgresApplicable')
+    .when(Condition.booleanEquals('$.plan.postgres.applicable', true), verifyPostgres)
+    .otherwise(recordNotApplicable);
+  verifyPostgres.next(recordVerdict);
+  recordPostgresError.next(recordVerdict);
+  recordNotApplicable.next(recordVerdict);
+  recordVerdict.next(isVerified);
+
+  return loadPlan.next(checkSample).next(isPostgresApplicable);
+}
