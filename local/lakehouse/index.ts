@@ -1,8 +1,10 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
+import { PG_TOOLS_IMAGE } from '../../functions/core/postgres/image.ts';
 import { type AwsSim, LOCAL_ACCOUNT_ID, startAwsSim } from '../aws-sim/server.ts';
 import type { PublishedNotification } from '../aws-sim/sns.ts';
 import { type KubeSim, startKubeSim } from '../kube-sim/index.ts';
+import type { KubeObject } from '../kube-sim/model.ts';
 import { startLocalDynamoDb } from './dynamodb.ts';
 import {
   type HandlerLogging,
@@ -13,10 +15,16 @@ import {
 } from './environment.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
+import { startLakehousePostgres } from './postgres.ts';
 import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
 import { LAKEHOUSE_BUCKET, MARKET_DATA_BUCKET, seedBuckets, seedObjects } from './seed/buckets.ts';
 import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
 import { buildPlatformObjects, imagesOf } from './seed/platform-objects.ts';
+import {
+  localPostgresNames,
+  postgresAccessObjects,
+  postgresHandlerEnvironment,
+} from './seed/postgres-access.ts';
 
 export type { LakehouseFaults, RestoreFault } from './faults.ts';
 
@@ -65,7 +73,8 @@ export interface LocalLakehouse {
 export interface LakehouseCapabilities {
   /**
    * A PostgreSQL server behind the Prefect database and a kube-sim executor for the pg-tools Job
-   * image, so a pg_dump Job really runs. Not wired in yet (local/postgres provides both pieces).
+   * image, so a pg_dump Job really runs. False when Debian's PostgreSQL (or the AWS CLI the Job
+   * uses) is not installed on this machine.
    */
   readonly postgres: boolean;
 }
@@ -103,6 +112,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
   };
   // MinIO's root credentials: random per lakehouse, so only a client that read the secret gets in.
   const s3Credentials = { accessKeyId: `minio-${randomToken(8)}`, secretAccessKey: randomToken(32) };
+  const postgresNames = localPostgresNames(layout);
 
   const stops: (() => Promise<void>)[] = [];
   const started = async <T extends { stop(): Promise<void> }>(service: Promise<T>): Promise<T> => {
@@ -119,21 +129,40 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
 
   try {
     const platform = buildPlatformObjects(layout, region, LOCAL_ACCOUNT_ID);
-    const [kube, minio, drS3, dynamodb] = await Promise.all([
-      started(startKubeSim({ images: imagesOf(platform), enforceImages: true })),
-      started(startS3Endpoint({ name: 'minio', buckets: seedBuckets(layout), credentials: s3Credentials })),
-      started(
+    const startDrS3AndPostgres = async () => {
+      const drS3 = await started(
         startS3Endpoint({
           name: 'dr-s3',
           buckets: [...seedBuckets(layout), backup.bucketName],
           credentials: LOCAL_CREDENTIALS,
         }),
-      ),
+      );
+      // The dump Job writes to the backup bucket, which is on the DR S3.
+      const postgres = await startLakehousePostgres({
+        names: postgresNames,
+        s3: { endpoint: drS3.url, ...LOCAL_CREDENTIALS, region: drRegion },
+      });
+      if (postgres) stops.push(() => postgres.stop());
+      return { drS3, postgres };
+    };
+    const [minio, { drS3, postgres }, dynamodb] = await Promise.all([
+      started(startS3Endpoint({ name: 'minio', buckets: seedBuckets(layout), credentials: s3Credentials })),
+      startDrS3AndPostgres(),
       started(
         startLocalDynamoDb({ opsTableName: names.opsTableName, region, credentials: LOCAL_CREDENTIALS }),
       ),
     ]);
-    seedCluster(kube, platform, region, layout);
+    const kube = await started(
+      startKubeSim({
+        // The pg-tools image the dump and restore Jobs run is in the registry like the platform's.
+        images: [...imagesOf(platform), PG_TOOLS_IMAGE],
+        enforceImages: true,
+        ...(postgres ? { jobExecutors: postgres.jobExecutors } : {}),
+      }),
+    );
+    // The local server trusts 127.0.0.1, so the password only has to be where the Job reads it.
+    const postgresAccess = postgresAccessObjects(postgresNames, LOCAL_ACCOUNT_ID, randomToken(24));
+    seedCluster(kube, [...platform, ...postgresAccess], region, layout);
     await kube.settle();
     const awsSim = await started(
       startAwsSim({
@@ -158,10 +187,13 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       drS3: drS3.url,
     };
     return {
-      environment: localHandlerEnvironment(endpoints, names, {
-        logLevel: options.logLevel ?? 'SILENT',
-        metricsDisabled: options.metricsDisabled ?? true,
-      }),
+      environment: {
+        ...localHandlerEnvironment(endpoints, names, {
+          logLevel: options.logLevel ?? 'SILENT',
+          metricsDisabled: options.metricsDisabled ?? true,
+        }),
+        ...postgresHandlerEnvironment(postgresNames),
+      },
       endpoints,
       layout,
       region,
@@ -175,7 +207,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       get published() {
         return awsSim.published;
       },
-      capabilities: { postgres: false },
+      capabilities: { postgres: postgres !== undefined },
       stop: stopAll,
     };
   } catch (error) {
@@ -186,7 +218,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
 
 function seedCluster(
   kube: KubeSim,
-  platform: ReturnType<typeof buildPlatformObjects>,
+  platform: readonly KubeObject[],
   region: string,
   layout: PlatformLayout,
 ): void {

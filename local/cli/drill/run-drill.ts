@@ -121,6 +121,6 @@ function whyNotRunnable(
     return `the synthesized stack has no ${scenario.workflow} workflow`;
   const missing = (scenario.requires ?? []).filter((capability) => !capabilities[capability]);
   if (missing.length > 0)
-    return `${scenario.workflow} needs ${missing.join(', ')}, which the local lakehouse does not run yet`;
+    return `${scenario.workflow} needs ${missing.join(', ')}, which the local lakehouse cannot run on this machine (see LakehouseCapabilities)`;
   return undefined;
 }

@@ -180,6 +180,8 @@ export function buildPlatformObjects(
     podDisruptionBudget(server!, { minAvailable: server!.replicas - 1 }),
     ...workers.flatMap((worker) => [deployment(worker), podDisruptionBudget(worker, { maxUnavailable: 1 })]),
     ...statefulSet({ ...postgresql, storage: '50Gi' }),
+    // The Service the pg_dump Job connects to (POSTGRES_HOST), as the Prefect chart creates it.
+    clusterIpService(postgresql, 5432),
     ...statefulSet({ ...minioServers, storage: '1Ti' }),
     // MinIO erasure coding tolerates losing one server of four; a second eviction would cost quorum.
     podDisruptionBudget(minioServers, { maxUnavailable: 1 }),

@@ -120,6 +120,27 @@ describe('kube-sim controllers', () => {
     });
   });
 
+  it('provisions an EBS CSI PersistentVolume of the claimed size for each claim it binds', async () => {
+    clients = await startWithClients();
+    await clients.apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('minio', 2) });
+    const claims = (await clients.core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items;
+    const volumes = (await clients.core.listPersistentVolume()).items;
+    expect(volumes).toHaveLength(2);
+    for (const claim of claims) {
+      const volume = volumes.find((entry) => entry.metadata?.name === claim.spec?.volumeName);
+      expect(volume?.metadata?.name).toBe(`pvc-${claim.metadata?.uid}`);
+      expect(volume?.spec).toMatchObject({
+        capacity: { storage: '10Gi' },
+        csi: { driver: 'ebs.csi.aws.com' },
+        claimRef: { namespace: ns, name: claim.metadata?.name, uid: claim.metadata?.uid },
+      });
+      expect(volume?.spec?.csi?.volumeHandle).toMatch(/^vol-[0-9a-f]{17}$/);
+      expect(volume?.status?.phase).toBe('Bound');
+    }
+    const handles = new Set(volumes.map((volume) => volume.spec?.csi?.volumeHandle));
+    expect(handles.size).toBe(2);
+  });
+
   it('creates a StatefulSet pod only after the previous one is Ready (OrderedReady)', async () => {
     clients = await startWithClients({
       nodes: THREE_NODES,

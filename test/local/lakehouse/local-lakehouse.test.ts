@@ -7,9 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Node, Pod } from '../../../local/kube-sim/index.ts';
 import { AWS_BACKUP_FAILURE_MESSAGE, UNAVAILABLE_PREFECT_IMAGE } from '../../../local/lakehouse/faults.ts';
 import { type LocalLakehouse, startLocalLakehouse } from '../../../local/lakehouse/index.ts';
+import { postgresInstalled } from '../../../local/lakehouse/postgres.ts';
 import { MARKET_DATA_BUCKET } from '../../../local/lakehouse/seed/buckets.ts';
 
 type Status = { readyReplicas?: number; availableReplicas?: number; replicas?: number };
+type ClaimSpec = { volumeName?: string; resources?: { requests?: { storage?: string } } };
+type VolumeSpec = {
+  csi?: { driver: string; volumeHandle: string };
+  capacity?: { storage?: string };
+  claimRef?: { name?: string; uid?: string };
+};
 
 describe('startLocalLakehouse', () => {
   let lakehouse: LocalLakehouse;
@@ -136,6 +143,47 @@ describe('startLocalLakehouse', () => {
       expect(cronJob?.spec.jobTemplate.spec.template.spec.containers[0]?.image).toMatch(
         /^peakcom\/s5cmd:v\d+\.\d+\.\d+$/,
       );
+    });
+
+    it('backs every MinIO and PostgreSQL claim with a bound EBS CSI PersistentVolume of its size', () => {
+      const claims = ['minio', 'prefect'].flatMap((namespace) =>
+        lakehouse.kube.list<KubeObject & { spec: ClaimSpec }>('v1', 'PersistentVolumeClaim', namespace),
+      );
+      expect(claims.map((claim) => claim.metadata.name)).toEqual(
+        expect.arrayContaining(['data-minio-0', 'data-minio-3', 'data-prefect-postgresql-0']),
+      );
+      for (const claim of claims) {
+        const volume = lakehouse.kube.get<KubeObject & { spec: VolumeSpec }>(
+          'v1',
+          'PersistentVolume',
+          claim.spec.volumeName ?? '',
+        );
+        expect(volume?.spec.csi).toMatchObject({ driver: 'ebs.csi.aws.com' });
+        expect(volume?.spec.csi?.volumeHandle).toMatch(/^vol-[0-9a-f]{17}$/);
+        expect(volume?.spec.capacity?.storage).toBe(claim.spec.resources?.requests?.storage);
+        expect(volume?.spec.claimRef).toMatchObject({ name: claim.metadata.name, uid: claim.metadata.uid });
+      }
+    });
+
+    it('runs PostgreSQL for the pg_dump Job whenever Debian PostgreSQL is installed', () => {
+      expect(lakehouse.capabilities.postgres).toBe(postgresInstalled());
+    });
+
+    it("seeds the dump Job's password Secret and ServiceAccount at the names the handlers get", () => {
+      const [secretName, key] = (env().POSTGRES_PASSWORD_SECRET ?? '').split('/');
+      const namespace = env().POSTGRES_NAMESPACE;
+      const secret = lakehouse.kube.get<KubeObject & { data?: Record<string, string> }>(
+        'v1',
+        'Secret',
+        secretName ?? '',
+        namespace,
+      );
+      expect(secret?.data?.[key ?? '']).toBeTruthy();
+      expect(
+        lakehouse.kube.get('v1', 'ServiceAccount', env().POSTGRES_DUMP_SERVICE_ACCOUNT ?? '', namespace),
+      ).toBeDefined();
+      expect(env().POSTGRES_HOST).toBe(`prefect-postgresql.${namespace}.svc`);
+      expect(lakehouse.kube.get('v1', 'Service', 'prefect-postgresql', namespace)).toBeDefined();
     });
 
     it('enforces the image registry: every seeded image can be pulled, an unknown one cannot', () => {
