@@ -1,6 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { startLocalLakehouse } from '../../lakehouse/index.ts';
+import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { runInAws } from '../aws/run-in-aws.ts';
@@ -55,10 +56,12 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
 
 async function runLocally(workflow: string, input: unknown, environment: string): Promise<ExecutionResult> {
   const lakehouse = await startLocalLakehouse();
+  const forgetSignals = stopOnSignal(lakehouse);
   try {
     const workflows = await loadWorkflows({ environment, localEnvironment: lakehouse.environment });
     return await workflows.runWorkflow(workflow, input);
   } finally {
+    forgetSignals();
     await lakehouse.stop();
   }
 }

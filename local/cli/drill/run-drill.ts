@@ -1,6 +1,7 @@
 import type { CheckResult } from '../../../functions/core/validation/check-result.ts';
 import type { PublishedNotification } from '../../aws-sim/sns.ts';
 import { type LakehouseCapabilities, startLocalLakehouse } from '../../lakehouse/index.ts';
+import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { BACKUP_DRILL_SCENARIOS } from './backup-scenarios.ts';
@@ -53,6 +54,7 @@ export type DrillProgress =
 export async function runDrill(options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
   const lakehouse = await startLocalLakehouse();
+  const forgetSignals = stopOnSignal(lakehouse);
   try {
     const lakehouseMs = Date.now() - started;
     options.onProgress?.({ kind: 'lakehouse-started', ms: lakehouseMs });
@@ -108,6 +110,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       skipped,
     };
   } finally {
+    forgetSignals();
     await lakehouse.stop();
   }
 }
