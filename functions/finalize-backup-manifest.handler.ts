@@ -1,4 +1,4 @@
-import { asBackupLogger, backupDestination, sourceNotUsedBy } from './commons/backup-clients.ts';
+import { asBackupLogger, backupDestination } from './commons/backup-clients.ts';
 import { finalizeBackupHandlerEnvironment } from './commons/environment.ts';
 import { createHandler } from './commons/middleware.ts';
 import { finalizeManifest } from './core/backup/finalize.ts';
@@ -10,7 +10,6 @@ export const handler = createHandler(
   async (run, { env, logger }) =>
     finalizeManifest(
       {
-        source: sourceNotUsedBy('finalize-backup-manifest'),
         ...backupDestination(env),
         logger: asBackupLogger(logger),
       },

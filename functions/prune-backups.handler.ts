@@ -1,4 +1,4 @@
-import { asBackupLogger, backupDestination, sourceNotUsedBy } from './commons/backup-clients.ts';
+import { asBackupLogger, backupDestination } from './commons/backup-clients.ts';
 import { pruneBackupsHandlerEnvironment } from './commons/environment.ts';
 import { createHandler } from './commons/middleware.ts';
 import { pruneBackups } from './core/backup/prune.ts';
@@ -9,7 +9,7 @@ export const handler = createHandler(
   { name: 'prune-backups', environment: pruneBackupsHandlerEnvironment, event: bucketRunSchema },
   async ({ bucket }, { env, logger }) =>
     pruneBackups(
-      { source: sourceNotUsedBy('prune-backups'), ...backupDestination(env), logger: asBackupLogger(logger) },
+      { ...backupDestination(env), logger: asBackupLogger(logger) },
       { sourceBucket: bucket, retentionDays: env.BACKUP_RETENTION_DAYS, now: new Date() },
     ),
 );

@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BackupLogger } from '../core/backup/dependencies.ts';
 import { instrumentClient } from './client-instrumentation.ts';
-import { ConfigurationError } from './errors.ts';
 
 /**
  * The AWS clients of the backup workflow's handlers, created on first use (see aws-clients.ts for
@@ -59,21 +58,6 @@ export function backupDestination(env: BackupBucketVariables): {
   destinationBucket: string;
 } {
   return { destination: s3ClientIn(env.BACKUP_BUCKET_REGION), destinationBucket: env.BACKUP_BUCKET_NAME };
-}
-
-/**
- * The `source` of backup steps that only touch the backup bucket (finalize, prune). Their core
- * functions take the full BackupDependencies; this client refuses every call, so a step that
- * started reading MinIO would fail loudly instead of silently needing credentials it was not given.
- */
-export function sourceNotUsedBy(step: string): S3Client {
-  const client = new S3Client({ region: 'us-east-1' });
-  client.send = (async () => {
-    throw new ConfigurationError(`${step} must not read the MinIO source: it has no credentials for it`, {
-      step,
-    });
-  }) as S3Client['send'];
-  return client;
 }
 
 /**

@@ -20,6 +20,9 @@ export interface BackupDependencies {
   retry?: RetryPolicy;
 }
 
-export function nowOf(deps: BackupDependencies): Date {
+/** What the steps that only touch the backup bucket receive (finalize, prune, verify). */
+export type DestinationDependencies = Omit<BackupDependencies, 'source'>;
+
+export function nowOf(deps: Pick<BackupDependencies, 'clock'>): Date {
   return deps.clock?.() ?? new Date();
 }

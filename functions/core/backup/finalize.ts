@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { IncompleteBackupError, ManifestTamperedError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
-import { type BackupDependencies, nowOf } from './dependencies.ts';
+import { type DestinationDependencies, nowOf } from './dependencies.ts';
 import { JsonLinesWriter } from './json-lines.ts';
 import { assertBucketName, assertRunId, manifestKey, runKeys } from './layout.ts';
 import {
@@ -52,7 +52,7 @@ const SAMPLE_MISSING = 10;
  * missing, so the previous complete manifest stays the restore point.
  */
 export async function finalizeManifest(
-  deps: BackupDependencies,
+  deps: DestinationDependencies,
   options: FinalizeOptions,
 ): Promise<ManifestSummary> {
   const sourceBucket = assertBucketName(options.sourceBucket);
@@ -171,7 +171,7 @@ function manifestEntryFor(planned: PlanEntry, result: ResultEntry | undefined): 
 }
 
 async function* resultsInBatchOrder(
-  deps: BackupDependencies,
+  deps: DestinationDependencies,
   sourceBucket: string,
   runId: string,
   batchCount: number,
@@ -193,7 +193,7 @@ async function* resultsInBatchOrder(
 }
 
 async function readRunJson<Schema extends z.core.$ZodType>(
-  deps: BackupDependencies,
+  deps: DestinationDependencies,
   key: string,
   schema: Schema,
 ): Promise<z.output<Schema>> {

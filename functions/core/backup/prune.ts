@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../commons/errors.ts';
-import type { BackupDependencies } from './dependencies.ts';
+import type { DestinationDependencies } from './dependencies.ts';
 import { assertBucketName, dataPrefix, manifestKey, runStartedAt } from './layout.ts';
 import { listObjects } from './listing.ts';
 import { listManifestRunIds, readManifest } from './manifest.ts';
@@ -35,7 +35,10 @@ const DELETE_BATCH = 1000;
  * is newer than the newest kept manifest is never deleted: it belongs to a run that failed or is
  * still going, and its re-run will reuse it.
  */
-export async function pruneBackups(deps: BackupDependencies, options: PruneOptions): Promise<PruneResult> {
+export async function pruneBackups(
+  deps: DestinationDependencies,
+  options: PruneOptions,
+): Promise<PruneResult> {
   const sourceBucket = assertBucketName(options.sourceBucket);
   if (!(options.retentionDays >= 0)) {
     throw new InvalidInputError(`retentionDays must be a non-negative number, got ${options.retentionDays}`, {
