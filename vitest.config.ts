@@ -6,9 +6,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/functions/**/*.test.ts', 'test/local/**/*.test.ts'] },
+        test: { name: 'unit', include: ['test/{functions,local,cluster-manifests}/**/*.test.ts'] },
       },
-      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'] } },
+      // Real state machines over real local endpoints: a backup run takes 10-20 s on a quiet machine.
+      {
+        extends: true,
+        test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], testTimeout: 120_000 },
+      },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
       {
         extends: true,

@@ -28,6 +28,7 @@ export const handler = createHandler(
         serviceAccountName: env.POSTGRES_DUMP_SERVICE_ACCOUNT,
         connection: {
           host: env.POSTGRES_HOST,
+          port: env.POSTGRES_PORT,
           user: env.POSTGRES_USER,
           passwordSecret: { name: secretName, key: secretKey },
         },

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { validateBackupRequestHandlerEnvironment } from './commons/environment.ts';
+import { ConfigurationError } from './commons/errors.ts';
 import { createHandler } from './commons/middleware.ts';
 import { buildBackupRequest, parseBucketList } from './core/backup-workflow/request.ts';
 
@@ -11,8 +12,21 @@ export const handler = createHandler(
     event: z.unknown(),
   },
   async (input, { env, logger }) => {
-    const request = buildBackupRequest(input, parseBucketList(env.BACKUP_SOURCE_BUCKETS), new Date());
+    const request = buildBackupRequest(input, defaultBuckets(env.BACKUP_SOURCE_BUCKETS), new Date());
     logger.info('backup requested', { request });
     return request;
   },
 );
+
+/** A bad default list is the deployment's fault, not the operator's input: say so, and where. */
+function defaultBuckets(list: string): string[] {
+  try {
+    return parseBucketList(list);
+  } catch (error) {
+    const problem = `BACKUP_SOURCE_BUCKETS: ${(error as Error).message}`;
+    throw new ConfigurationError(`validate-backup-request: invalid environment: ${problem}`, {
+      handler: 'validate-backup-request',
+      problems: [problem],
+    });
+  }
+}

@@ -14,8 +14,9 @@
  *       (another execution is backing it up); any other failure -> RecordBucketFailed.
  *    b. PlanBackup lists the bucket against the previous manifest into batches, and copies
  *       batches.json to the work bucket (an ItemReader reads only its own region's buckets).
- *    c. IsDryRun: a dry run releases the lock (ReleaseBackupLockAfterDryRun) and ends in
- *       RecordBucketPlanned.
+ *    c. IsDryRun: a dry run (the plan wrote nothing) releases the lock (ReleaseBackupLockAfterDryRun)
+ *       and ends in RecordBucketPlanned. When nothing needed copying, the plan already committed
+ *       the manifest: CarryCommittedManifest puts it where finalize would, and the run goes on at f.
  *    d. CopyBackupBatches: a DISTRIBUTED Map whose ItemReader reads batches.json; one
  *       CopyBackupBatch Lambda per batch, retried on TransientError, some failed batches tolerated
  *       so the others finish (a re-run then reuses their copies).
@@ -250,9 +251,17 @@ function defineBucketRun(scope: Construct, props: BackupWorkflowProps): IChainab
   });
   release.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
+  // The plan commits the manifest itself when nothing needed copying: no batches, no finalize.
+  const carryCommittedManifest = new Pass(scope, 'CarryCommittedManifest', {
+    inputPath: '$.plan.manifest',
+    resultPath: '$.manifest',
+    comment: 'Nothing to copy: the plan already wrote the manifest',
+  });
+  prune.next(release).next(recordBackedUp);
   const isDryRun = new Choice(scope, 'IsDryRun')
     .when(Condition.booleanEquals('$.dryRun', true), releaseAfterDryRun.next(recordPlanned))
-    .otherwise(copyBatches.next(finalize).next(prune).next(release).next(recordBackedUp));
+    .when(Condition.isPresent('$.plan.manifest.manifestKey'), carryCommittedManifest.next(prune))
+    .otherwise(copyBatches.next(finalize).next(prune));
 
   return acquireLock.next(plan).next(isDryRun);
 }

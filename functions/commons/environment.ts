@@ -45,6 +45,11 @@ function countVariable() {
   return z.coerce.number().check(z.int(), z.positive());
 }
 
+/** A TCP port given as an environment variable (`"5432"`). */
+function portVariable() {
+  return z.coerce.number().check(z.int(), z.positive(), z.lte(65_535));
+}
+
 /** The ops table, where locks, idempotency records and audit entries live. */
 export const opsTableEnvironment = z.object({
   OPS_TABLE_NAME: nonEmptyString(),
@@ -136,6 +141,8 @@ export const releaseLockHandlerEnvironment = z.extend(powertoolsEnvironment, ops
 export const postgresDumpEnvironment = z.object({
   POSTGRES_NAMESPACE: nonEmptyString(),
   POSTGRES_HOST: nonEmptyString(),
+  /** The Service port; 5432 (the pg-tools Job spec's default) when unset. */
+  POSTGRES_PORT: z.optional(portVariable()),
   POSTGRES_USER: nonEmptyString(),
   POSTGRES_DATABASE: nonEmptyString(),
   /** `<secret name>/<key>` of the Kubernetes Secret holding the password. */

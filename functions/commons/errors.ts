@@ -13,6 +13,17 @@ export class LakehouseOpsError extends Error {
   }
 }
 
+/**
+ * A LakehouseOpsError class named `name`, below `base`, for errors declared outside this file:
+ * `export class DumpIncompleteError extends namedError('DumpIncompleteError') {}`. The name is
+ * written out, never taken from the class, because bundles are minified and rename classes.
+ */
+export function namedError(name: string, base: typeof LakehouseOpsError = LakehouseOpsError) {
+  return class extends base {
+    override readonly name: string = name;
+  };
+}
+
 /** The event or the environment does not match its schema. Never retried. */
 export class InvalidInputError extends LakehouseOpsError {
   override readonly name = 'InvalidInputError';

@@ -22,11 +22,11 @@ import { type EnvironmentSchema, OpsFunction } from '../constructs/ops-function.
 import { pascalCase } from '../naming.ts';
 import {
   type BackupResources,
-  createBackupFunction,
+  backupFunctionSetup,
   defaultPolicyOf,
   type HandlerSettings,
-  isBackupFunctionName,
-} from './backup-functions.ts';
+} from './backup-function-setup.ts';
+import { createBackupFunction, isBackupFunctionName } from './backup-functions.ts';
 import { createRecoveryFunction, isRecoveryFunctionName } from './recovery-functions.ts';
 
 /**
@@ -91,17 +91,17 @@ function createOpsFunction(
 
   if (isBackupFunctionName(name) || isRecoveryFunctionName(name)) {
     if (!deps.backup) throw new Error(`${name}: the backup functions need OpsFunctionDependencies.backup`);
-    const context = {
+    const setup = backupFunctionSetup({
       config,
       resources: deps.backup,
       minio,
       kubernetes,
       grantMinio: (fn: OpsFunction) => grantReadSecret(fn, deps.minioCredentials),
       grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
-    };
+    });
     return isBackupFunctionName(name)
-      ? createBackupFunction(name, build, context)
-      : createRecoveryFunction(name, build, context);
+      ? createBackupFunction(name, build, setup)
+      : createRecoveryFunction(name, build, setup);
   }
 
   switch (name) {

@@ -14,16 +14,13 @@ import {
 } from '../../workflows/verify-backup.workflow.ts';
 import type { OpsFunction } from '../constructs/ops-function.ts';
 import {
-  type BackupFunctionContext,
-  backupBucketAccessFor,
-  backupBucketVariables,
+  type BackupFunctionSetup,
   DATA,
   type FunctionBuilder,
-  grantOpsTableItems,
   MANIFESTS,
   POSTGRES,
-  postgresJobEnvironment,
-} from './backup-functions.ts';
+  STREAMING_STEP,
+} from './backup-function-setup.ts';
 
 /**
  * The functions of verify-backup and restore: the recovery side of the backup bucket. They only
@@ -43,11 +40,9 @@ const RECOVERY_FUNCTION_NAMES: ReadonlySet<string> = new Set(
 export function createRecoveryFunction(
   name: RecoveryFunctionName,
   build: FunctionBuilder,
-  context: BackupFunctionContext,
+  setup: BackupFunctionSetup,
 ): OpsFunction {
-  const { config, resources } = context;
-  const bucket = backupBucketVariables(context);
-  const access = backupBucketAccessFor(config, resources);
+  const { config, resources, bucketEnvironment: bucket } = setup;
   const audit = { OPS_TABLE_NAME: resources.opsTable.tableName, ENVIRONMENT_NAME: config.name };
   const auditItemsOf = (workflow: string) => `${auditPartitionKey(workflow, '')}*`;
 
@@ -57,29 +52,27 @@ export function createRecoveryFunction(
         environmentSchema: backupReaderHandlerEnvironment,
         environment: bucket,
         // Streams the whole manifest to prove its checksum before the sample is drawn.
-        timeout: Duration.minutes(15),
-        memorySize: 1024,
+        ...STREAMING_STEP,
         description: 'verify-backup: pick the run, prove its manifest, fix the sample',
       });
-      access(fn).list([MANIFESTS]).read([MANIFESTS]).decrypt();
+      setup.grantBucket(fn).list([MANIFESTS]).read([MANIFESTS]).decrypt();
       return fn;
     }
     case 'verify-backup-sample': {
       const fn = build({
         environmentSchema: backupReaderHandlerEnvironment,
         environment: bucket,
-        timeout: Duration.minutes(15),
-        memorySize: 1024,
+        ...STREAMING_STEP,
         description: 'verify-backup: re-read one shard of the sample and compare SHA-256',
       });
-      access(fn).read([MANIFESTS, DATA]).decrypt();
+      setup.grantBucket(fn).read([MANIFESTS, DATA]).decrypt();
       return fn;
     }
     case 'verify-postgres-dump':
     case 'restore-postgres-dump': {
       const fn = build({
         environmentSchema: postgresRestoreHandlerEnvironment,
-        environment: postgresJobEnvironment(context),
+        environment: setup.postgresJobEnvironment,
         // The core waits up to 10 minutes for the pg_restore Job, as dump-postgres for pg_dump.
         timeout: Duration.minutes(12),
         description:
@@ -87,25 +80,24 @@ export function createRecoveryFunction(
             ? 'verify-backup: restore the dump into a scratch database and compare row counts'
             : 'restore: the dump of a run into a new named database',
       });
-      context.grantDescribeCluster(fn);
-      access(fn).read([POSTGRES]).decrypt();
+      setup.grantDescribeCluster(fn);
+      setup.grantBucket(fn).read([POSTGRES]).decrypt();
       return fn;
     }
     case 'plan-restore':
     case 'restore-objects': {
       const fn = build({
         environmentSchema: restoreHandlerEnvironment,
-        environment: { ...context.minio, ...bucket },
-        timeout: Duration.minutes(15),
-        memorySize: 1024,
+        environment: { ...setup.minio, ...bucket },
+        ...STREAMING_STEP,
         description:
           name === 'plan-restore'
             ? 'restore: pick the run and list what would be written (the dry run)'
             : 'restore: preflight, write and verify the objects in MinIO',
       });
-      context.grantMinio(fn);
+      setup.grantMinio(fn);
       const reads = name === 'plan-restore' ? [MANIFESTS] : [MANIFESTS, DATA];
-      access(fn).list([MANIFESTS]).read(reads).decrypt();
+      setup.grantBucket(fn).list([MANIFESTS]).read(reads).decrypt();
       return fn;
     }
     case 'record-backup-verdict':
@@ -117,7 +109,9 @@ export function createRecoveryFunction(
         timeout: Duration.seconds(15),
         description: `${workflow}: write the decision to the audit trail`,
       });
-      grantOpsTableItems(fn, resources, ['dynamodb:PutItem'], auditItemsOf(workflow));
+      // UpdateItem, not PutItem: a retried step confirms its record without moving its time
+      // (functions/core/audit/audit-trail.ts); both are confined to the workflow's audit items.
+      setup.grantOpsTableItems(fn, ['dynamodb:UpdateItem'], auditItemsOf(workflow));
       return fn;
     }
   }

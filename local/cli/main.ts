@@ -11,7 +11,9 @@ export const USAGE = `Usage: lakehouse-ops <command> [options]
 
 Commands:
   drill [--json] [--verbose]
-      Start the local lakehouse and run validate-platform healthy and with injected faults.
+      Start the local lakehouse and run the drill: validate-platform healthy and with injected
+      faults, backup (first and unchanged), verify-backup (passing, and catching a corrupted
+      copy), and restore of a deleted prefix (dry run, then byte for byte).
   run <workflow> [--input <file|json>] [--local] [--env ${ENVIRONMENT_NAMES.join('|')}] [--json]
       Run a workflow: in the environment's AWS account, or with --local against the local lakehouse.
   help

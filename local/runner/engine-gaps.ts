@@ -36,6 +36,8 @@ import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts
  *   that parks the token in the ops table and resolves when SendTaskSuccess/Failure is called.
  * - JSONata and Assign variables (workflows use JSONPath and no variables).
  * - States.JsonToString anywhere but in a Pass state's Parameters.
+ * - Choice rules with `IsNull: false` or `IsPresent: false`: the engine returns false for them
+ *   whatever the value, so the rule would silently never match.
  */
 export class UnsupportedByLocalEngineError extends Error {
   override readonly name = 'UnsupportedByLocalEngineError';
@@ -145,6 +147,11 @@ function unsupportedFeatures(name: string, state: AslState): string[] {
   }
   if (state.QueryLanguage === 'JSONata' || 'Assign' in state) {
     problems.push(`${name}: JSONata or Assign variables (workflows must use JSONPath and no variables)`);
+  }
+  if (state.Type === 'Choice' && JSON.stringify(state.Choices ?? []).match(/"Is(Null|Present)":false/)) {
+    problems.push(
+      `${name}: a Choice rule with IsNull or IsPresent false (the engine evaluates it as never true; write Not of the true form, or test a field that is present)`,
+    );
   }
   return problems;
 }

@@ -8,10 +8,12 @@ interface DrillCheck {
 interface DrillScenario {
   id: string;
   passed: boolean;
+  problems: string[];
   reportStatus: string;
   checks: DrillCheck[];
+  details: string[];
   notifications: unknown[];
-  execution: { status: string; timeline: { state: string; retries?: number }[] };
+  execution: { status: string; cause?: string; timeline: { state: string; retries?: number }[] };
 }
 
 /** The drill exactly as a new user runs it: a fresh process, the real CLI, its exit code and output. */
@@ -30,7 +32,7 @@ function checkStatus(scenario: DrillScenario | undefined, check: string): string
 }
 
 describe('lakehouse-ops drill', () => {
-  it('passes every scenario and catches each injected fault in the right check', () => {
+  it('passes every scenario, catches each injected fault in the right check and restores what it broke', () => {
     const { status, report } = runDrill();
     expect(status).toBe(0);
     expect(report.passed).toBe(true);
@@ -50,5 +52,31 @@ describe('lakehouse-ops drill', () => {
     expect(flaky?.reportStatus).toBe('HEALTHY');
     expect(flaky?.execution.timeline.some((entry) => (entry.retries ?? 0) > 0)).toBe(true);
     expect(byId.get('healthy-again')?.reportStatus).toBe('HEALTHY');
+
+    // The backup story, on the real PostgreSQL the e2e setup installs: back up, prove it restores,
+    // catch a corrupted copy, restore a deleted prefix byte for byte.
+    const backupIds = ['backup', 'verify-backup', 'verify-backup-corrupted', 'backup-unchanged'];
+    for (const id of [...backupIds, 'restore-dry-run', 'restore-prefix']) {
+      expect(byId.get(id)?.problems, id).toEqual([]);
+    }
+    expect(byId.get('verify-backup')).toMatchObject({
+      reportStatus: 'SUCCESSFUL',
+      execution: { status: 'SUCCEEDED' },
+    });
+    expect(byId.get('verify-backup')?.details).toContainEqual(expect.stringMatching(/^postgres MATCH: /));
+    const corrupted = byId.get('verify-backup-corrupted');
+    expect(corrupted).toMatchObject({ reportStatus: 'FAILED', execution: { status: 'FAILED' } });
+    const verdict = JSON.parse(corrupted?.execution.cause ?? '{}') as {
+      mismatches: number;
+      reasons: string[];
+    };
+    expect(verdict.mismatches).toBe(1);
+    expect(verdict.reasons[0]).toMatch(/^trades\/exchange=kraken\/date=2025-01-15\/part-0000\.parquet /);
+    expect(corrupted?.notifications.length).toBeGreaterThan(0);
+    expect(byId.get('restore-dry-run')?.reportStatus).toBe('DRY_RUN');
+    expect(byId.get('restore-prefix')?.reportStatus).toBe('RESTORED');
+    expect(byId.get('restore-prefix')?.details).toContain(
+      '4 of 4 objects read back from MinIO byte for byte as before the deletion',
+    );
   });
 });

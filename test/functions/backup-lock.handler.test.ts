@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as acquire } from '../../functions/acquire-backup-lock.handler.ts';
 import { handler as release } from '../../functions/release-backup-lock.handler.ts';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/lakehouse/dynamodb.ts';
 import { lambdaContext, useHandlerEnvironment } from './support/lambda.ts';
+import { OPS_TABLE, useLocalDynamoDb } from './support/local-dynamodb.ts';
 import { rejectionOf } from './support/rejection.ts';
 
-const TABLE = 'lakehouse-ops-test-ops';
-let dynamo: LocalDynamoDb;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamoDb({
-    opsTableName: TABLE,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
-  });
-});
-afterAll(() => dynamo?.stop());
-
 describe('acquire-backup-lock and release-backup-lock handlers', () => {
+  const dynamo = useLocalDynamoDb();
   useHandlerEnvironment(() => ({
-    OPS_TABLE_NAME: TABLE,
+    OPS_TABLE_NAME: OPS_TABLE,
     BACKUP_LOCK_TTL_SECONDS: '600',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url(),
   }));
   const run = (owner: string) => ({
     bucket: 'lakehouse-raw',

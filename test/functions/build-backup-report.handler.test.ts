@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/build-backup-report.handler.ts';
-import { handler as validate } from '../../functions/validate-backup-request.handler.ts';
 import { emittedMetrics, lambdaContext, useHandlerEnvironment } from './support/lambda.ts';
-import { rejectionOf } from './support/rejection.ts';
 
 const runId = '20260301T020000Z-0badcafe';
-
-describe('validate-backup-request handler', () => {
-  useHandlerEnvironment(() => ({ BACKUP_SOURCE_BUCKETS: 'lakehouse-raw,lakehouse-curated' }));
-
-  it('fills in the environment default buckets and a run id', async () => {
-    expect(await validate({ requestedBy: 'oncall' }, lambdaContext())).toMatchObject({
-      buckets: ['lakehouse-raw', 'lakehouse-curated'],
-      dryRun: false,
-      requestedBy: 'oncall',
-      runId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
-    });
-  });
-
-  it('rejects an unknown key as InvalidInputError', async () => {
-    expect(await rejectionOf(validate({ dryrun: true }, lambdaContext()))).toMatchObject({
-      name: 'InvalidInputError',
-    });
-  });
-});
 
 describe('build-backup-report handler', () => {
   const { output } = useHandlerEnvironment(() => ({ ENVIRONMENT_NAME: 'staging' }));

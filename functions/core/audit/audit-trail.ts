@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { InvalidInputError } from '../../commons/errors.ts';
+import { InvalidInputError, namedError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
 import { nonEmptyString } from '../../commons/schemas.ts';
 import { callAws } from '../../commons/transient-errors.ts';
 
 /**
- * The audit trail on the ops table (infra/stacks/ops-stack.ts): one item per decision, addressed
- * `pk = AUDIT#<workflow>#<target>`, `sk = <auditAt>#<action>#<random>`, so one target's history
- * is one Query in time order; `auditDay` / `auditAt` feed the `audit-by-time` index ("what
- * happened on day X"). Items never expire. before/after are stored as JSON strings, cut to a size
- * that keeps the item far below DynamoDB's 400 KB.
+ * The audit trail on the ops table (infra/stacks/ops-stack.ts): one item per decision in the
+ * partition `pk = AUDIT#<workflow>#<target>`, so one target's history is one Query; `auditDay` /
+ * `auditAt` feed the `audit-by-time` index ("what happened on day X", in time order). Items never
+ * expire. before/after are stored as JSON strings, cut to a size that keeps the item far below
+ * DynamoDB's 400 KB.
+ *
+ * A record of a workflow execution is addressed by that execution and its action,
+ * `sk = EXECUTION#<executionId>#<action>`, because Step Functions retries a step whose first
+ * attempt may have written before it timed out: the retry writes the same item again, which
+ * succeeds when the content is the same (keeping the first attempt's time) and fails with
+ * AuditRecordConflictError when it is not, so a record is never duplicated nor overwritten.
+ * A record outside an execution gets `sk = <auditAt>#<action>#<random>`.
  */
 
 export interface AuditTable {
@@ -34,7 +41,8 @@ export const auditRecordSchema = z.object({
   actor: nonEmptyString(),
   /** When it was decided (ISO); now by default. */
   at: z.optional(z.iso.datetime()),
-  executionId: z.optional(nonEmptyString()),
+  /** The Step Functions execution name: with it, the record is written once per execution and action. */
+  executionId: z.optional(segment()),
 });
 export type AuditRecord = z.input<typeof auditRecordSchema>;
 
@@ -43,13 +51,26 @@ export interface WrittenAuditRecord {
   sk: string;
   auditDay: string;
   auditAt: string;
+  /** true when an earlier attempt of the same step had written this very record already. */
+  alreadyRecorded: boolean;
 }
+
+/**
+ * The step of an execution recorded a decision whose content differs from the one already in the
+ * trail under the same key. Nothing was written; retrying cannot help.
+ */
+export class AuditRecordConflictError extends namedError('AuditRecordConflictError') {}
 
 /** JSON of before/after longer than this is cut (and flagged); the execution history keeps it all. */
 export const MAX_STATE_JSON_LENGTH = 100_000;
 
 export function auditPartitionKey(workflow: string, target: string): string {
   return `AUDIT#${workflow}#${target}`;
+}
+
+/** The sort key of the record that one action of one execution writes. */
+export function executionAuditSortKey(executionId: string, action: string): string {
+  return `EXECUTION#${executionId}#${action}`;
 }
 
 export async function writeAuditRecord(table: AuditTable, record: AuditRecord): Promise<WrittenAuditRecord> {
@@ -59,41 +80,81 @@ export async function writeAuditRecord(table: AuditTable, record: AuditRecord): 
     (problems) => new InvalidInputError(`invalid audit record: ${problems.join('; ')}`, { problems }),
   );
   const auditAt = parsed.at ?? (table.clock ?? (() => new Date()))().toISOString();
-  const written: WrittenAuditRecord = {
-    pk: auditPartitionKey(parsed.workflow, parsed.target),
-    sk: `${auditAt}#${parsed.action}#${randomBytes(4).toString('hex')}`,
-    auditDay: auditAt.slice(0, 10),
-    auditAt,
+  const pk = auditPartitionKey(parsed.workflow, parsed.target);
+  const sk =
+    parsed.executionId === undefined
+      ? `${auditAt}#${parsed.action}#${randomBytes(4).toString('hex')}`
+      : executionAuditSortKey(parsed.executionId, parsed.action);
+  const content: Record<string, string | undefined> = {
+    workflow: parsed.workflow,
+    action: parsed.action,
+    target: parsed.target,
+    decision: parsed.decision,
+    actor: parsed.actor,
+    executionId: parsed.executionId,
+    before: parsed.before === undefined ? undefined : stateJson(parsed.before),
+    after: parsed.after === undefined ? undefined : stateJson(parsed.after),
   };
-  const item: Record<string, { S: string }> = {
-    pk: { S: written.pk },
-    sk: { S: written.sk },
-    auditDay: { S: written.auditDay },
-    auditAt: { S: written.auditAt },
-    workflow: { S: parsed.workflow },
-    action: { S: parsed.action },
-    target: { S: parsed.target },
-    decision: { S: parsed.decision },
-    actor: { S: parsed.actor },
-  };
-  if (parsed.executionId !== undefined) item.executionId = { S: parsed.executionId };
-  for (const [name, value] of [
-    ['before', parsed.before],
-    ['after', parsed.after],
-  ] as const) {
-    if (value !== undefined) item[name] = { S: stateJson(value) };
-  }
-  await callAws(`dynamodb:PutItem ${table.tableName} (audit)`, () =>
-    table.dynamoDb.send(
-      new PutItemCommand({
-        TableName: table.tableName,
-        Item: item,
-        // The random suffix makes a collision a bug, never an overwrite of someone's record.
-        ConditionExpression: 'attribute_not_exists(pk)',
+  const previous = await callAws(`dynamodb:UpdateItem ${table.tableName} (audit)`, () =>
+    table.dynamoDb
+      .send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: { pk: { S: pk }, sk: { S: sk } },
+          ...createOrConfirm(content, { auditAt, auditDay: auditAt.slice(0, 10) }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      )
+      .catch((error: unknown) => {
+        if ((error as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
+        throw new AuditRecordConflictError(
+          `the audit trail already holds ${pk} ${sk} with a different ${parsed.action} decision or state; ` +
+            'an audit record is never overwritten, so this step must not record another outcome for the same execution',
+          { pk, sk, decision: parsed.decision },
+          { cause: error },
+        );
       }),
-    ),
   );
-  return written;
+  const recordedAt = previous.Attributes?.auditAt?.S ?? auditAt;
+  return {
+    pk,
+    sk,
+    auditDay: recordedAt.slice(0, 10),
+    auditAt: recordedAt,
+    alreadyRecorded: previous.Attributes !== undefined,
+  };
+}
+
+/**
+ * One UpdateItem that creates the item, or finds it with exactly this content (an attribute absent
+ * here must be absent there too) and changes nothing: the time of the first write is kept.
+ */
+function createOrConfirm(content: Record<string, string | undefined>, time: Record<string, string>) {
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = {};
+  const assignments: string[] = [];
+  const sameContent: string[] = [];
+  for (const [name, value] of Object.entries(content)) {
+    names[`#${name}`] = name;
+    if (value === undefined) {
+      sameContent.push(`attribute_not_exists(#${name})`);
+      continue;
+    }
+    values[`:${name}`] = { S: value };
+    assignments.push(`#${name} = :${name}`);
+    sameContent.push(`#${name} = :${name}`);
+  }
+  for (const [name, value] of Object.entries(time)) {
+    names[`#${name}`] = name;
+    values[`:${name}`] = { S: value };
+    assignments.push(`#${name} = if_not_exists(#${name}, :${name})`);
+  }
+  return {
+    UpdateExpression: `SET ${assignments.join(', ')}`,
+    ConditionExpression: `attribute_not_exists(pk) OR (${sameContent.join(' AND ')})`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 function stateJson(value: unknown): string {

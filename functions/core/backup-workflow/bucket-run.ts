@@ -7,6 +7,8 @@ export const bucketRunSchema = z.looseObject({
   runId: nonEmptyString(),
   /** The execution name: the lock's owner, so a retried step re-acquires its own lease. */
   owner: nonEmptyString(),
+  /** The execution's dry run flag: the plan then counts and writes nothing. */
+  dryRun: z.optional(z.boolean()),
   /** The execution's PostgreSQL dump (DumpPostgres), recorded in each manifest header when it completed. */
   postgres: z.optional(z.looseObject({ state: z.string() })),
 });

@@ -41,19 +41,21 @@ export async function backupBucket(
 ): Promise<BackupReport> {
   const started = performance.now();
   const plan = await planBackup(deps, options);
-  const batchIndexes = Array.from({ length: plan.batches }, (_, index) => index);
+  const batchIndexes = plan.dryRun ? [] : Array.from({ length: plan.batches }, (_, index) => index);
   const batches = await mapConcurrent(batchIndexes, options.batchConcurrency ?? 2, (batchIndex) =>
     copyBatch(deps, { ...options, sourceBucket: plan.sourceBucket, runId: plan.runId, batchIndex }),
   );
-  let manifest: ManifestSummary | null = null;
-  try {
-    manifest = await finalizeManifest(deps, {
-      sourceBucket: plan.sourceBucket,
-      runId: plan.runId,
-      postgres: options.postgres,
-    });
-  } catch (error) {
-    if (!(error instanceof IncompleteBackupError)) throw error;
+  let manifest: ManifestSummary | null = plan.manifest;
+  if (!manifest && !plan.dryRun) {
+    try {
+      manifest = await finalizeManifest(deps, {
+        sourceBucket: plan.sourceBucket,
+        runId: plan.runId,
+        postgres: options.postgres,
+      });
+    } catch (error) {
+      if (!(error instanceof IncompleteBackupError)) throw error;
+    }
   }
   const durationMs = Math.round(performance.now() - started);
   const bytesCopied = sum(batches.map((batch) => batch.bytesCopied));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -12,8 +12,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, ObjectStoreError } from '../../commons/errors.ts';
-import { mapConcurrent } from './concurrency.ts';
-import type { BackupDependencies } from './dependencies.ts';
+import { ByteBudget, mapConcurrent } from './concurrency.ts';
+import { type BackupDependencies, nowOf } from './dependencies.ts';
 import { JsonLinesWriter, MIN_PART_BYTES } from './json-lines.ts';
 import { assertBucketName, assertRunId, normaliseEtag, runKeys } from './layout.ts';
 import {
@@ -25,14 +25,22 @@ import {
   type ResultEntry,
 } from './manifest.ts';
 import { defaultRetryPolicy, withRetries } from './retry.ts';
-import { encodeCopySource, isNotFound } from './s3-calls.ts';
+import { encodeCopySource, isNotFound, objectExists, putJson, withSignedPayloadHash } from './s3-calls.ts';
 
 export interface CopyBatchOptions {
   sourceBucket: string;
   runId: string;
   batchIndex: number;
-  /** Objects copied at the same time. Default 8. */
+  /**
+   * Objects copied at the same time. Default 4: each is a GET and a PUT, and bench/backup measured
+   * that more in flight only queues in the servers (docs/backup.md "Copy tuning").
+   */
   concurrency?: number;
+  /**
+   * Bytes of whole objects (below the multipart threshold) held in memory at once, across the
+   * batch. Default 256 MiB, so a batch fits a 1 GiB Lambda whatever its object sizes.
+   */
+  bufferBytes?: number;
   /** Objects above this size go multipart (streamed); smaller ones are one PUT. Default 64 MiB. */
   multipartThresholdBytes?: number;
   /** Multipart part size, at least 5 MiB. Default 8 MiB. */
@@ -56,6 +64,8 @@ export interface BatchResult {
 }
 
 const MAX_REPORTED_FAILURES = 20;
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A source object that is no longer what the plan saw: recorded as failed, never retried. */
@@ -66,6 +76,12 @@ class SourceChangedError extends Error {
 interface CopySettings {
   deps: BackupDependencies;
   sourceBucket: string;
+  /**
+   * HEAD each destination key before copying: on when an earlier attempt may have copied objects
+   * of this batch (the plan found an unfinished earlier run, or this batch was started before).
+   */
+  verifyExisting: boolean;
+  buffers: ByteBudget;
   multipartThresholdBytes: number;
   partBytes: number;
   partConcurrency: number;
@@ -82,21 +98,26 @@ export async function copyBatch(deps: BackupDependencies, options: CopyBatchOpti
   const sourceBucket = assertBucketName(options.sourceBucket);
   const runId = assertRunId(options.runId);
   const { batchIndex } = options;
-  const settings: CopySettings = {
-    deps,
-    sourceBucket,
-    multipartThresholdBytes: options.multipartThresholdBytes ?? 64 * 1024 * 1024,
-    partBytes: options.partBytes ?? 8 * 1024 * 1024,
-    partConcurrency: options.partConcurrency ?? 4,
-  };
-  if (settings.partBytes < MIN_PART_BYTES) {
-    throw new InvalidInputError(`partBytes must be at least ${MIN_PART_BYTES}, got ${settings.partBytes}`, {
-      partBytes: settings.partBytes,
+  const partBytes = options.partBytes ?? 8 * 1024 * 1024;
+  if (partBytes < MIN_PART_BYTES) {
+    throw new InvalidInputError(`partBytes must be at least ${MIN_PART_BYTES}, got ${partBytes}`, {
+      partBytes,
     });
   }
   const keys = runKeys(sourceBucket, runId);
-  const entries = await readBatch(deps, keys.batch(batchIndex), { sourceBucket, runId, batchIndex });
-  const outcomes = await mapConcurrent(entries, options.concurrency ?? 8, (entry) =>
+  const batch = await readBatch(deps, keys.batch(batchIndex), { sourceBucket, runId, batchIndex });
+  const startedBefore = await markBatchStarted(deps, keys.batchStarted(batchIndex));
+  const settings: CopySettings = {
+    deps,
+    sourceBucket,
+    verifyExisting: batch.verifyExisting || startedBefore,
+    buffers: new ByteBudget(options.bufferBytes ?? DEFAULT_BUFFER_BYTES),
+    multipartThresholdBytes: options.multipartThresholdBytes ?? 64 * 1024 * 1024,
+    partBytes,
+    partConcurrency: options.partConcurrency ?? 4,
+  };
+
+  const outcomes = await mapConcurrent(batch.entries, options.concurrency ?? DEFAULT_CONCURRENCY, (entry) =>
     backUpObject(settings, entry),
   );
 
@@ -138,9 +159,19 @@ async function readBatch(
   deps: BackupDependencies,
   key: string,
   expected: { sourceBucket: string; runId: string; batchIndex: number },
-): Promise<BatchEntry[]> {
-  const file = await openJsonLinesFile(deps, key, { header: batchHeaderSchema, entry: batchEntrySchema });
-  if (!file) throw new ObjectStoreError(`batch file ${key} is empty`, { key });
+): Promise<{ entries: BatchEntry[]; verifyExisting: boolean }> {
+  const file = await openJsonLinesFile(
+    deps,
+    key,
+    { header: batchHeaderSchema, entry: batchEntrySchema },
+    { missingAsEmpty: true },
+  );
+  if (!file) {
+    throw new InvalidInputError(
+      `batch file ${key} does not exist or is empty: batchIndex ${expected.batchIndex} is not a batch the plan of run ${expected.runId} wrote`,
+      { key, ...expected },
+    );
+  }
   const { header } = file;
   if (
     header.sourceBucket !== expected.sourceBucket ||
@@ -152,7 +183,25 @@ async function readBatch(
   // A batch is bounded by the plan's batchSize, so holding it lets results keep the plan's key order.
   const entries: BatchEntry[] = [];
   for await (const entry of file.entries) entries.push(entry);
-  return entries;
+  // Batch files written before the flag existed say nothing: assume the careful way.
+  return { entries, verifyExisting: header.verifyExisting ?? true };
+}
+
+/**
+ * Leaves a marker that this batch has begun copying, and says whether one was already there: a
+ * Lambda retried after a timeout may have copied part of the batch, so that attempt checks first.
+ */
+async function markBatchStarted(deps: BackupDependencies, key: string): Promise<boolean> {
+  const retry = deps.retry ?? defaultRetryPolicy;
+  if (await objectExists(deps.destination, deps.destinationBucket, key, retry)) return true;
+  await putJson(
+    deps.destination,
+    deps.destinationBucket,
+    key,
+    { startedAt: nowOf(deps).toISOString() },
+    retry,
+  );
+  return false;
 }
 
 async function backUpObject(settings: CopySettings, entry: BatchEntry): Promise<Outcome> {
@@ -161,12 +210,17 @@ async function backUpObject(settings: CopySettings, entry: BatchEntry): Promise<
   try {
     return await withRetries(
       `back up ${settings.sourceBucket}/${entry.key}`,
-      async () => {
-        // Checked on every attempt: a PUT whose response was lost may well have landed.
-        const existing = await completeCopy(settings, entry);
+      async (attempt) => {
+        // A first attempt of a batch that nothing copied before cannot find its copy: skip the
+        // HEAD (a third of the requests). Any retry checks: a PUT whose response was lost may
+        // well have landed.
+        const mayExist = settings.verifyExisting || attempt > 1;
+        const existing = mayExist ? await completeCopy(settings, entry) : undefined;
         if (existing) return { ...base, sha256: existing, ok: true, reused: !transferred, bytesCopied: 0 };
         transferred = true;
-        const sha256 = await transfer(settings, entry);
+        const sha256 = await settings.buffers.use(bufferedBytes(settings, entry), () =>
+          transfer(settings, entry),
+        );
         return { ...base, sha256, ok: true, reused: false, bytesCopied: entry.size };
       },
       settings.deps.retry ?? defaultRetryPolicy,
@@ -220,26 +274,42 @@ async function transfer(settings: CopySettings, entry: BatchEntry): Promise<stri
     : uploadWhole(settings, entry, body, metadata);
 }
 
-/** Below the multipart threshold: the object is read whole (bounded by the threshold), then PUT. */
+/**
+ * Below the multipart threshold: the object is read whole (held as its chunks), because its SHA-256
+ * goes into the PUT's metadata, which precedes the body. The same digest is the request's signed payload hash, so the
+ * SDK does not hash the body a second time, and S3 rejects a body that differs from it.
+ */
 async function uploadWhole(
   { deps }: CopySettings,
   entry: BatchEntry,
   body: AsyncIterable<Uint8Array>,
   metadata: Record<string, string>,
 ): Promise<string> {
+  const hash = createHash('sha256');
   const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  const content = Buffer.concat(chunks);
-  assertSize(entry, content.length);
-  const sha256 = createHash('sha256').update(content).digest('hex');
+  let bytes = 0;
+  for await (const chunk of body) {
+    hash.update(chunk);
+    chunks.push(chunk);
+    bytes += chunk.length;
+  }
+  assertSize(entry, bytes);
+  // The chunks go out as they came in: concatenating them cost more CPU (fresh pages for every
+  // large object) than anything else the copy does. The SDK never retries a streamed body, and
+  // our own retry starts over from the GET.
+  const content = chunks.length === 1 ? chunks[0]! : Readable.from(chunks, { objectMode: false });
+  const sha256 = hash.digest('hex');
   await deps.destination.send(
-    new PutObjectCommand({
-      Bucket: deps.destinationBucket,
-      Key: entry.destKey,
-      Body: content,
-      ContentLength: content.length,
-      Metadata: { ...metadata, sha256 },
-    }),
+    withSignedPayloadHash(
+      new PutObjectCommand({
+        Bucket: deps.destinationBucket,
+        Key: entry.destKey,
+        Body: content,
+        ContentLength: bytes,
+        Metadata: { ...metadata, sha256 },
+      }),
+      sha256,
+    ),
   );
   return sha256;
 }
@@ -340,6 +410,13 @@ async function uploadMultipart(
     await destination.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
     throw error;
   }
+}
+
+/** What transferring `entry` holds in memory: the whole object, or its parts in flight. */
+function bufferedBytes(settings: CopySettings, entry: BatchEntry): number {
+  return entry.size > settings.multipartThresholdBytes
+    ? settings.partBytes * (settings.partConcurrency + 1)
+    : Math.max(1, entry.size);
 }
 
 function assertSize(entry: BatchEntry, bytes: number): void {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { IncompleteBackupError, ManifestTamperedError } from '../../commons/errors.ts';
+import { IncompleteBackupError, InvalidInputError, ManifestTamperedError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
 import { type DestinationDependencies, nowOf } from './dependencies.ts';
 import { JsonLinesWriter } from './json-lines.ts';
@@ -8,8 +8,10 @@ import {
   batchDescriptorSchema,
   MANIFEST_FORMAT,
   type ManifestEntry,
+  type ManifestHeader,
   openJsonLinesFile,
   type PlanEntry,
+  type PlanHeader,
   planEntrySchema,
   planHeaderSchema,
   planSummarySchema,
@@ -18,7 +20,8 @@ import {
   resultsHeaderSchema,
 } from './manifest.ts';
 import { mergeJoin } from './merge-join.ts';
-import { deletePrefix, getJson } from './s3-calls.ts';
+import { clearRunFiles, unfinishedRunIds } from './run-files.ts';
+import { getJson, isNotFound } from './s3-calls.ts';
 
 export interface FinalizeOptions {
   sourceBucket: string;
@@ -68,31 +71,15 @@ export async function finalizeManifest(
     throw new ManifestTamperedError(`${keys.plan} belongs to another run`, { key: keys.plan });
   }
 
-  const key = manifestKey(sourceBucket, runId);
-  const manifest = new JsonLinesWriter({
-    s3: deps.destination,
-    bucket: deps.destinationBucket,
-    key,
-    stagingKey: keys.manifestStaging,
-    retry: deps.retry,
-  });
+  const manifest = openManifestWriter(deps, sourceBucket, runId);
   const missing: { key: string; reason: string }[] = [];
   let missingCount = 0;
   const counted = { objects: 0, bytes: 0, deleted: 0 };
   const completedAt = nowOf(deps).toISOString();
   try {
-    await manifest.write({
-      format: MANIFEST_FORMAT,
-      runId,
-      sourceBucket,
-      sourceEndpoint: plan.header.sourceEndpoint,
-      startedAt: plan.header.startedAt,
-      completedAt,
-      previousRunId: plan.header.previousRunId,
-      objects: summary.objects,
-      bytes: summary.bytes,
-      postgres: options.postgres ?? null,
-    });
+    await manifest.write(
+      manifestHeader(plan.header, { completedAt, ...summary, postgres: options.postgres ?? null }),
+    );
     const results = resultsInBatchOrder(deps, sourceBucket, runId, batches.length);
     for await (const { key: objectKey, left: planned, right: result } of mergeJoin(plan.entries, results)) {
       if (!planned) {
@@ -135,17 +122,13 @@ export async function finalizeManifest(
     throw error;
   }
   const written = await manifest.close();
-  const runFilesDeleted = await deletePrefix(
-    deps.destination,
-    deps.destinationBucket,
-    keys.prefix,
-    deps.retry,
-  );
+  const unfinished = await unfinishedRunIds(deps, sourceBucket);
+  const runFilesDeleted = await clearRunFiles(deps, sourceBucket, runId, unfinished);
   const result: ManifestSummary = {
     sourceBucket,
     runId,
     previousRunId: plan.header.previousRunId,
-    manifestKey: key,
+    manifestKey: written.key,
     sha256: written.sha256,
     ...counted,
     completedAt,
@@ -153,6 +136,44 @@ export async function finalizeManifest(
   };
   deps.logger?.info('backup manifest written', { ...result });
   return result;
+}
+
+/**
+ * The manifest of a run, written to its final key only when closed (a big one is assembled at the
+ * run's staging key first): the plan commits it directly when nothing needed copying, finalize
+ * otherwise.
+ */
+export function openManifestWriter(
+  deps: DestinationDependencies,
+  sourceBucket: string,
+  runId: string,
+): JsonLinesWriter {
+  return new JsonLinesWriter({
+    s3: deps.destination,
+    bucket: deps.destinationBucket,
+    key: manifestKey(sourceBucket, runId),
+    stagingKey: runKeys(sourceBucket, runId).manifestStaging,
+    retry: deps.retry,
+  });
+}
+
+/** A manifest's first line, from the run's plan header and what the run counted. */
+export function manifestHeader(
+  plan: Pick<PlanHeader, 'runId' | 'sourceBucket' | 'sourceEndpoint' | 'startedAt' | 'previousRunId'>,
+  run: { completedAt: string; objects: number; bytes: number; postgres: Record<string, unknown> | null },
+): ManifestHeader {
+  return {
+    format: MANIFEST_FORMAT,
+    runId: plan.runId,
+    sourceBucket: plan.sourceBucket,
+    sourceEndpoint: plan.sourceEndpoint,
+    startedAt: plan.startedAt,
+    completedAt: run.completedAt,
+    previousRunId: plan.previousRunId,
+    objects: run.objects,
+    bytes: run.bytes,
+    postgres: run.postgres,
+  };
 }
 
 /** The manifest line for a plan line, or why there is none (the object was not copied). */
@@ -197,7 +218,17 @@ async function readRunJson<Schema extends z.core.$ZodType>(
   key: string,
   schema: Schema,
 ): Promise<z.output<Schema>> {
-  const value = await getJson(deps.destination, deps.destinationBucket, key, deps.retry);
+  let value: unknown;
+  try {
+    value = await getJson(deps.destination, deps.destinationBucket, key, deps.retry);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new InvalidInputError(
+      `${key} does not exist: this run was never planned, or the plan already committed its manifest (nothing to copy)`,
+      { key },
+      { cause: error },
+    );
+  }
   return parseOrThrow(
     schema,
     value,

@@ -77,9 +77,14 @@ export function runIdOfManifestKey(sourceBucket: string, key: string): string | 
   return RUN_ID.test(runId) ? runId : undefined;
 }
 
+/** Where the work files of a bucket's runs live (one folder per run). */
+export function runsPrefix(sourceBucket: string): string {
+  return `${RUN_ROOT}${assertBucketName(sourceBucket)}/`;
+}
+
 /** Work-in-progress files of one run; deleted when the run's manifest is written. */
 export function runKeys(sourceBucket: string, runId: string) {
-  const prefix = `${RUN_ROOT}${assertBucketName(sourceBucket)}/${assertRunId(runId)}/`;
+  const prefix = `${runsPrefix(sourceBucket)}${assertRunId(runId)}/`;
   return {
     prefix,
     plan: `${prefix}plan.jsonl`,
@@ -88,6 +93,8 @@ export function runKeys(sourceBucket: string, runId: string) {
     summary: `${prefix}plan-summary.json`,
     batch: (batchIndex: number) => `${prefix}batches/${assertBatchIndex(batchIndex)}.jsonl`,
     results: (batchIndex: number) => `${prefix}results/${assertBatchIndex(batchIndex)}.jsonl`,
+    /** Written when a batch starts copying: a retried batch finds it and checks for earlier copies. */
+    batchStarted: (batchIndex: number) => `${prefix}started/${assertBatchIndex(batchIndex)}.json`,
     /** Where a multipart manifest is assembled before it is copied, checksummed, to its key. */
     manifestStaging: `${prefix}manifest.jsonl`,
   };

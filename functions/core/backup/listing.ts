@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ObjectStoreError, UnknownBucketError } from '../../commons/errors.ts';
 import { compareKeys, normaliseEtag } from './layout.ts';
 import { defaultRetryPolicy, type RetryPolicy, withRetries } from './retry.ts';
@@ -28,17 +28,18 @@ export interface ListOptions {
  * The objects of a bucket in key order, one ListObjectsV2 page at a time: a bucket of millions of
  * objects never sits in memory. A missing bucket is an UnknownBucketError naming it. The order is
  * checked, because the merge join downstream silently misclassifies objects if it is wrong.
+ *
+ * The first page is requested at once, before the caller iterates, and each next page while the
+ * caller works through the current one: a plan overlaps the listing with reading the previous
+ * manifest, and the merge join with the next request (at most two pages are held).
  */
-export async function* listObjects(
+export function listObjects(
   s3: S3Client,
   bucket: string,
   { prefix, pageSize = 1000, retry = defaultRetryPolicy, checkOrder = true }: ListOptions = {},
 ): AsyncGenerator<ListedObject> {
-  let continuationToken: string | undefined;
-  let previousKey: string | undefined;
-  do {
-    const token = continuationToken;
-    const page = await withRetries(
+  const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
+    const page = withRetries(
       `ListObjectsV2 ${bucket}/${prefix ?? ''}`,
       async () => {
         try {
@@ -63,22 +64,35 @@ export async function* listObjects(
       },
       retry,
     );
-    for (const object of page.Contents ?? []) {
-      const key = object.Key ?? '';
-      if (checkOrder && previousKey !== undefined && compareKeys(previousKey, key) >= 0) {
-        throw new ObjectStoreError(
-          `ListObjectsV2 ${bucket} returned ${JSON.stringify(key)} after ${JSON.stringify(previousKey)}: not in ascending UTF-8 order`,
-          { bucket, key, previousKey },
-        );
+    // Awaited by the iteration below; this keeps a listing nobody iterates from an unhandled rejection.
+    page.catch(() => undefined);
+    return page;
+  };
+
+  async function* objects(): AsyncGenerator<ListedObject> {
+    let pending: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage(undefined);
+    let previousKey: string | undefined;
+    while (pending) {
+      const page: ListObjectsV2CommandOutput = await pending;
+      const token: string | undefined = page.IsTruncated ? page.NextContinuationToken : undefined;
+      pending = token ? fetchPage(token) : undefined;
+      for (const object of page.Contents ?? []) {
+        const key = object.Key ?? '';
+        if (checkOrder && previousKey !== undefined && compareKeys(previousKey, key) >= 0) {
+          throw new ObjectStoreError(
+            `ListObjectsV2 ${bucket} returned ${JSON.stringify(key)} after ${JSON.stringify(previousKey)}: not in ascending UTF-8 order`,
+            { bucket, key, previousKey },
+          );
+        }
+        previousKey = key;
+        yield {
+          key,
+          size: object.Size ?? 0,
+          etag: normaliseEtag(object.ETag ?? ''),
+          lastModified: (object.LastModified ?? new Date(0)).toISOString(),
+        };
       }
-      previousKey = key;
-      yield {
-        key,
-        size: object.Size ?? 0,
-        etag: normaliseEtag(object.ETag ?? ''),
-        lastModified: (object.LastModified ?? new Date(0)).toISOString(),
-      };
     }
-    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (continuationToken);
+  }
+  return objects();
 }

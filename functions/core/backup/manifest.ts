@@ -75,7 +75,15 @@ export const planEntrySchema = z.object({
 export type PlanEntry = z.infer<typeof planEntrySchema>;
 
 const batchFileHeaderShape = { runId: text(), sourceBucket: text(), batchIndex: count() };
-export const batchHeaderSchema = z.object({ format: z.literal(BATCH_FORMAT), ...batchFileHeaderShape });
+export const batchHeaderSchema = z.object({
+  format: z.literal(BATCH_FORMAT),
+  ...batchFileHeaderShape,
+  /**
+   * An unfinished earlier run of the bucket may have copied some of these objects: the copy checks
+   * each destination key first. Without it, a first attempt copies straight away.
+   */
+  verifyExisting: z.optional(z.boolean()),
+});
 export const batchEntrySchema = z.object(objectFields);
 export type BatchEntry = z.infer<typeof batchEntrySchema>;
 

@@ -1,4 +1,10 @@
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ObjectStoreError } from '../../commons/errors.ts';
 import { httpStatusOf } from '../../commons/transient-errors.ts';
 import { listObjects } from './listing.ts';
@@ -20,6 +26,46 @@ export function isNotFound(error: unknown): boolean {
  */
 export function encodeCopySource(bucket: string, key: string): string {
   return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * Signs `command` with a payload hash the caller already computed (SigV4's x-amz-content-sha256),
+ * so the SDK does not hash the body again; S3 checks the body against it.
+ */
+export function withSignedPayloadHash<Command extends PutObjectCommand>(
+  command: Command,
+  sha256Hex: string,
+): Command {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'lakehouseOpsSignedPayloadHash' },
+  );
+  return command;
+}
+
+export async function objectExists(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  retry: RetryPolicy = defaultRetryPolicy,
+): Promise<boolean> {
+  return withRetries(
+    `HeadObject ${bucket}/${key}`,
+    async () => {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+    },
+    retry,
+  );
 }
 
 export async function putJson(

@@ -1,4 +1,4 @@
-import { LakehouseOpsError } from '../../commons/errors.ts';
+import { namedError } from '../../commons/errors.ts';
 
 /**
  * Errors of the PostgreSQL backup Jobs. Their names are part of the backup, verify-backup and
@@ -6,29 +6,25 @@ import { LakehouseOpsError } from '../../commons/errors.ts';
  */
 
 /** A pg-tools Job failed. details: namespace, job, reason, exitCode, logTail (the container's last lines). */
-export class PostgresJobFailedError extends LakehouseOpsError {
-  override readonly name: string = 'PostgresJobFailedError';
-}
+export class PostgresJobFailedError extends namedError('PostgresJobFailedError') {}
 
 /** The restore Job downloaded a dump whose SHA-256 is not the one its sidecar recorded at dump time. */
-export class DumpChecksumMismatchError extends PostgresJobFailedError {
-  override readonly name = 'DumpChecksumMismatchError';
-}
+export class DumpChecksumMismatchError extends namedError(
+  'DumpChecksumMismatchError',
+  PostgresJobFailedError,
+) {}
 
 /** The restore target database exists already: a restore only ever creates a new database. */
-export class RestoreTargetExistsError extends PostgresJobFailedError {
-  override readonly name = 'RestoreTargetExistsError';
-}
+export class RestoreTargetExistsError extends namedError(
+  'RestoreTargetExistsError',
+  PostgresJobFailedError,
+) {}
 
 /** The Job did not finish within the wait; it keeps running until its activeDeadlineSeconds. */
-export class PostgresJobTimeoutError extends LakehouseOpsError {
-  override readonly name = 'PostgresJobTimeoutError';
-}
+export class PostgresJobTimeoutError extends namedError('PostgresJobTimeoutError') {}
 
 /**
  * A dump's objects in S3 are missing or disagree: no sidecar (the Job never finished its upload),
  * a sidecar that is not one, or a dump whose size or sha256 metadata is not the sidecar's.
  */
-export class DumpIncompleteError extends LakehouseOpsError {
-  override readonly name = 'DumpIncompleteError';
-}
+export class DumpIncompleteError extends namedError('DumpIncompleteError') {}

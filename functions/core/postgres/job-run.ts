@@ -133,12 +133,19 @@ export async function waitForJob(
   }
 }
 
-/** The generic failure error, for exit codes with no meaning of their own. */
-export function jobFailedError(reference: JobReference, failure: JobFailure): PostgresJobFailedError {
-  return new PostgresJobFailedError(describeFailure(reference, failure), { ...reference, ...failure });
+/**
+ * The error of a failed Job: PostgresJobFailedError, or the subclass that names what the script's
+ * exit code means (scripts.ts), with the failure and the Job in its details.
+ */
+export function jobFailedError(
+  reference: JobReference,
+  failure: JobFailure,
+  errorClass: typeof PostgresJobFailedError = PostgresJobFailedError,
+): PostgresJobFailedError {
+  return new errorClass(describeFailure(reference, failure), { ...reference, ...failure });
 }
 
-export function describeFailure(reference: JobReference, failure: JobFailure): string {
+function describeFailure(reference: JobReference, failure: JobFailure): string {
   const exit = failure.exitCode === undefined ? '' : ` (exit code ${failure.exitCode})`;
   const tail = failure.logTail ? `; last log lines:\n${failure.logTail}` : '';
   return `job ${reference.namespace}/${reference.name} failed: ${failure.reason}${exit}${tail}`;

@@ -41,10 +41,14 @@ export const s3LocationSchema = z.object({
 });
 export type S3Location = z.infer<typeof s3LocationSchema>;
 
+/** libpq's default, and the Prefect chart's Service port. */
+export const DEFAULT_POSTGRES_PORT = 5432;
+
 export const postgresConnectionSchema = z.object({
   /** The Prefect database's Service, e.g. `prefect-postgresql.prefect.svc`. */
   host: nonEmptyString(),
-  port: z._default(z.number().check(z.int(), z.positive(), z.lte(65_535)), 5432),
+  /** The Service's port (the Job's PGPORT). */
+  port: z._default(z.number().check(z.int(), z.positive(), z.lte(65_535)), DEFAULT_POSTGRES_PORT),
   user: nonEmptyString(),
   /** The Secret holding the user's password (the Prefect chart's `prefect-postgresql`, key `postgres-password`). */
   passwordSecret: z.optional(z.object({ name: dnsSubdomain(), key: nonEmptyString() })),

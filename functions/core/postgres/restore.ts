@@ -6,9 +6,8 @@ import {
   readJsonObject,
   restoreReportSchema,
 } from './dump-objects.ts';
-import { DumpChecksumMismatchError, RestoreTargetExistsError } from './errors.ts';
+import { DumpChecksumMismatchError, PostgresJobFailedError, RestoreTargetExistsError } from './errors.ts';
 import {
-  describeFailure,
   type JobFailure,
   type JobReference,
   type JobWait,
@@ -37,15 +36,14 @@ export function scratchDatabaseName(runId: string): string {
   return `verify_${runId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 }
 
-function restoreFailedError(job: JobReference, failure: JobFailure): Error {
-  const details = { ...job, ...failure };
-  if (failure.exitCode === EXIT_CHECKSUM_MISMATCH) {
-    return new DumpChecksumMismatchError(describeFailure(job, failure), details);
-  }
-  if (failure.exitCode === EXIT_TARGET_EXISTS) {
-    return new RestoreTargetExistsError(describeFailure(job, failure), details);
-  }
-  return jobFailedError(job, failure);
+function restoreFailedError(job: JobReference, failure: JobFailure): PostgresJobFailedError {
+  const errorClass =
+    failure.exitCode === EXIT_CHECKSUM_MISMATCH
+      ? DumpChecksumMismatchError
+      : failure.exitCode === EXIT_TARGET_EXISTS
+        ? RestoreTargetExistsError
+        : PostgresJobFailedError;
+  return jobFailedError(job, failure, errorClass);
 }
 
 /**

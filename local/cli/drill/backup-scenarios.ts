@@ -1,16 +1,23 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
-import { localS3Client } from '../../runner/stack-buckets.ts';
+import { describeExecution, documentOf } from './execution-document.ts';
+import { backupBucketClientOf, withClient } from './object-store.ts';
 import type { DrillRunContext, DrillScenario, ScenarioVerdict } from './scenarios.ts';
 
 /**
  * The drill's backup scenarios, run when the synthesized stack has the backup workflow: a first
  * backup of the seeded buckets must succeed with a manifest per bucket that really is in the
- * backup bucket, and a second one right after must copy nothing (every object unchanged).
+ * backup bucket, and a later one must copy nothing (every object unchanged). run-drill.ts puts
+ * the verify-backup and restore scenarios between and after them.
  */
 export const BACKUP_WORKFLOW = 'backup';
 const BACKUP_INPUT = { requestedBy: 'lakehouse-ops-drill' };
+/**
+ * The workflow dumps the Prefect database with a pg_dump Job before it reports success. Scenarios
+ * that verify or restore a backup require the same: without it there is no backup to work on.
+ */
+export const BACKUP_REQUIRES: DrillScenario['requires'] = ['postgres'];
 
 /** The report fields the drill reads (functions/core/backup-workflow/report.ts builds the report). */
 const tally = z.object({ objects: z.number(), bytes: z.number() });
@@ -37,16 +44,7 @@ export interface BackupExpectation {
 }
 
 export function backupReportOf(result: ExecutionResult): BackupDrillReport | undefined {
-  let candidate: unknown = result.output;
-  if (result.status !== 'SUCCEEDED' && result.error === 'BackupFailed') {
-    try {
-      candidate = JSON.parse(result.cause ?? '');
-    } catch {
-      candidate = undefined;
-    }
-  }
-  const parsed = backupReportSchema.safeParse(candidate);
-  return parsed.success ? parsed.data : undefined;
+  return documentOf(result, backupReportSchema, 'BackupFailed');
 }
 
 /** Problems with a backup run, given which source buckets it had to back up. */
@@ -57,9 +55,7 @@ export function backupProblems(
   sourceBuckets: readonly string[],
 ): string[] {
   if (!report) {
-    return [
-      `no backup report: execution ${result.status}${result.error ? ` with ${result.error}: ${result.cause}` : ''}`,
-    ];
+    return [`no backup report: ${describeExecution(result)}`];
   }
   const problems: string[] = [];
   if (result.status !== 'SUCCEEDED') problems.push(`execution ${result.status}, expected SUCCEEDED`);
@@ -113,30 +109,32 @@ async function evaluateBackup(
 
 /** Reads the backup bucket itself rather than trusting the report. */
 async function missingObjects(context: DrillRunContext, keys: readonly string[]): Promise<string[]> {
-  const s3 = localS3Client(context.workflows.environment);
-  const bucket = context.workflows.environment.BACKUP_BUCKET_NAME ?? context.lakehouse.backup.bucketName;
-  try {
+  const bucket = context.lakehouse.backup.bucketName;
+  return withClient(backupBucketClientOf(context.lakehouse), async (s3) => {
     const missing: string[] = [];
     for (const key of keys) {
       await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => missing.push(key));
     }
     return missing.map((key) => `manifest ${key} is not in backup bucket ${bucket}`);
-  } finally {
-    s3.destroy();
-  }
+  });
 }
 
 const backupScenario = (id: string, title: string, expectation: BackupExpectation): DrillScenario => ({
   id,
   title,
   workflow: BACKUP_WORKFLOW,
-  // The workflow dumps the Prefect database with a pg_dump Job before it reports success.
-  requires: ['postgres'],
+  requires: BACKUP_REQUIRES,
   input: BACKUP_INPUT,
   evaluate: (result, context) => evaluateBackup(expectation, result, context),
 });
 
-export const BACKUP_DRILL_SCENARIOS: readonly DrillScenario[] = [
-  backupScenario('backup', 'Backup of the seeded lakehouse: a manifest per bucket', { copies: 'some' }),
-  backupScenario('backup-unchanged', 'Second backup: nothing changed, nothing copied', { copies: 'none' }),
-];
+export const FIRST_BACKUP_SCENARIO = backupScenario(
+  'backup',
+  'Backup of the seeded lakehouse: a manifest per bucket',
+  { copies: 'some' },
+);
+export const UNCHANGED_BACKUP_SCENARIO = backupScenario(
+  'backup-unchanged',
+  'Second backup: nothing changed, nothing copied',
+  { copies: 'none' },
+);

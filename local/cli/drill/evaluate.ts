@@ -1,6 +1,7 @@
 import { type ValidationReport, validationReportSchema } from '../../../functions/core/validation/report.ts';
 import type { PublishedNotification } from '../../aws-sim/sns.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
+import { describeExecution, documentOf } from './execution-document.ts';
 import type { DrillExpectation } from './scenarios.ts';
 
 /**
@@ -17,14 +18,7 @@ export interface ValidationVerdict {
 export const UNHEALTHY_ERROR = 'PlatformUnhealthy';
 
 export function reportOf(result: ExecutionResult): ValidationReport | undefined {
-  const candidate =
-    result.status === 'SUCCEEDED'
-      ? result.output
-      : result.error === UNHEALTHY_ERROR
-        ? parse(result.cause)
-        : undefined;
-  const parsed = validationReportSchema.safeParse(candidate);
-  return parsed.success ? parsed.data : undefined;
+  return documentOf(result, validationReportSchema, UNHEALTHY_ERROR);
 }
 
 export function evaluateScenario(
@@ -35,9 +29,7 @@ export function evaluateScenario(
   const problems: string[] = [];
   const report = reportOf(result);
   if (!report) {
-    problems.push(
-      `no validation report: execution ${result.status}${result.error ? ` with ${result.error}: ${result.cause}` : ''}`,
-    );
+    problems.push(`no validation report: ${describeExecution(result)}`);
     return { passed: false, problems };
   }
   const expectedStatus = expectation.verdict === 'HEALTHY' ? 'SUCCEEDED' : 'FAILED';
@@ -61,13 +53,4 @@ export function evaluateScenario(
     problems.push('no state was retried, so the retry path was not exercised');
   }
   return { passed: problems.length === 0, problems, report };
-}
-
-function parse(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

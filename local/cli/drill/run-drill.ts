@@ -4,17 +4,24 @@ import { type LakehouseCapabilities, startLocalLakehouse } from '../../lakehouse
 import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
-import { BACKUP_DRILL_SCENARIOS } from './backup-scenarios.ts';
-import { type DrillScenario, VALIDATE_DRILL_SCENARIOS } from './scenarios.ts';
+import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
+import { RESTORE_DRILL_SCENARIOS } from './restore-scenarios.ts';
+import { type DrillScenario, type ScenarioVerdict, VALIDATE_DRILL_SCENARIOS } from './scenarios.ts';
+import { VERIFY_BACKUP_DRILL_SCENARIOS } from './verify-backup-scenarios.ts';
 
 /**
  * `lakehouse-ops drill`: starts the local lakehouse, builds the workflows from the synthesized
- * stack, and runs each scenario's workflow once, restoring each fault before the next. Scenarios
- * of a workflow the stack does not define (yet) are skipped, and the drill says so.
+ * stack, and runs each scenario's workflow once: inject its fault, run, judge, repair the fault
+ * before the next (after the verdict, so a scenario can judge what the workflow left behind).
+ * Scenarios of a workflow the stack does not define (yet) are skipped, and the drill says so.
  */
 export const DRILL_SCENARIOS: readonly DrillScenario[] = [
   ...VALIDATE_DRILL_SCENARIOS,
-  ...BACKUP_DRILL_SCENARIOS,
+  // In order: each later scenario works on the backups the first one takes.
+  FIRST_BACKUP_SCENARIO,
+  ...VERIFY_BACKUP_DRILL_SCENARIOS,
+  UNCHANGED_BACKUP_SCENARIO,
+  ...RESTORE_DRILL_SCENARIOS,
 ];
 
 export interface ScenarioOutcome {
@@ -79,15 +86,17 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of runnable) {
       const publishedBefore = lakehouse.published.length;
-      const restore = await scenario.inject?.(lakehouse);
+      const repair = await scenario.inject?.(lakehouse);
       let execution: ExecutionResult;
+      let notifications: readonly PublishedNotification[];
+      let verdict: ScenarioVerdict;
       try {
         execution = await workflows.runWorkflow(scenario.workflow, scenario.input);
+        notifications = lakehouse.published.slice(publishedBefore);
+        verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
       } finally {
-        await restore?.();
+        await repair?.();
       }
-      const notifications = lakehouse.published.slice(publishedBefore);
-      const verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
       const outcome: ScenarioOutcome = {
         id: scenario.id,
         title: scenario.title,

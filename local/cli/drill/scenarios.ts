@@ -9,7 +9,8 @@ import { evaluateScenario } from './evaluate.ts';
  * The drill's scenarios. A scenario runs one workflow with one input (after injecting its fault)
  * and judges the execution. validate-platform: the healthy platform, then one injected fault each,
  * which it must notice in the expected check (and report through a notification), then healthy
- * again. The backup scenarios are in backup-scenarios.ts.
+ * again. The backup, verify-backup and restore scenarios are in backup-scenarios.ts,
+ * verify-backup-scenarios.ts and restore-scenarios.ts.
  */
 export interface DrillRunContext {
   readonly lakehouse: LocalLakehouse;
@@ -129,3 +130,38 @@ export const VALIDATE_DRILL_SCENARIOS: readonly DrillScenario[] = [
   ),
   validateScenario('healthy-again', 'Healthy again after every restore', HEALTHY),
 ];
+
+/** Something a scenario breaks and must put back, which its evaluation also needs to see. */
+export interface DrillFixture {
+  repair(): Promise<void>;
+}
+
+/**
+ * A scenario whose fault is a fixture its evaluation reads (which copy was corrupted, what a
+ * deleted prefix held). The drill runs scenarios one at a time (inject, run, evaluate, repair), so
+ * the fixture of the current run is the one evaluate gets.
+ */
+export function scenarioWithFixture<Fixture extends DrillFixture>(
+  spec: Omit<DrillScenario, 'inject' | 'evaluate'> & {
+    inject(lakehouse: LocalLakehouse): Promise<Fixture>;
+    evaluate(
+      result: ExecutionResult,
+      context: DrillRunContext,
+      fixture: Fixture,
+    ): ScenarioVerdict | Promise<ScenarioVerdict>;
+  },
+): DrillScenario {
+  let fixture: Fixture | undefined;
+  return {
+    ...spec,
+    inject: async (lakehouse) => {
+      const injected = await spec.inject(lakehouse);
+      fixture = injected;
+      return () => injected.repair();
+    },
+    evaluate: (result, context) => {
+      if (!fixture) throw new Error(`drill scenario ${spec.id} was evaluated before its fixture was set up`);
+      return spec.evaluate(result, context, fixture);
+    },
+  };
+}

@@ -37,6 +37,8 @@ export function postgresHandlerEnvironment(names: LocalPostgresNames): Record<st
   return {
     POSTGRES_NAMESPACE: names.namespace,
     POSTGRES_HOST: names.host,
+    // The Service's port, as on EKS: the pg-tools Job executor routes host and port to the server.
+    POSTGRES_PORT: String(names.port),
     POSTGRES_USER: names.user,
     POSTGRES_DATABASE: names.database,
     POSTGRES_PASSWORD_SECRET: `${names.passwordSecret.name}/${names.passwordSecret.key}`,

@@ -19,13 +19,20 @@ export function lambdaContext(functionName = 'lakehouse-ops-test'): Context {
   };
 }
 
+/** The AWS key pair the handlers run with in tests (local AWS stand-ins accept exactly this one). */
+export const AWS_TEST_CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+export const TEST_REGION = 'eu-west-1';
+
 export const POWERTOOLS_TEST_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'lakehouse-ops',
   POWERTOOLS_METRICS_NAMESPACE: 'LakehouseOpsTest',
   ENVIRONMENT_NAME: 'test',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  AWS_REGION: TEST_REGION,
+  AWS_ACCESS_KEY_ID: AWS_TEST_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: AWS_TEST_CREDENTIALS.secretAccessKey,
 };
 
 /** Sets each variable for the current test (vitest restores them with `unstubAllEnvs`). */

@@ -124,13 +124,13 @@ describe('createRecoveryFunction', () => {
     expect(actionsOf(name).some((action) => action.startsWith('eks:'))).toBe(false);
   });
 
-  it.each(Object.entries(AUDITS))('lets %s only put its own workflow audit items', (name, leadingKeys) => {
+  it.each(Object.entries(AUDITS))('lets %s only write its own workflow audit items', (name, leadingKeys) => {
     const dynamo = statementsOf(name as RecoveryFunctionName).filter((statement) =>
       asList(statement.Action).some((action) => action.startsWith('dynamodb:')),
     );
     expect(dynamo).toEqual([
       expect.objectContaining({
-        Action: 'dynamodb:PutItem',
+        Action: 'dynamodb:UpdateItem',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^OpsTable/), 'Arn'] },
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
       }),

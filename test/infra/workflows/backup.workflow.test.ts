@@ -53,6 +53,7 @@ describe('backupWorkflow definition', () => {
         'PlanBackup',
         'IsDryRun',
         'ReleaseBackupLockAfterDryRun',
+        'CarryCommittedManifest',
         'CopyBackupBatches',
         'CopyBackupBatch',
         'FinalizeBackupManifest',
@@ -150,8 +151,18 @@ describe('backupWorkflow definition', () => {
     expect(states.CopyBackupBatches!.Next).toBe('FinalizeBackupManifest');
     expect(states.IsDryRun).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.dryRun', BooleanEquals: true, Next: 'ReleaseBackupLockAfterDryRun' }],
+      Choices: [
+        { Variable: '$.dryRun', BooleanEquals: true, Next: 'ReleaseBackupLockAfterDryRun' },
+        { Variable: '$.plan.manifest.manifestKey', IsPresent: true, Next: 'CarryCommittedManifest' },
+      ],
       Default: 'CopyBackupBatches',
+    });
+    // Nothing to copy: the plan committed the manifest, which goes where finalize would put it.
+    expect(states.CarryCommittedManifest).toMatchObject({
+      Type: 'Pass',
+      InputPath: '$.plan.manifest',
+      ResultPath: '$.manifest',
+      Next: 'PruneBackups',
     });
   });
 

@@ -4,6 +4,7 @@ import type { RestoreJobSettings } from './postgres.ts';
 export function restoreJobSettings(env: {
   POSTGRES_NAMESPACE: string;
   POSTGRES_HOST: string;
+  POSTGRES_PORT?: number;
   POSTGRES_USER: string;
   POSTGRES_PASSWORD_SECRET: string;
   POSTGRES_DUMP_SERVICE_ACCOUNT: string;
@@ -13,7 +14,12 @@ export function restoreJobSettings(env: {
   return {
     namespace: env.POSTGRES_NAMESPACE,
     serviceAccountName: env.POSTGRES_DUMP_SERVICE_ACCOUNT,
-    connection: { host: env.POSTGRES_HOST, user: env.POSTGRES_USER, passwordSecret: { name, key } },
+    connection: {
+      host: env.POSTGRES_HOST,
+      port: env.POSTGRES_PORT,
+      user: env.POSTGRES_USER,
+      passwordSecret: { name, key },
+    },
     region: env.BACKUP_BUCKET_REGION,
   };
 }

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../functions/commons/errors.ts';
 import { type BackupReport, backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
@@ -7,36 +7,21 @@ import { readManifest } from '../../../../functions/core/backup/manifest.ts';
 import { type S3FaultProxy, startS3FaultProxy } from '../../../../local/faults/s3-fault-proxy.ts';
 import {
   BACKUP_BUCKET,
-  type BackupEndpoints,
   collect,
-  depsFor,
   headMetadata,
   listKeys,
+  numberedObjects,
   patternBytes,
   putObjects,
+  readObject,
   s3ClientFor,
   sha256,
-  startBackupEndpoints,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const MiB = 1024 * 1024;
 const bucket = 'reliable-src';
 const dataPrefix = `data/${bucket}/`;
-
-function smallObjects(count: number, prefix: string, version: string): Record<string, string> {
-  const objects: Record<string, string> = {};
-  for (let index = 0; index < count; index += 1) {
-    objects[`${prefix}/${String(index).padStart(4, '0')}.json`] = `{"v":"${version}","i":${index}}`.repeat(
-      1 + (index % 7),
-    );
-  }
-  return objects;
-}
-
-async function readAll(s3: S3Client, Bucket: string, Key: string): Promise<Buffer> {
-  const response = await s3.send(new GetObjectCommand({ Bucket, Key }));
-  return Buffer.from(await response.Body!.transformToByteArray());
-}
 
 /** Data keys whose copy is complete (it has its sha256), read straight from the destination. */
 async function completeDataKeys(destination: S3Client): Promise<Set<string>> {
@@ -48,7 +33,7 @@ async function completeDataKeys(destination: S3Client): Promise<Set<string>> {
 }
 
 describe('backupBucket', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket]);
   let proxy: S3FaultProxy;
   let deps: BackupDependencies;
   let direct: S3Client;
@@ -62,19 +47,17 @@ describe('backupBucket', () => {
   };
 
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket]);
-    proxy = await startS3FaultProxy({ upstream: endpoints.destination.url, seed: 20240301 });
+    proxy = await startS3FaultProxy({ upstream: stores.endpoints().destination.url, seed: 20240301 });
     // The SDK's own retries are off: the backup's retries must carry the run through the faults.
-    deps = depsFor(endpoints, {
+    deps = stores.deps({
       destination: s3ClientFor(proxy.url),
       retry: { maxAttempts: 5, baseDelayMs: 2, maxDelayMs: 20 },
     });
-    direct = s3ClientFor(endpoints.destination.url);
-    await putObjects(deps.source, bucket, smallObjects(100, 'base', 'v1'));
+    direct = s3ClientFor(stores.endpoints().destination.url);
+    await putObjects(deps.source, bucket, numberedObjects(100, 'base/', 'v1'));
   });
   afterAll(async () => {
     await proxy.close();
-    await endpoints.stop();
   });
 
   it('reports a complete run with zero RPO, and an unchanged re-run copies nothing', async () => {
@@ -88,8 +71,8 @@ describe('backupBucket', () => {
   it('survives 5% failed requests and a restart of the destination: re-run completes, nothing copied twice, every checksum matches', async () => {
     const before = new Set(await listKeys(direct, BACKUP_BUCKET, ''));
     await putObjects(deps.source, bucket, {
-      ...smallObjects(30, 'base', 'v2'),
-      ...smallObjects(50, 'fresh', 'v1'),
+      ...numberedObjects(30, 'base/', 'v2'),
+      ...numberedObjects(50, 'fresh/', 'v1'),
       'large/a.bin': patternBytes(6 * MiB + 123, 1),
       'large/b.bin': patternBytes(7 * MiB, 2),
     });
@@ -158,9 +141,9 @@ describe('backupBucket', () => {
     expect(entries.filter((entry) => entry.deleted).map((entry) => entry.key)).toEqual(['base/0099.json']);
     const mismatches: string[] = [];
     for (const entry of entries) {
-      const copy = await readAll(direct, BACKUP_BUCKET, entry.destKey);
+      const copy = await readObject(direct, BACKUP_BUCKET, entry.destKey);
       if (sha256(copy) !== entry.sha256) mismatches.push(entry.key);
-      if (!entry.deleted && !copy.equals(await readAll(deps.source, bucket, entry.key)))
+      if (!entry.deleted && !copy.equals(await readObject(deps.source, bucket, entry.key)))
         mismatches.push(entry.key);
     }
     expect(mismatches).toEqual([]);

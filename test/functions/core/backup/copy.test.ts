@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CopyBatchOptions, copyBatch } from '../../../../functions/core/backup/copy.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
 import { dataKey, runKeys } from '../../../../functions/core/backup/layout.ts';
@@ -11,33 +11,31 @@ import {
 import { planBackup } from '../../../../functions/core/backup/plan.ts';
 import {
   BACKUP_BUCKET,
-  type BackupEndpoints,
   collect,
-  depsFor,
   headMetadata,
+  numberedObjects,
   patternBytes,
   putObjects,
+  s3ClientFor,
   sha256,
-  startBackupEndpoints,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const MiB = 1024 * 1024;
 
 describe('copyBatch', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints(['copy-src', 'vanishing', 'fresh-src']);
   let deps: BackupDependencies;
   const large = patternBytes(12 * MiB, 7);
 
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints(['copy-src', 'vanishing']);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     await putObjects(deps.source, 'copy-src', {
       'small/a.csv': 'a,b\n1,2\n',
       'small/ü space.json': '{"price": 1}',
       'big/candles.parquet': large,
     });
   });
-  afterAll(() => endpoints.stop());
 
   /** Plans the bucket (one batch) and copies batch 0 with a 5 MiB multipart threshold. */
   async function planAndCopy(sourceBucket: string, options: Partial<CopyBatchOptions> = {}) {
@@ -103,6 +101,34 @@ describe('copyBatch', () => {
     const reasons = Object.fromEntries(result.failures.map((failure) => [failure.key, failure.reason]));
     expect(reasons.gone).toMatch(/vanished from the source/);
     expect(reasons.changing).toMatch(/changed at the source since the plan/);
+  });
+
+  it('copies the first attempt of a fresh batch without a HEAD per object; a retried batch checks and reuses', async () => {
+    await putObjects(deps.source, 'fresh-src', numberedObjects(6, 'fresh/'));
+    const heads = { count: 0 };
+    const destination = s3ClientFor(stores.endpoints().destination.url);
+    destination.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'HeadObjectCommand') heads.count += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const counting = { ...deps, destination };
+    const plan = await planBackup(counting, { sourceBucket: 'fresh-src' });
+    const first = await copyBatch(counting, { sourceBucket: 'fresh-src', runId: plan.runId, batchIndex: 0 });
+    expect(first).toMatchObject({ copied: 6, skipped: 0, failed: 0 });
+    // One HEAD: the batch's started marker. None per object.
+    expect(heads.count).toBe(1);
+
+    heads.count = 0;
+    const retried = await copyBatch(counting, {
+      sourceBucket: 'fresh-src',
+      runId: plan.runId,
+      batchIndex: 0,
+    });
+    expect(retried).toMatchObject({ copied: 0, skipped: 6, failed: 0, bytesCopied: 0 });
+    expect(heads.count).toBe(1 + 6);
   });
 
   it('refuses a part size below S3 minimum', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IncompleteBackupError } from '../../../../functions/commons/errors.ts';
 import { copyBatch } from '../../../../functions/core/backup/copy.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
@@ -8,28 +8,24 @@ import { readManifest } from '../../../../functions/core/backup/manifest.ts';
 import { planBackup } from '../../../../functions/core/backup/plan.ts';
 import {
   BACKUP_BUCKET,
-  type BackupEndpoints,
   collect,
-  depsFor,
   listKeys,
   putObjects,
   sha256,
-  startBackupEndpoints,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const bucket = 'finalize-src';
 
 describe('finalizeManifest', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket]);
   let deps: BackupDependencies;
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     const objects: Record<string, string> = {};
     for (let index = 0; index < 10; index += 1) objects[`obj-${index}`] = `content ${index}`;
     await putObjects(deps.source, bucket, objects);
   });
-  afterAll(() => endpoints.stop());
 
   it('writes no manifest and names missing keys when a batch did not run', async () => {
     const plan = await planBackup(deps, { sourceBucket: bucket, batchSize: 4 });
@@ -69,17 +65,12 @@ describe('finalizeManifest', () => {
     );
   });
 
-  it('writes a manifest for a run with nothing to copy, carrying the previous lines', async () => {
+  it('has nothing to do for a run the plan committed (nothing to copy): its run files are gone', async () => {
     const plan = await planBackup(deps, { sourceBucket: bucket });
     expect(plan.batches).toBe(0);
-    const summary = await finalizeManifest(deps, {
-      sourceBucket: bucket,
-      runId: plan.runId,
-      postgres: { dump: 'x' },
-    });
-    expect(summary).toMatchObject({ objects: 10, previousRunId: plan.previousRunId });
-    const manifest = await readManifest(deps, { sourceBucket: bucket, runId: plan.runId });
-    expect(manifest.header.postgres).toEqual({ dump: 'x' });
-    expect(await collect(manifest.entries)).toHaveLength(10);
+    expect(plan.manifest).toMatchObject({ objects: 10, previousRunId: plan.previousRunId });
+    await expect(finalizeManifest(deps, { sourceBucket: bucket, runId: plan.runId })).rejects.toThrow(
+      /does not exist: this run was never planned, or the plan already committed its manifest/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManifestTamperedError } from '../../../../functions/commons/errors.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
 import { JsonLinesWriter, MIN_PART_BYTES } from '../../../../functions/core/backup/json-lines.ts';
@@ -10,15 +10,7 @@ import {
   type ManifestEntry,
   readManifest,
 } from '../../../../functions/core/backup/manifest.ts';
-import {
-  BACKUP_BUCKET,
-  type BackupEndpoints,
-  collect,
-  depsFor,
-  listKeys,
-  sha256,
-  startBackupEndpoints,
-} from './support/backup-endpoints.ts';
+import { BACKUP_BUCKET, collect, listKeys, sha256, useBackupEndpoints } from './support/backup-endpoints.ts';
 
 const bucket = 'trades';
 
@@ -61,13 +53,11 @@ async function writeManifest(deps: BackupDependencies, runId: string, entries: M
 }
 
 describe('manifest', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket]);
   let deps: BackupDependencies;
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
   });
-  afterAll(() => endpoints.stop());
 
   it('reads back what was written, with the checksum recorded as manifest-sha256', async () => {
     const runId = '20240301T090000Z-00000001';

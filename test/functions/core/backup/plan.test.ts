@@ -1,25 +1,27 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UnknownBucketError } from '../../../../functions/commons/errors.ts';
 import { backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
+import { copyBatch } from '../../../../functions/core/backup/copy.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
-import { runKeys } from '../../../../functions/core/backup/layout.ts';
+import { finalizeManifest } from '../../../../functions/core/backup/finalize.ts';
+import { runKeys, runsPrefix } from '../../../../functions/core/backup/layout.ts';
 import {
   batchEntrySchema,
   batchHeaderSchema,
   openJsonLinesFile,
   planEntrySchema,
   planHeaderSchema,
+  readManifest,
 } from '../../../../functions/core/backup/manifest.ts';
 import { planBackup } from '../../../../functions/core/backup/plan.ts';
 import { getJson } from '../../../../functions/core/backup/s3-calls.ts';
 import {
   BACKUP_BUCKET,
-  type BackupEndpoints,
   collect,
-  depsFor,
+  listKeys,
   putObjects,
-  startBackupEndpoints,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const bucket = 'market-data';
@@ -34,17 +36,15 @@ async function readPlan(deps: BackupDependencies, runId: string) {
 }
 
 describe('planBackup', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket, emptyBucket]);
   let deps: BackupDependencies;
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket, emptyBucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     const objects: Record<string, string> = {};
     for (let index = 0; index < 30; index += 1)
       objects[`ticks/${String(index).padStart(3, '0')}`] = `tick ${index}`;
     await putObjects(deps.source, bucket, objects);
   });
-  afterAll(() => endpoints.stop());
 
   it('plans every object of a first backup as pending, in batches bounded by count, over listing pages', async () => {
     const plan = await planBackup(deps, { sourceBucket: bucket, batchSize: 7, pageSize: 4 });
@@ -117,17 +117,58 @@ describe('planBackup', () => {
     await backupBucket(deps, { sourceBucket: bucket });
     const later = await planBackup(
       { ...deps, clock: () => new Date(Date.now() + 10 * 86_400_000) },
-      { sourceBucket: bucket, deletedRetentionDays: 7 },
+      { sourceBucket: bucket, deletedRetentionDays: 7, dryRun: true },
     );
     expect(later.deleted).toBe(0);
     expect(later.toCopy.objects).toBe(0);
   });
 
-  it('plans an empty bucket as zero batches', async () => {
+  it('commits an empty manifest for an empty bucket straight from the plan', async () => {
     const plan = await planBackup(deps, { sourceBucket: emptyBucket });
     expect(plan).toMatchObject({ scanned: { objects: 0, bytes: 0 }, toCopy: { objects: 0 }, batches: 0 });
-    expect(await getJson(deps.destination, BACKUP_BUCKET, plan.batchesKey)).toEqual([]);
+    expect(plan.manifest).toMatchObject({ objects: 0, bytes: 0, deleted: 0, runId: plan.runId });
+    expect(await listKeys(deps.destination, BACKUP_BUCKET, runsPrefix(emptyBucket))).toEqual([]);
     expect(plan.newestPendingLastModified).toBeNull();
+  });
+
+  it('commits the manifest from the plan when nothing changed: one PUT, no run files', async () => {
+    await backupBucket(deps, { sourceBucket: bucket });
+    const plan = await planBackup(deps, { sourceBucket: bucket, postgres: { dump: 'x' } });
+    expect(plan).toMatchObject({ toCopy: { objects: 0 }, batches: 0 });
+    expect(plan.manifest).toMatchObject({ runId: plan.runId, objects: plan.unchanged });
+    expect(await listKeys(deps.destination, BACKUP_BUCKET, runsPrefix(bucket))).toEqual([]);
+    const manifest = await readManifest(deps, { sourceBucket: bucket, runId: plan.runId });
+    expect(manifest.header).toMatchObject({ postgres: { dump: 'x' }, previousRunId: plan.previousRunId });
+    expect(await collect(manifest.entries)).toHaveLength(plan.unchanged + plan.deleted);
+  });
+
+  it('writes nothing in a dry run, but counts what a run would copy', async () => {
+    await putObjects(deps.source, bucket, { 'ticks/dry-run': 'new' });
+    const plan = await planBackup(deps, { sourceBucket: bucket, dryRun: true });
+    expect(plan).toMatchObject({ dryRun: true, toCopy: { objects: 1 }, batches: 1, manifest: null });
+    expect(await listKeys(deps.destination, BACKUP_BUCKET, runsPrefix(bucket))).toEqual([]);
+    await deps.source.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'ticks/dry-run' }));
+  });
+
+  it('has batches check for existing copies after an unfinished run; the next commit clears its files', async () => {
+    const verifyFlagOf = async (runId: string) => {
+      const file = await openJsonLinesFile(
+        deps,
+        runKeys(bucket, runId).batch(0),
+        { header: batchHeaderSchema, entry: batchEntrySchema },
+        { missingAsEmpty: true },
+      );
+      return file?.header.verifyExisting;
+    };
+    await putObjects(deps.source, bucket, { 'ticks/unfinished': 'copied by a run that never finished' });
+    const abandoned = await planBackup(deps, { sourceBucket: bucket });
+    expect(await verifyFlagOf(abandoned.runId)).toBe(false);
+    const next = await planBackup(deps, { sourceBucket: bucket });
+    expect(await verifyFlagOf(next.runId)).toBe(true);
+    await copyBatch(deps, { sourceBucket: bucket, runId: next.runId, batchIndex: 0 });
+    await finalizeManifest(deps, { sourceBucket: bucket, runId: next.runId });
+    expect(await verifyFlagOf(abandoned.runId)).toBeUndefined();
+    expect(await listKeys(deps.destination, BACKUP_BUCKET, runsPrefix(bucket))).toEqual([]);
   });
 
   it('names an unknown source bucket in an UnknownBucketError', async () => {

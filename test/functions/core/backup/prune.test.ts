@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
 import { dataKey } from '../../../../functions/core/backup/layout.ts';
 import { pruneBackups } from '../../../../functions/core/backup/prune.ts';
 import {
   BACKUP_BUCKET,
-  type BackupEndpoints,
-  depsFor,
   headMetadata,
   listKeys,
   putObjects,
-  startBackupEndpoints,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const bucket = 'prune-src';
@@ -19,7 +17,7 @@ const DAY = 86_400_000;
 const day = (n: number) => new Date(Date.now() + (n + 1) * DAY);
 
 describe('pruneBackups', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket]);
   let deps: BackupDependencies;
   const runs: string[] = [];
   const destKeyOf = async (key: string) =>
@@ -27,8 +25,7 @@ describe('pruneBackups', () => {
   let oldX: string;
 
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     await putObjects(deps.source, bucket, { x: 'x v1', y: 'y v1' });
     oldX = await destKeyOf('x');
     runs.push((await backupBucket({ ...deps, clock: () => day(0) }, { sourceBucket: bucket })).runId);
@@ -36,7 +33,6 @@ describe('pruneBackups', () => {
     runs.push((await backupBucket({ ...deps, clock: () => day(10) }, { sourceBucket: bucket })).runId);
     runs.push((await backupBucket({ ...deps, clock: () => day(20) }, { sourceBucket: bucket })).runId);
   });
-  afterAll(() => endpoints.stop());
 
   it('deletes manifests past retention and the data only they referenced, keeping referenced data', async () => {
     const result = await pruneBackups(deps, { sourceBucket: bucket, retentionDays: 15, now: day(21) });

@@ -1,10 +1,5 @@
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EmptyBackupError,
   InvalidInputError,
@@ -21,13 +16,12 @@ import {
 } from '../../../../functions/core/backup/restore-request.ts';
 import { rejectionOf } from '../../support/rejection.ts';
 import {
-  type BackupEndpoints,
-  depsFor,
   headMetadata,
   listKeys,
   patternBytes,
   putObjects,
-  startBackupEndpoints,
+  readObject,
+  useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
 const bucket = 'restored-src';
@@ -37,20 +31,14 @@ function request(input: Partial<RestoreInput> = {}) {
   return restoreRequestSchema.parse({ sourceBucket: bucket, requestedBy: 'restore-test', ...input });
 }
 
-async function read(s3: S3Client, Bucket: string, Key: string): Promise<Buffer> {
-  const response = await s3.send(new GetObjectCommand({ Bucket, Key }));
-  return Buffer.from(await response.Body!.transformToByteArray());
-}
-
 describe('restore', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket]);
   let deps: BackupDependencies;
   let runId: string;
   const original: Record<string, Buffer> = {};
 
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     for (let index = 0; index < 12; index += 1)
       original[`trades/${index}.bin`] = patternBytes(100 + index * 37, index + 1);
     for (let index = 0; index < 5; index += 1)
@@ -61,9 +49,6 @@ describe('restore', () => {
     expect(report.complete).toBe(true);
     runId = report.runId;
   }, 60_000);
-  afterAll(async () => {
-    await endpoints.stop();
-  });
 
   it('lists what a dry run would write and writes nothing', async () => {
     const plan = await planRestore(deps, request({ prefix: 'quotes/', targetBucket: otherTarget }), {
@@ -92,7 +77,7 @@ describe('restore', () => {
     const report = await restoreObjects(deps, request({ prefix: 'trades/' }), { wholeObjectBytes: 100_000 });
     expect(report).toMatchObject({ written: 13, verified: 13, skipped: 0, failed: 0, createdBucket: false });
     for (const key of trades) {
-      expect((await read(deps.source, bucket, key)).equals(original[key]!)).toBe(true);
+      expect((await readObject(deps.source, bucket, key)).equals(original[key]!)).toBe(true);
       expect((await headMetadata(deps.source, bucket, key)).metadata['restored-from-run']).toBe(runId);
     }
     const again = await restoreObjects(deps, request({}));
@@ -102,9 +87,9 @@ describe('restore', () => {
   it('restores into a new bucket, creating it', async () => {
     const report = await restoreObjects(deps, request({ prefix: 'quotes/', targetBucket: otherTarget }));
     expect(report).toMatchObject({ written: 5, createdBucket: true, targetBucket: otherTarget });
-    expect((await read(deps.source, otherTarget, 'quotes/3.bin')).equals(original['quotes/3.bin']!)).toBe(
-      true,
-    );
+    expect(
+      (await readObject(deps.source, otherTarget, 'quotes/3.bin')).equals(original['quotes/3.bin']!),
+    ).toBe(true);
   });
 
   it('refuses a target holding different data with the keys named, and writes nothing', async () => {

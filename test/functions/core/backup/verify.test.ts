@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EmptyBackupError,
   ManifestNotFoundError,
@@ -20,14 +20,7 @@ import {
   verifyBackupRequestSchema,
 } from '../../../../functions/core/backup/verify-request.ts';
 import { rejectionOf } from '../../support/rejection.ts';
-import {
-  BACKUP_BUCKET,
-  type BackupEndpoints,
-  collect,
-  depsFor,
-  putObjects,
-  startBackupEndpoints,
-} from './support/backup-endpoints.ts';
+import { BACKUP_BUCKET, collect, putObjects, useBackupEndpoints } from './support/backup-endpoints.ts';
 
 const bucket = 'verified-src';
 const emptyBucket = 'empty-src';
@@ -37,13 +30,12 @@ function request(input: Omit<VerifyBackupInput, 'sourceBucket'> & { sourceBucket
 }
 
 describe('verifyBackup', () => {
-  let endpoints: BackupEndpoints;
+  const stores = useBackupEndpoints([bucket, emptyBucket]);
   let deps: BackupDependencies;
   let runId: string;
 
   beforeAll(async () => {
-    endpoints = await startBackupEndpoints([bucket, emptyBucket]);
-    deps = depsFor(endpoints);
+    deps = stores.deps();
     const objects: Record<string, string> = {};
     for (let index = 0; index < 60; index += 1)
       objects[`day=${index % 3}/part-${index}.json`] = `{"i":${index}}`.repeat(index + 1);
@@ -56,9 +48,6 @@ describe('verifyBackup', () => {
     runId = report.runId;
     await backupBucket(deps, { sourceBucket: emptyBucket, batchSize: 25 });
   }, 60_000);
-  afterAll(async () => {
-    await endpoints.stop();
-  });
 
   it('checks 100% of the objects with zero mismatches when share is 1', async () => {
     const verdict = await verifyBackup(deps, request({ share: 1, minimum: 0 }), { objectsPerShard: 20 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesApi } from '../../../../functions/commons/kubernetes/api.ts';
 import { checkDumpObject } from '../../../../functions/core/postgres/dump-objects.ts';
@@ -25,6 +25,7 @@ import {
   startPostgres,
 } from '../../../../local/postgres/index.ts';
 import { rejectionOf } from '../../../functions/support/rejection.ts';
+import { readObject, s3ClientFor } from '../backup/support/backup-endpoints.ts';
 
 /**
  * End to end: the production Job specs, created through our REST client against kube-sim, whose
@@ -65,10 +66,7 @@ describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
     targetDatabase,
     dropAfterCounting,
   });
-  const objectBytes = async (key: string) => {
-    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
-  };
+  const objectBytes = (key: string) => readObject(s3, BUCKET, key);
   const databaseExists = async (name: string) =>
     (await postgres.query(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).length === 1;
 
@@ -89,13 +87,7 @@ describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
       metadata: { name: 'prefect-postgresql', namespace: NAMESPACE },
       stringData: { 'postgres-password': 'unused-with-trust-auth' },
     });
-    s3 = new S3Client({
-      endpoint: endpoint.url,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+    s3 = s3ClientFor(endpoint.url, { credentials: CREDENTIALS });
     deps = { kubernetes: createKubernetesApi({ server: sim.url, token: sim.token }), s3 };
     dump = await runPgDumpJob(
       deps,

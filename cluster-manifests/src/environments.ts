@@ -1,0 +1,54 @@
+import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
+import type { EnvironmentConfig, EnvironmentName } from '../../infra/config/environment-config.ts';
+import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
+import { loadEnvironmentConfig } from '../../infra/config/load-config.ts';
+import { type MonitoringProfile, monitoringProfile, type SizeTier, TIER_OF } from './sizing.ts';
+
+/**
+ * What the manifests of one environment are generated from: infra/config/<environment>.ts (names,
+ * region, capacity, monitoring level, backup settings) and the platform layout that
+ * validate-platform and the backup Jobs look for.
+ */
+export interface ClusterEnvironment {
+  readonly name: EnvironmentName;
+  readonly region: string;
+  readonly clusterName: string;
+  readonly layout: PlatformLayout;
+  readonly tier: SizeTier;
+  readonly monitoring: MonitoringProfile;
+  /** Usable MinIO capacity the erasure-coded drives must add up to. */
+  readonly objectStoreCapacityTiB: number;
+  readonly backup: EnvironmentConfig['backup'];
+  /** Secrets Manager secret with the lakehouse's MinIO S3 credentials ({accessKeyId, secretAccessKey}). */
+  readonly minioCredentialsSecretName: string;
+}
+
+export { ENVIRONMENT_NAMES };
+
+export function clusterEnvironment(config: EnvironmentConfig): ClusterEnvironment {
+  if (!config.region) {
+    throw new Error(
+      `infra/config/${config.name}.ts has no region: the manifests need one (External Secrets and Grafana's CloudWatch data source read AWS in it)`,
+    );
+  }
+  return {
+    name: config.name,
+    region: config.region,
+    clusterName: config.clusterName,
+    layout: config.platformLayout ?? defaultPlatformLayout,
+    tier: TIER_OF[config.name],
+    monitoring: monitoringProfile(config.monitoring.level),
+    objectStoreCapacityTiB: config.storage.objectStoreCapacityTiB,
+    backup: config.backup,
+    minioCredentialsSecretName: config.minio.credentialsSecretName,
+  };
+}
+
+export function loadClusterEnvironment(name: string): ClusterEnvironment {
+  return clusterEnvironment(loadEnvironmentConfig(name));
+}
+
+/** The Secrets Manager name of one of the environment's platform secrets: `lakehouse/<env>/<name>`. */
+export function platformSecretName(environment: ClusterEnvironment, name: string): string {
+  return `lakehouse/${environment.name}/${name}`;
+}
