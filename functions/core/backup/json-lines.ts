@@ -24,7 +24,11 @@ export const BODY_SHA256_METADATA = 'manifest-sha256';
 
 /** S3's smallest allowed part (except the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
-const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+/**
+ * S3's minimum, as the default: a plan or manifest of a big bucket holds one part (and its copy
+ * while it is uploaded) in memory, and bench/backup's memory target counts every MiB of it.
+ */
+const DEFAULT_PART_BYTES = MIN_PART_BYTES;
 
 export interface JsonLinesTarget {
   s3: S3Client;
