@@ -7,8 +7,11 @@
  *    missing run, an empty selection or a run without the requested dump fail here.
  * 2. IsDryRun: a dry run records its plan (RecordDryRunAudit) and ends in ReportRestorePlan with
  *    the plan as output. Nothing is written.
- * 3. RestoreObjects preflights every key (same content is skipped; different data fails the step
- *    with RestoreConflictError before anything is written), then writes and verifies each object.
+ * 3. StartRestoreProgress, then RestoreObjects preflights every key (same content is skipped;
+ *    different data fails the step with RestoreConflictError before anything is written), then
+ *    writes and verifies each object in key order. Near its Lambda timeout it stops starting
+ *    objects and returns `continueAfter`; HasMoreToRestore then calls it again with that report
+ *    as progress (no second preflight), until the whole selection is restored.
  *    A conflict ends in RecordRefusedAudit and ReportRestoreRefused (error RestoreConflictError);
  *    any other failure in RecordFailedAudit and ReportRestoreFailed (error RestoreFailed).
  * 4. HasPostgresRestore: RestorePostgresDump restores the dump into the named database (which
@@ -88,8 +91,15 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
       runId: JsonPath.stringAt('$.plan.runId'),
       prefix: JsonPath.stringAt('$.plan.prefix'),
       targetBucket: JsonPath.stringAt('$.plan.targetBucket'),
+      progress: JsonPath.objectAt('$.report'),
     }),
     resultPath: '$.report',
+    comment: 'Preflight, then write and verify; stops before its timeout and says where to continue',
+  });
+  const startProgress = new Pass(scope, 'StartRestoreProgress', {
+    result: Result.fromObject({}),
+    resultPath: '$.report',
+    comment: 'Nothing restored yet: the first RestoreObjects preflights the whole selection',
   });
   const reportRefused = new Fail(scope, 'ReportRestoreRefused', {
     error: 'RestoreConflictError',
@@ -143,12 +153,17 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
   restorePostgres.next(recordRestored);
   recordRestored.next(reportCompleted);
 
+  // A selection too big for one Lambda invocation: loop with the report as progress.
+  const hasMoreToRestore = new Choice(scope, 'HasMoreToRestore')
+    .when(Condition.isString('$.report.continueAfter'), restoreObjects)
+    .otherwise(hasPostgres);
+
   const isDryRun = new Choice(scope, 'IsDryRun')
     .when(
       Condition.booleanEquals('$.plan.dryRun', true),
       audit('RecordDryRunAudit', 'DRY_RUN').next(reportPlan),
     )
-    .otherwise(restoreObjects.next(hasPostgres));
+    .otherwise(startProgress.next(restoreObjects).next(hasMoreToRestore));
 
   return planRestore.next(isDryRun);
 }

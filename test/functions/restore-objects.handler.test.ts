@@ -56,6 +56,20 @@ describe('restore-objects handler', () => {
     });
   });
 
+  it('near its timeout restores one object at a time and says where the next invocation continues', async () => {
+    await deleteFromMinio('trades/');
+    const nearTimeout = lambdaContext('restore-objects', 60_000);
+    const first = await handler(selection('trades/'), nearTimeout);
+    expect(first).toMatchObject({ written: 1, failed: 0 });
+    expect(first.continueAfter).toMatch(/^trades\//);
+    const second = await handler({ ...selection('trades/'), progress: first }, nearTimeout);
+    expect(second).toMatchObject({ written: 2 });
+    expect(second.continueAfter! > first.continueAfter!).toBe(true);
+    const rest = await handler({ ...selection('trades/'), progress: second }, lambdaContext());
+    expect(rest).toMatchObject({ written: 5, verified: 5, continueAfter: null });
+    await expectRestored(bucket, 'trades/');
+  });
+
   it('restores into a new bucket, creating it', async () => {
     const report = await handler(selection('', 'restore-copy'), lambdaContext());
 

@@ -6,7 +6,7 @@ import {
   RestoreIncompleteError,
 } from '../../commons/errors.ts';
 import type { BackupDependencies } from './dependencies.ts';
-import { assertBucketName, manifestKey } from './layout.ts';
+import { assertBucketName, compareKeys, manifestKey } from './layout.ts';
 import { type ManifestEntry, type ManifestHeader, readManifest } from './manifest.ts';
 import { targetStateOf } from './restore/target-state.ts';
 import { writeRestoredObject } from './restore/write-object.ts';
@@ -160,26 +160,59 @@ export interface RestoreObjectsOptions {
   concurrency?: number;
   /** Objects up to this size are checked before they are written. Default 64 MiB. */
   wholeObjectBytes?: number;
+  /**
+   * Asked before each object is started: true when this invocation must stop (a Lambda near its
+   * timeout). The objects in flight finish, and the report says where the next one continues.
+   */
+  shouldStop?: () => boolean;
 }
 
+/** What an earlier invocation of the same restore achieved (its report), when this one resumes it. */
+export type RestoreProgress = Partial<
+  Pick<
+    RestoreProgressReport,
+    'continueAfter' | 'written' | 'skipped' | 'bytes' | 'verified' | 'failed' | 'failures' | 'createdBucket'
+  >
+>;
+
+export interface RestoreProgressReport extends RestoreReport {
+  /** The last key this invocation handled when it had to stop early; null when the restore is done. */
+  continueAfter: string | null;
+}
+
+/**
+ * Restores the selection in key order. A selection too big for one invocation is restored over
+ * several: each stops when `shouldStop` says so and returns `continueAfter`; the next, given that
+ * report as `progress`, skips the preflight (the first invocation did it, and proved the manifest's
+ * checksum) and continues after that key, adding to the counts. Failed objects are carried; the
+ * last invocation throws RestoreIncompleteError if any object was not restored.
+ */
 export async function restoreObjects(
   deps: Deps,
-  request: Pick<RestoreRequest, 'sourceBucket' | 'runId' | 'prefix' | 'targetBucket'>,
+  request: Pick<RestoreRequest, 'sourceBucket' | 'runId' | 'prefix' | 'targetBucket'> & {
+    progress?: RestoreProgress;
+  },
   options: RestoreObjectsOptions = {},
-): Promise<RestoreReport> {
+): Promise<RestoreProgressReport> {
   const selection = await selectionOf(deps, request);
   const concurrency = options.concurrency ?? 8;
-  await preflightRestore(deps, selection, { concurrency });
-  const createdBucket = await ensureBucket(deps, selection.targetBucket);
-  const report: RestoreReport = {
+  const resumeAfter = request.progress?.continueAfter ?? undefined;
+  let createdBucket = request.progress?.createdBucket ?? false;
+  if (resumeAfter === undefined) {
+    await preflightRestore(deps, selection, { concurrency });
+    createdBucket = await ensureBucket(deps, selection.targetBucket);
+  }
+  const before = request.progress ?? {};
+  const report: RestoreProgressReport = {
     ...selection,
-    written: 0,
-    skipped: 0,
-    bytes: 0,
-    verified: 0,
-    failed: 0,
-    failures: [],
+    written: before.written ?? 0,
+    skipped: before.skipped ?? 0,
+    bytes: before.bytes ?? 0,
+    verified: before.verified ?? 0,
+    failed: before.failed ?? 0,
+    failures: [...(before.failures ?? [])],
     createdBucket,
+    continueAfter: null,
   };
   const settings = {
     deps,
@@ -187,6 +220,7 @@ export async function restoreObjects(
     runId: selection.runId,
     wholeObjectBytes: options.wholeObjectBytes ?? 64 * 1024 * 1024,
   };
+  const window = { lastStarted: undefined as string | undefined, stopped: false };
   await forEachSelected(
     deps,
     selection,
@@ -215,7 +249,27 @@ export async function restoreObjects(
       }
     },
     concurrency,
+    {
+      resumeAfter,
+      // Checked before each object starts, so `lastStarted` is the last key of this window.
+      admit: (entry) => {
+        if (options.shouldStop?.() && window.lastStarted !== undefined) {
+          window.stopped = true;
+          return false;
+        }
+        window.lastStarted = entry.key;
+        return true;
+      },
+    },
   );
+  if (window.stopped) {
+    report.continueAfter = window.lastStarted ?? null;
+    deps.logger?.info('restore window done, more to come', {
+      ...report,
+      failures: report.failures.slice(0, 3),
+    });
+    return report;
+  }
   deps.logger?.info('restore written', { ...report, failures: report.failures.slice(0, 3) });
   if (report.failed > 0) {
     throw new RestoreIncompleteError(
@@ -231,18 +285,26 @@ export async function restoreObjects(
 
 /**
  * Calls `fn` for each live entry of the run under the prefix (at most `concurrency` at a time) and
- * returns the manifest header once the whole manifest, checksum included, has been read.
+ * returns the manifest header once the whole manifest, checksum included, has been read. With
+ * `resumeAfter`, entries up to that key are passed over; when `admit` refuses an entry, no later
+ * entry starts (the manifest is then not read to its end: its checksum was proven by an earlier
+ * full pass).
  */
 async function forEachSelected(
   deps: Deps,
   selection: RestoreSelection,
   fn: (entry: ManifestEntry) => Promise<void>,
   concurrency = 1,
+  window: { resumeAfter?: string; admit?: (entry: ManifestEntry) => boolean } = {},
 ): Promise<ManifestHeader> {
   const file = await readManifest(deps, selection);
+  const { resumeAfter, admit } = window;
   async function* selected() {
     for await (const entry of file.entries) {
-      if (!entry.deleted && entry.key.startsWith(selection.prefix)) yield entry;
+      if (entry.deleted || !entry.key.startsWith(selection.prefix)) continue;
+      if (resumeAfter !== undefined && compareKeys(entry.key, resumeAfter) <= 0) continue;
+      if (admit && !admit(entry)) return;
+      yield entry;
     }
   }
   await forEachConcurrent(selected(), concurrency, fn);

@@ -1,8 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, vi } from 'vitest';
 
-/** A Lambda-like context, as the Lambda runtime (and the local runner) passes it. */
-export function lambdaContext(functionName = 'lakehouse-ops-test'): Context {
+/**
+ * A Lambda-like context, as the Lambda runtime (and the local runner) passes it: by default with
+ * the 15 minutes of a fresh invocation of the longest-running functions left.
+ */
+export function lambdaContext(functionName = 'lakehouse-ops-test', remainingMs = 15 * 60_000): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -12,7 +15,7 @@ export function lambdaContext(functionName = 'lakehouse-ops-test'): Context {
     awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2026/01/01/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

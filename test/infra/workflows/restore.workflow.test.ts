@@ -46,7 +46,7 @@ describe('restoreWorkflow definition', () => {
         calls.push('RestoreObjects');
         if (options.conflict)
           throw new RestoreConflictError('lake already holds different data under trades/1');
-        return { written: 2, skipped: 0, verified: 2, bytes: 20, failed: 0 };
+        return { written: 2, skipped: 0, verified: 2, bytes: 20, failed: 0, continueAfter: null };
       },
       RestorePostgresDump: (input: { targetDatabase: string }) => {
         calls.push(`RestorePostgresDump ${input.targetDatabase}`);
@@ -95,6 +95,32 @@ describe('restoreWorkflow definition', () => {
       report: { written: 2 },
       postgres: { targetDatabase: 'prefect_restored' },
     });
+  });
+
+  it('calls RestoreObjects again with its report as progress until it says it is done', async () => {
+    const { handlers } = scenario();
+    const progressSeen: unknown[] = [];
+    const windows = [
+      { written: 1, continueAfter: 'trades/1' },
+      { written: 2, continueAfter: 'trades/2' },
+      { written: 3, continueAfter: null },
+    ];
+    const restoreInWindows = (input: { progress: unknown }) => {
+      progressSeen.push(input.progress);
+      return { skipped: 0, verified: 0, bytes: 0, failed: 0, ...windows[progressSeen.length - 1]! };
+    };
+    const { output, failure } = await runLocally(
+      definition,
+      { dryRun: false },
+      { ...handlers, RestoreObjects: restoreInWindows },
+    );
+    expect(failure).toBeUndefined();
+    expect(progressSeen).toEqual([
+      {},
+      expect.objectContaining(windows[0]),
+      expect.objectContaining(windows[1]),
+    ]);
+    expect(output).toMatchObject({ report: { written: 3, continueAfter: null } });
   });
 
   it('audits a refused restore and fails with RestoreConflictError', async () => {

@@ -84,6 +84,32 @@ describe('restore', () => {
     expect(again).toMatchObject({ written: 0, skipped: 18, failed: 0 });
   });
 
+  it('restores a selection over several invocations when each must stop early, adding up, writing nothing twice', async () => {
+    const target = 'windowed-target';
+    const windows: { continueAfter: string | null; written: number }[] = [];
+    let progress: Parameters<typeof restoreObjects>[1]['progress'];
+    for (let invocation = 0; invocation < 20; invocation += 1) {
+      let started = 0;
+      // Each invocation may start 4 objects, then its time is "up".
+      const report = await restoreObjects(
+        deps,
+        { ...request({ targetBucket: target }), progress },
+        { concurrency: 2, shouldStop: () => started++ >= 4 },
+      );
+      windows.push({ continueAfter: report.continueAfter, written: report.written });
+      if (report.continueAfter === null) break;
+      progress = report;
+    }
+    // 18 live objects, 4 a window: 5 windows, the last one done.
+    expect(windows.map((window) => window.written)).toEqual([4, 8, 12, 16, 18]);
+    expect(windows.at(-1)?.continueAfter).toBeNull();
+    expect(windows.slice(0, -1).every((window) => typeof window.continueAfter === 'string')).toBe(true);
+    const keys = await listKeys(deps.source, target);
+    expect(keys).toHaveLength(18);
+    for (const key of keys)
+      expect((await readObject(deps.source, target, key)).equals(original[key]!)).toBe(true);
+  });
+
   it('restores into a new bucket, creating it', async () => {
     const report = await restoreObjects(deps, request({ prefix: 'quotes/', targetBucket: otherTarget }));
     expect(report).toMatchObject({ written: 5, createdBucket: true, targetBucket: otherTarget });
