@@ -4,6 +4,7 @@ import type { EnvironmentConfig } from './config/environment-config.ts';
 import { loadEnvironmentConfig } from './config/load-config.ts';
 import { backupStackName } from './stacks/backup-naming.ts';
 import { BackupStack } from './stacks/backup-stack.ts';
+import { ClusterStack } from './stacks/cluster-stack.ts';
 import { OpsStack } from './stacks/ops-stack.ts';
 
 export interface BuildAppOptions {
@@ -25,12 +26,19 @@ export interface BuiltApp {
   readonly opsStack: OpsStack;
   /** The backup bucket and DR vault, in the environment's drRegion. */
   readonly backupStack: BackupStack;
+  /** The EKS cluster, its VPC and node groups, in the environment's region. */
+  readonly clusterStack: ClusterStack;
   readonly config: EnvironmentConfig;
 }
 
 /** The stack name of an environment's ops backend, e.g. "lakehouse-ops-production". */
 export function opsStackName(environment: string): string {
   return `lakehouse-ops-${environment}`;
+}
+
+/** The stack name of an environment's EKS cluster, e.g. "lakehouse-ops-production-cluster". */
+export function clusterStackName(environment: string): string {
+  return `${opsStackName(environment)}-cluster`;
 }
 
 /**
@@ -54,19 +62,25 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     env: { account, region: config.drRegion },
     terminationProtection: config.name === 'production',
   });
+  const clusterStack = new ClusterStack(app, clusterStackName(config.name), {
+    config,
+    description: `lakehouse-ops ${config.name}: EKS cluster ${config.clusterName}, its VPC, node groups and workload identities`,
+    // The region is required: the cluster's availability zones are named in config.
+    env: { account, region: config.region },
+    terminationProtection: config.name === 'production',
+  });
   const opsStack = new OpsStack(app, opsStackName(config.name), {
     config,
     description: `lakehouse-ops ${config.name}: operations workflows for the crypto data lakehouse on EKS`,
-    // Without credentials (offline synth) both stay undefined and the template is env-agnostic.
-    env: {
-      account,
-      region: config.region ?? process.env.CDK_DEFAULT_REGION,
-    },
+    // Without credentials (offline synth) the account stays undefined: an account-agnostic template.
+    env: { account, region: config.region },
     terminationProtection: config.name === 'production',
   });
   // The backup bucket and the DR vault must exist before the backup workflow and plan point at them.
   opsStack.addStackDependency(backupStack);
+  // The functions' access entries (in the OpsStack) need the cluster to exist.
+  opsStack.addStackDependency(clusterStack);
   Tags.of(app).add('project', 'lakehouse-ops');
   Tags.of(app).add('environment', config.name);
-  return { app, opsStack, backupStack, config };
+  return { app, opsStack, backupStack, clusterStack, config };
 }

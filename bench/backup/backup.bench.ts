@@ -36,9 +36,7 @@ const COPY_CORE_TUNING: CopyCoreTuning = {};
  * rclone's parallelism (4 transfers: one batch at a time) instead of 4 x 2 objects in flight: s3rver is
  * CPU-bound here, so fewer, shorter requests may win. BENCH_TUNING='' leaves it out.
  */
-const TUNED_COPY_CORE_TUNING = tuningFrom(
-  process.env.BENCH_TUNING ?? '{"batchConcurrency":1}',
-);
+const TUNED_COPY_CORE_TUNING = tuningFrom(process.env.BENCH_TUNING ?? '{"batchConcurrency":1}');
 const SOURCE_BUCKET = 'lakehouse';
 const RESULTS_FILE = fileURLToPath(new URL('../results/backup.json', import.meta.url));
 

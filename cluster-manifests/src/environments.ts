@@ -48,7 +48,4 @@ export function loadClusterEnvironment(name: string): ClusterEnvironment {
   return clusterEnvironment(loadEnvironmentConfig(name));
 }
 
-/** The Secrets Manager name of one of the environment's platform secrets: `lakehouse/<env>/<name>`. */
-export function platformSecretName(environment: ClusterEnvironment, name: string): string {
-  return `lakehouse/${environment.name}/${name}`;
-}
+export { platformSecretName } from './secret-names.ts';

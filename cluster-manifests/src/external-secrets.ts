@@ -1,11 +1,11 @@
 import type { IClusterSecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import type { ClusterEnvironment } from './environments.ts';
-import { platformSecretName } from './environments.ts';
 import { postgresLocation } from './identities.ts';
 import type { Manifest } from './manifest.ts';
 import { platformMeta } from './metadata.ts';
 import { lakehouseNamespaces } from './namespaces.ts';
+import { platformSecretName } from './secret-names.ts';
 
 /**
  * Credentials reach the cluster only through External Secrets: each Kubernetes Secret below is

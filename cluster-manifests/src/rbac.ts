@@ -47,10 +47,14 @@ function validatePlatformAccess(environment: ClusterEnvironment): FunctionGroupA
     rule(APPS, ['statefulsets'], ['get']),
     rule(CORE, ['pods'], ['list']),
   ]);
-  // check-s5cmd-executor: readServiceAccount, readCronJob.
+  // check-s5cmd-executor: readServiceAccount, readCronJob. check-s5cmd-throughput (performance
+  // mode): reads the CronJob template, creates its Job, polls it, deletes it when it overruns, and
+  // lists its pods for the reason of a failure.
   addRules(namespaced, s5cmd.namespace, [
     rule(CORE, ['serviceaccounts'], ['get']),
     rule(BATCH, ['cronjobs'], ['get']),
+    rule(BATCH, ['jobs'], ['create', 'get', 'delete']),
+    rule(CORE, ['pods'], ['list']),
   ]);
   // check-monitoring: readStatefulSet (Prometheus, Alertmanager), readDeployment (Grafana).
   addRules(namespaced, monitoring.namespace, [

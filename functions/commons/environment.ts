@@ -174,3 +174,82 @@ export const auditHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...opsTableEnvironment.shape,
   ENVIRONMENT_NAME: nonEmptyString(),
 });
+
+/** A positive number given as an environment variable (`"12.5"`). */
+function positiveNumberVariable() {
+  return z.coerce.number().check(z.positive());
+}
+
+/**
+ * validate-platform's performance mode (infra config `performance`): the Prefect API as the
+ * Lambdas reach it, and each check's workload and threshold.
+ */
+export const prefectApiEnvironment = z.object({
+  /** The Prefect server's API root, ending in `/api` (Prefect's own PREFECT_API_URL). */
+  PREFECT_API_URL: z.url(),
+});
+export const s5cmdThroughputEnvironment = z.object({
+  PERFORMANCE_S5CMD_TRANSFER_MIB: countVariable(),
+  PERFORMANCE_S5CMD_MIN_MIB_PER_SECOND: positiveNumberVariable(),
+});
+export const prefectApiLatencyEnvironment = z.object({
+  PERFORMANCE_PREFECT_API_REQUESTS: countVariable(),
+  PERFORMANCE_PREFECT_API_P95_MS: positiveNumberVariable(),
+});
+export const flowRunBurstEnvironment = z.object({
+  /** `<flow name>/<deployment name>` of a deployment whose flow does nothing. */
+  PERFORMANCE_FLOW_RUN_BURST_DEPLOYMENT: nonEmptyString().check(
+    z.regex(/^[^/]+\/[^/]+$/, 'expected "<flow name>/<deployment name>"'),
+  ),
+  PERFORMANCE_FLOW_RUN_BURST_COUNT: countVariable(),
+  PERFORMANCE_FLOW_RUN_BURST_MAX_SECONDS: countVariable(),
+});
+
+export const s5cmdThroughputHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...minioEnvironment.shape,
+  ...s5cmdThroughputEnvironment.shape,
+});
+export const prefectApiLatencyHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...prefectApiEnvironment.shape,
+  ...prefectApiLatencyEnvironment.shape,
+});
+export const flowRunBurstHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...prefectApiEnvironment.shape,
+  ...flowRunBurstEnvironment.shape,
+});
+
+/**
+ * The provision workflow (functions/core/provision/settings.ts): the manifests' environment and
+ * the node groups as JSON written by infra, and how long to wait for rollouts and node groups.
+ */
+export const provisionManifestsEnvironment = z.object({
+  PROVISION_ENVIRONMENT: nonEmptyString(),
+});
+export const provisionTimeoutsEnvironment = z.object({
+  /** Per stage, from its apply to the last workload rolled out; 600 when unset. */
+  PROVISION_ROLLOUT_TIMEOUT_SECONDS: z.optional(countVariable()),
+  /** From the node group changes to every group ACTIVE at its size; 1200 when unset. */
+  PROVISION_NODE_GROUP_TIMEOUT_SECONDS: z.optional(countVariable()),
+});
+
+export const planProvisionHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...provisionManifestsEnvironment.shape,
+});
+export const applyManifestsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...provisionManifestsEnvironment.shape,
+  ...provisionTimeoutsEnvironment.shape,
+});
+export const nodeGroupsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  CLUSTER_NAME: nonEmptyString(),
+  PROVISION_NODE_GROUPS: nonEmptyString(),
+  ...provisionTimeoutsEnvironment.shape,
+});
+export const minioBucketsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...minioEnvironment.shape,
+  ...provisionManifestsEnvironment.shape,
+  /** MinIO notification target for the data buckets' events (`arn:minio:sqs::<id>:webhook`); none when unset. */
+  MINIO_NOTIFICATION_TARGET_ARN: z.optional(nonEmptyString()),
+});

@@ -10,7 +10,23 @@ export const development = {
   region: 'eu-central-1',
   drRegion: 'eu-west-1',
   clusterName: 'lakehouse-development',
-  nodes: { minSize: 2, maxSize: 3, instanceTypes: ['t3.medium', 't3.large'] },
+  cluster: {
+    kubernetesVersion: '1.35',
+    vpcCidr: '10.40.0.0/16',
+    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+    // One NAT gateway: a zone outage may cut development's egress, which is acceptable here.
+    natGateways: 1,
+    nodeGroups: {
+      system: { instanceTypes: ['m6i.large', 'm5.large'], minSize: 3, maxSize: 4 },
+      storage: { instanceTypes: ['i4i.large', 'i3.large'], minSize: 4, maxSize: 5 },
+      compute: {
+        instanceTypes: ['m6i.large', 'm6a.large', 'm5.large', 'm5a.large', 'm5n.large', 'm7i.large'],
+        minSize: 1,
+        maxSize: 4,
+        diskSizeGiB: 100,
+      },
+    },
+  },
   storage: { objectStoreCapacityTiB: 1 },
   backup: { cadence: 'daily', retentionDays: 7, sourceBuckets: ['lakehouse-raw', 'lakehouse-curated'] },
   monitoring: { level: 'basic' },
@@ -18,6 +34,15 @@ export const development = {
   minio: {
     endpoint: 'https://minio.development.lakehouse.example.com',
     credentialsSecretName: 'lakehouse/development/minio-credentials',
+  },
+  // validate-platform {"performance": true}: the smallest cluster's bar, met by the local drill too.
+  performance: {
+    prefectApiUrl: 'https://prefect.development.lakehouse.example.com/api',
+    s5cmdTransferMiB: 64,
+    s5cmdMinMiBPerSecond: 20,
+    prefectApiRequests: 20,
+    prefectApiP95Ms: 500,
+    flowRunBurst: { count: 10, maxSeconds: 120 },
   },
   schedules: {
     validatePlatform: { expression: 'cron(0 0/6 * * ? *)', timeZone: 'UTC' },

@@ -1,6 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
-import { platformLayoutSchema } from '../../functions/core/platform/layout.ts';
+import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
+import { clusterConfigSchema } from './cluster-config.ts';
+import { performanceConfigSchema } from './performance-config.ts';
 
 /**
  * One schema for every environment's settings. The three environment files are typed against its
@@ -13,10 +15,6 @@ export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 const awsRegion = z
   .string()
   .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'expected an AWS region code such as "eu-central-1"' });
-
-const ec2InstanceType = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'expected an EC2 instance type such as "m5.xlarge"' });
 
 // CloudWatch Logs accepts only these retention periods; anything else is rejected at deploy time.
 const allowedRetentionDays = Object.values(RetentionDays).filter((value) => typeof value === 'number');
@@ -49,17 +47,6 @@ const workflowScheduleSchema = z.object({
   /** Off switch for maintenance windows without deleting the schedule. */
   enabled: z.boolean().default(true),
 });
-
-const nodeAutoscalingSchema = z
-  .object({
-    minSize: z.number().int().positive(),
-    maxSize: z.number().int().positive(),
-    instanceTypes: z.array(ec2InstanceType).min(1),
-  })
-  .refine((nodes) => nodes.minSize <= nodes.maxSize, {
-    message: 'minSize must not exceed maxSize',
-    path: ['minSize'],
-  });
 
 const s3BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
   message: 'expected an S3 bucket name (3-63 of a-z, 0-9, ".", "-")',
@@ -132,15 +119,16 @@ export const environmentConfigSchema = z
       .string()
       .regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' })
       .optional(),
-    /** Primary region. Leave it out to take CDK_DEFAULT_REGION (or stay region-agnostic). */
-    region: awsRegion.optional(),
+    /** Primary region: the cluster (cluster.availabilityZones) and the ops backend are built in it. */
+    region: awsRegion,
     /** The disaster-recovery region that dr-failover moves the platform to. */
     drRegion: awsRegion,
     /** The EKS cluster that runs the lakehouse (the seed platform's cluster). */
     clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, {
       message: 'expected an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
     }),
-    nodes: nodeAutoscalingSchema,
+    /** The EKS cluster's network, version, endpoint access and node groups (ClusterStack). */
+    cluster: clusterConfigSchema,
     storage: z.object({ objectStoreCapacityTiB: z.number().positive() }),
     backup: backupConfigSchema,
     monitoring: z.object({ level: z.enum(['basic', 'enhanced', 'comprehensive']) }),
@@ -165,11 +153,40 @@ export const environmentConfigSchema = z
     }),
     /** Where the lakehouse's components live, when they differ from the defaults in layout.ts. */
     platformLayout: z.optional(platformLayoutSchema),
+    /** validate-platform's performance mode: workloads and thresholds (performance-config.ts). */
+    performance: performanceConfigSchema,
     logRetentionDays,
   })
-  .refine((config) => config.region === undefined || config.region !== config.drRegion, {
+  .refine((config) => config.region !== config.drRegion, {
     message: 'drRegion must differ from region',
     path: ['drRegion'],
+  })
+  .superRefine((config, context) => {
+    const zonesElsewhere = config.cluster.availabilityZones.filter(
+      (zone) => zone.slice(0, -1) !== config.region,
+    );
+    if (zonesElsewhere.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['cluster', 'availabilityZones'],
+        message: `expected zones of region ${config.region}; not in it: ${zonesElsewhere.join(', ')}`,
+      });
+    }
+    // One replica per node (cluster-manifests/src/scheduling.ts): fewer nodes leave replicas Pending.
+    const layout = config.platformLayout ?? defaultPlatformLayout;
+    const perNodeReplicas = [
+      ['system', layout.prefect.serverReplicas, 'the Prefect server (platformLayout.prefect.serverReplicas)'],
+      ['storage', layout.minio.replicas, 'MinIO (platformLayout.minio.replicas)'],
+    ] as const;
+    for (const [pool, replicas, workload] of perNodeReplicas) {
+      if (config.cluster.nodeGroups[pool].minSize < replicas) {
+        context.addIssue({
+          code: 'custom',
+          path: ['cluster', 'nodeGroups', pool, 'minSize'],
+          message: `expected at least ${replicas}: ${workload} runs ${replicas} replicas, one per node`,
+        });
+      }
+    }
   });
 
 export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;

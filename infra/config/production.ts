@@ -1,8 +1,8 @@
 import type { EnvironmentConfigInput } from './environment-config.ts';
 
 /**
- * Production: general-purpose m5 nodes, c5n for s5cmd transfer throughput and i3 (local NVMe) for
- * MinIO. The object store starts at 100 TiB and grows. Placeholders as in development.ts; add the
+ * Production: general-purpose system nodes, storage-optimised i4i/i3en for MinIO and PostgreSQL,
+ * eight network-heavy spot types for the compute pool. The object store starts at 100 TiB and grows. Placeholders as in development.ts; add the
  * on-call address under notifications.emails (each one must confirm the SNS subscription).
  */
 export const production = {
@@ -10,7 +10,33 @@ export const production = {
   region: 'eu-central-1',
   drRegion: 'eu-west-1',
   clusterName: 'lakehouse-production',
-  nodes: { minSize: 5, maxSize: 10, instanceTypes: ['m5.xlarge', 'c5n.2xlarge', 'i3.xlarge'] },
+  cluster: {
+    kubernetesVersion: '1.35',
+    vpcCidr: '10.42.0.0/16',
+    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+    // One NAT gateway per zone: losing a zone must not cut the other zones' egress.
+    natGateways: 3,
+    nodeGroups: {
+      system: { instanceTypes: ['m6i.2xlarge', 'm5.2xlarge'], minSize: 3, maxSize: 6 },
+      storage: { instanceTypes: ['i4i.2xlarge', 'i3en.2xlarge'], minSize: 4, maxSize: 8 },
+      // Network-optimised n variants first: s5cmd transfers are bound by network throughput.
+      compute: {
+        instanceTypes: [
+          'm6in.2xlarge',
+          'm5n.2xlarge',
+          'm6i.2xlarge',
+          'm6a.2xlarge',
+          'm5.2xlarge',
+          'm5a.2xlarge',
+          'm7i.2xlarge',
+          'm7a.2xlarge',
+        ],
+        minSize: 3,
+        maxSize: 20,
+        diskSizeGiB: 100,
+      },
+    },
+  },
   storage: { objectStoreCapacityTiB: 100 },
   backup: { cadence: 'hourly', retentionDays: 30, sourceBuckets: ['lakehouse-raw', 'lakehouse-curated'] },
   monitoring: { level: 'comprehensive' },
@@ -18,6 +44,15 @@ export const production = {
   minio: {
     endpoint: 'https://minio.production.lakehouse.example.com',
     credentialsSecretName: 'lakehouse/production/minio-credentials',
+  },
+  // The bar production must keep: a backup window of several TiB needs s5cmd at these rates.
+  performance: {
+    prefectApiUrl: 'https://prefect.production.lakehouse.example.com/api',
+    s5cmdTransferMiB: 1024,
+    s5cmdMinMiBPerSecond: 200,
+    prefectApiRequests: 50,
+    prefectApiP95Ms: 200,
+    flowRunBurst: { count: 50, maxSeconds: 300 },
   },
   schedules: {
     validatePlatform: { expression: 'cron(0/15 * * * ? *)', timeZone: 'UTC' },

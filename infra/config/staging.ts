@@ -6,7 +6,22 @@ export const staging = {
   region: 'eu-central-1',
   drRegion: 'eu-west-1',
   clusterName: 'lakehouse-staging',
-  nodes: { minSize: 3, maxSize: 5, instanceTypes: ['m5.large', 'm5.xlarge'] },
+  cluster: {
+    kubernetesVersion: '1.35',
+    vpcCidr: '10.41.0.0/16',
+    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+    natGateways: 1,
+    nodeGroups: {
+      system: { instanceTypes: ['m6i.xlarge', 'm5.xlarge'], minSize: 3, maxSize: 5 },
+      storage: { instanceTypes: ['i4i.xlarge', 'i3.xlarge'], minSize: 4, maxSize: 6 },
+      compute: {
+        instanceTypes: ['m6i.xlarge', 'm6a.xlarge', 'm5.xlarge', 'm5a.xlarge', 'm5n.xlarge', 'm7i.xlarge'],
+        minSize: 2,
+        maxSize: 8,
+        diskSizeGiB: 100,
+      },
+    },
+  },
   storage: { objectStoreCapacityTiB: 10 },
   backup: { cadence: 'daily', retentionDays: 14, sourceBuckets: ['lakehouse-raw', 'lakehouse-curated'] },
   monitoring: { level: 'enhanced' },
@@ -14,6 +29,14 @@ export const staging = {
   minio: {
     endpoint: 'https://minio.staging.lakehouse.example.com',
     credentialsSecretName: 'lakehouse/staging/minio-credentials',
+  },
+  performance: {
+    prefectApiUrl: 'https://prefect.staging.lakehouse.example.com/api',
+    s5cmdTransferMiB: 256,
+    s5cmdMinMiBPerSecond: 100,
+    prefectApiRequests: 40,
+    prefectApiP95Ms: 300,
+    flowRunBurst: { count: 25, maxSeconds: 180 },
   },
   schedules: {
     validatePlatform: { expression: 'cron(0 * * * ? *)', timeZone: 'UTC' },

@@ -6,13 +6,17 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  flowRunBurstHandlerEnvironment,
   kubernetesHandlerEnvironment,
   minioHandlerEnvironment,
   notificationHandlerEnvironment,
   powertoolsEnvironment,
+  prefectApiLatencyHandlerEnvironment,
   reportHandlerEnvironment,
+  s5cmdThroughputHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
 import type { BackupHandler } from '../../workflows/backup.workflow.ts';
+import type { ProvisionHandler } from '../../workflows/provision.workflow.ts';
 import type { RestoreHandler } from '../../workflows/restore.workflow.ts';
 import type { ValidatePlatformHandler } from '../../workflows/validate-platform.workflow.ts';
 import type { VerifyBackupHandler } from '../../workflows/verify-backup.workflow.ts';
@@ -27,18 +31,24 @@ import {
   type HandlerSettings,
 } from './backup-function-setup.ts';
 import { createBackupFunction, isBackupFunctionName } from './backup-functions.ts';
+import { createProvisionFunction, isProvisionFunctionName } from './provision-functions.ts';
 import { createRecoveryFunction, isRecoveryFunctionName } from './recovery-functions.ts';
 
 /**
  * How each handler is deployed: its environment schema and values, timeout and IAM. The schemas
  * are the ones the handlers validate process.env with (functions/commons/environment.ts).
  *
- * Kubernetes permissions are not IAM: the check functions authenticate to the cluster with their
- * role (EKS bearer token) and need an EKS access entry mapping that role to a read-only
- * ClusterRole (get/list on nodes, pods, deployments, statefulsets, cronjobs, jobs). The role ARNs
- * are stack outputs; the access entries belong to the cluster stack.
+ * Kubernetes permissions are not IAM: the functions authenticate to the cluster with their role
+ * (EKS bearer token), and the OpsStack gives each role an EKS access entry mapping it to its
+ * function group's Kubernetes group (infra/stacks/function-access-entries.ts), whose RBAC is in
+ * cluster-manifests/src/rbac.ts.
  */
-export type OpsHandlerName = ValidatePlatformHandler | BackupHandler | VerifyBackupHandler | RestoreHandler;
+export type OpsHandlerName =
+  | ValidatePlatformHandler
+  | BackupHandler
+  | VerifyBackupHandler
+  | RestoreHandler
+  | ProvisionHandler;
 
 export const SERVICE_NAME = 'lakehouse-ops';
 export const METRICS_NAMESPACE = 'LakehouseOps';
@@ -84,6 +94,7 @@ function createOpsFunction(
   const platformLayout = config.platformLayout && JSON.stringify(config.platformLayout);
   const kubernetes = { CLUSTER_NAME: config.clusterName, PLATFORM_LAYOUT: platformLayout };
   const checkTimeout = Duration.seconds(60);
+  const { performance } = config;
   const minio = {
     MINIO_ENDPOINT: config.minio.endpoint,
     MINIO_CREDENTIALS_SECRET_ID: config.minio.credentialsSecretName,
@@ -102,6 +113,16 @@ function createOpsFunction(
     return isBackupFunctionName(name)
       ? createBackupFunction(name, build, setup)
       : createRecoveryFunction(name, build, setup);
+  }
+
+  if (isProvisionFunctionName(name)) {
+    return createProvisionFunction(name, build, {
+      config,
+      kubernetes,
+      minio,
+      grantMinio: (fn: OpsFunction) => grantReadSecret(fn, deps.minioCredentials),
+      grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
+    });
   }
 
   switch (name) {
@@ -147,6 +168,51 @@ function createOpsFunction(
       grantReadSecret(fn, deps.minioCredentials);
       return fn;
     }
+    // The performance checks (validate-platform {"performance": true}): workloads and thresholds
+    // from config.performance. The throughput Job is created through the Kubernetes API; its
+    // result is read from MinIO.
+    case 'check-s5cmd-throughput': {
+      const fn = build({
+        environmentSchema: s5cmdThroughputHandlerEnvironment,
+        environment: {
+          ...kubernetes,
+          ...minio,
+          PERFORMANCE_S5CMD_TRANSFER_MIB: String(performance.s5cmdTransferMiB),
+          PERFORMANCE_S5CMD_MIN_MIB_PER_SECOND: String(performance.s5cmdMinMiBPerSecond),
+        },
+        // The check waits up to 4 minutes for the Job (functions/core/validation/s5cmd-throughput.ts).
+        timeout: Duration.minutes(5),
+        description: 'validate-platform: s5cmd throughput Job through MinIO against the threshold',
+      });
+      grantDescribeCluster(fn, config.clusterName);
+      grantReadSecret(fn, deps.minioCredentials);
+      return fn;
+    }
+    case 'check-prefect-api-latency':
+      return build({
+        environmentSchema: prefectApiLatencyHandlerEnvironment,
+        environment: {
+          PREFECT_API_URL: performance.prefectApiUrl,
+          PERFORMANCE_PREFECT_API_REQUESTS: String(performance.prefectApiRequests),
+          PERFORMANCE_PREFECT_API_P95_MS: String(performance.prefectApiP95Ms),
+        },
+        // Every request has a 10 s deadline; the threshold is far below it.
+        timeout: Duration.minutes(2),
+        description: 'validate-platform: Prefect API p95 response time against the threshold',
+      });
+    case 'check-flow-run-burst':
+      return build({
+        environmentSchema: flowRunBurstHandlerEnvironment,
+        environment: {
+          PREFECT_API_URL: performance.prefectApiUrl,
+          PERFORMANCE_FLOW_RUN_BURST_DEPLOYMENT: performance.flowRunBurst.deployment,
+          PERFORMANCE_FLOW_RUN_BURST_COUNT: String(performance.flowRunBurst.count),
+          PERFORMANCE_FLOW_RUN_BURST_MAX_SECONDS: String(performance.flowRunBurst.maxSeconds),
+        },
+        // The threshold, plus time to create the runs and cancel what did not finish.
+        timeout: Duration.seconds(performance.flowRunBurst.maxSeconds + 60),
+        description: 'validate-platform: a burst of concurrent flow runs against the threshold',
+      });
     case 'build-validation-report':
       return build({
         environmentSchema: reportHandlerEnvironment,

@@ -25,6 +25,7 @@ import type { VerifyBackupInput } from '../../functions/core/backup/verify-reque
 import type { BackupWorkflowInput } from '../../functions/core/backup-workflow/request.ts';
 import type { ValidatePlatformRequest } from '../../functions/core/validation/request.ts';
 import { BACKUP_HANDLERS, backupWorkflow } from '../../workflows/backup.workflow.ts';
+import { PROVISION_HANDLERS, provisionWorkflow } from '../../workflows/provision.workflow.ts';
 import { RESTORE_HANDLERS, restoreWorkflow } from '../../workflows/restore.workflow.ts';
 import {
   VALIDATE_PLATFORM_HANDLERS,
@@ -36,6 +37,7 @@ import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { boundedName, pascalCase } from '../naming.ts';
 import { backupBucketName } from './backup-naming.ts';
+import { grantFunctionsKubernetesGroups, usesCluster } from './function-access-entries.ts';
 import { createOpsFunctions, METRICS_NAMESPACE, type OpsHandlerName, SERVICE_NAME } from './ops-functions.ts';
 import { VolumeBackupPlan } from './volume-backup-plan.ts';
 
@@ -55,11 +57,15 @@ export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
-/** The input every scheduled validate-platform run starts with. */
+/**
+ * The input every scheduled validate-platform run starts with. Health only: the performance mode
+ * loads the platform, so an operator asks for it (console, CLI) rather than every few minutes.
+ */
 export const SCHEDULED_VALIDATE_PLATFORM_INPUT = {
   suite: 'full',
   notify: true,
   requestedBy: 'schedule',
+  performance: false,
 } as const satisfies ValidatePlatformRequest;
 
 /** The input every scheduled backup run starts with: the environment's default buckets. */
@@ -175,6 +181,7 @@ export class OpsStack extends Stack {
         ...BACKUP_HANDLERS,
         ...VERIFY_BACKUP_HANDLERS,
         ...RESTORE_HANDLERS,
+        ...PROVISION_HANDLERS,
       ]),
     ];
     const functions = createOpsFunctions(this, handlerNames, {
@@ -192,6 +199,9 @@ export class OpsStack extends Stack {
         serviceRole: volumeBackup.serviceRole,
       },
     });
+
+    // Each cluster-using function acts on the cluster as its workflow's Kubernetes group.
+    grantFunctionsKubernetesGroups(this, config.clusterName, functions);
 
     // Execution history is evidence in production; elsewhere a retained, named log group would
     // only block the next deployment of a deleted stack.
@@ -225,8 +235,18 @@ export class OpsStack extends Stack {
       logRetention,
       logRemovalPolicy,
     });
+    const provision = provisionWorkflow(this, 'Provision', {
+      environmentName: config.name,
+      functions,
+      validatePlatform: validatePlatform.stateMachine,
+      logRetention,
+      logRemovalPolicy,
+    });
     this.workflows = Object.fromEntries(
-      [validatePlatform, backup, verifyBackup, restore].map((workflow) => [workflow.workflowName, workflow]),
+      [validatePlatform, backup, verifyBackup, restore, provision].map((workflow) => [
+        workflow.workflowName,
+        workflow,
+      ]),
     );
 
     const scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
@@ -301,13 +321,15 @@ export class OpsStack extends Stack {
     new CfnOutput(this, 'BackupStateMachineArn', { value: backup.stateMachine.stateMachineArn });
     new CfnOutput(this, 'VerifyBackupStateMachineArn', { value: verifyBackup.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RestoreStateMachineArn', { value: restore.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ProvisionStateMachineArn', { value: provision.stateMachine.stateMachineArn });
     new CfnOutput(this, 'BackupWorkBucketName', { value: backupWorkBucket.bucketName });
     new CfnOutput(this, 'KubernetesClientRoleArns', {
-      description: 'Roles that need an EKS access entry with read-only RBAC on the cluster',
+      description:
+        'Roles with an EKS access entry on the cluster (their Kubernetes groups: cluster-manifests RBAC)',
       value: Fn.join(
         ',',
         Object.values(functions)
-          .filter((fn) => 'CLUSTER_NAME' in fn.environmentSchema._zod.def.shape)
+          .filter(usesCluster)
           .map((fn) => fn.role!.roleArn),
       ),
     });

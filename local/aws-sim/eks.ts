@@ -10,7 +10,8 @@ import {
 
 /**
  * The EKS control plane (REST-JSON protocol) for the clusters and managed node groups the checks
- * read and the scaling workflows change. Node groups are seeded configuration; their Nodes live in
+ * read, the scaling workflows change and provision creates (CreateNodegroup: the new group reports
+ * CREATING on its first DescribeNodegroup, then ACTIVE; its Nodes join through the scaler). Node groups are seeded configuration; their Nodes live in
  * kube-sim, reached through a NodeGroupScaler so this module stays independent of the Kubernetes side.
  */
 
@@ -52,7 +53,14 @@ interface NodeGroupState {
   createdAt: Date;
   modifiedAt: Date;
   healthIssues: NodeGroupHealthIssue[];
+  /** Set for groups created through the API: what CreateNodegroup was given. */
+  placement?: { subnets: string[]; nodeRole: string; amiType?: string };
+  /** DescribeNodegroup answers CREATING this many more times, as EKS does while instances launch. */
+  creatingDescribes: number;
 }
+
+/** How many DescribeNodegroup calls a new group stays CREATING: a waiter must look twice. */
+const CREATING_DESCRIBES = 1;
 
 interface ClusterState {
   config: EksClusterConfig;
@@ -90,6 +98,7 @@ export class EksSimulator {
           createdAt: now,
           modifiedAt: now,
           healthIssues: [],
+          creatingDescribes: 0,
         });
       }
       this.clusters.set(config.name, { config, createdAt: now, nodeGroups, updates: new Map() });
@@ -109,6 +118,10 @@ export class EksSimulator {
         return jsonResponse(200, { clusters: [...this.clusters.keys()] });
       case 'GET 2':
         return jsonResponse(200, { cluster: this.describeCluster(this.cluster(clusterName!)) });
+      case 'POST 3:node-groups':
+        return jsonResponse(200, {
+          nodegroup: await this.createNodegroup(this.cluster(clusterName!), parseJsonBody(request)),
+        });
       case 'GET 3:node-groups':
         return jsonResponse(200, this.listNodegroups(this.cluster(clusterName!), request.query));
       case 'GET 4:node-groups':
@@ -126,6 +139,17 @@ export class EksSimulator {
           400,
         );
     }
+  }
+
+  /**
+   * Deletes a node group out of band (as someone did in the console): its Nodes leave the
+   * cluster through the scaler, and ListNodegroups no longer names it.
+   */
+  async removeNodeGroup(clusterName: string, nodeGroupName: string): Promise<void> {
+    const cluster = this.cluster(clusterName);
+    const state = this.nodeGroup(cluster, nodeGroupName);
+    await this.scaler?.scale(cluster.config.name, state.config, 0);
+    cluster.nodeGroups.delete(nodeGroupName);
   }
 
   /** Reports a node group problem in DescribeNodegroup's health.issues until cleared. */
@@ -182,9 +206,71 @@ export class EksSimulator {
       : { nodegroups: page };
   }
 
+  /** CreateNodegroup: the group's Nodes join at once (through the scaler); it reports CREATING briefly. */
+  private async createNodegroup(
+    cluster: ClusterState,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const name = requiredString(body, 'nodegroupName');
+    if (cluster.nodeGroups.has(name)) {
+      throw new AwsServiceError(
+        'ResourceInUseException',
+        `NodeGroup already exists with name ${name} and cluster name ${cluster.config.name}`,
+        409,
+      );
+    }
+    const subnets = body.subnets;
+    if (
+      !Array.isArray(subnets) ||
+      subnets.length === 0 ||
+      !subnets.every((subnet) => typeof subnet === 'string')
+    ) {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        'subnets is required: at least one subnet id',
+        400,
+      );
+    }
+    const nodeRole = requiredString(body, 'nodeRole');
+    const scaling = parseScalingConfig(body.scalingConfig) ?? {};
+    const minSize = scaling.minSize ?? 1;
+    const maxSize = scaling.maxSize ?? 2;
+    const desiredSize = scaling.desiredSize ?? minSize;
+    assertScalingWithinBounds(minSize, maxSize, desiredSize);
+    const instanceTypes = Array.isArray(body.instanceTypes) ? body.instanceTypes.map(String) : ['t3.medium'];
+    const config: NodeGroupConfig = {
+      name,
+      instanceTypes,
+      capacityType: body.capacityType === 'SPOT' ? 'SPOT' : 'ON_DEMAND',
+      minSize,
+      maxSize,
+      desiredSize,
+      labels: (body.labels ?? {}) as Record<string, string>,
+      taints: (body.taints ?? []) as NodeGroupConfig['taints'],
+    };
+    await this.scaler?.scale(cluster.config.name, config, desiredSize);
+    const now = new Date();
+    cluster.nodeGroups.set(name, {
+      config,
+      createdAt: now,
+      modifiedAt: now,
+      healthIssues: [],
+      placement: {
+        subnets: subnets as string[],
+        nodeRole,
+        ...(typeof body.amiType === 'string' ? { amiType: body.amiType } : {}),
+      },
+      creatingDescribes: CREATING_DESCRIBES + 1,
+    });
+    return this.describeNodegroup(cluster, name);
+  }
+
   private describeNodegroup(cluster: ClusterState, name: string): Record<string, unknown> {
     const state = this.nodeGroup(cluster, name);
     const { config } = state;
+    const creating = state.creatingDescribes > 0;
+    if (creating) state.creatingDescribes -= 1;
+    const status = creating ? 'CREATING' : state.healthIssues.length > 0 ? 'DEGRADED' : 'ACTIVE';
     return {
       nodegroupName: config.name,
       nodegroupArn: this.arn(`nodegroup/${cluster.config.name}/${config.name}/${stableId(config.name)}`),
@@ -193,13 +279,14 @@ export class EksSimulator {
       releaseVersion: `${cluster.config.version}.0-20250101`,
       createdAt: epochSeconds(state.createdAt),
       modifiedAt: epochSeconds(state.modifiedAt),
-      status: state.healthIssues.length > 0 ? 'DEGRADED' : 'ACTIVE',
+      status,
       capacityType: config.capacityType,
       scalingConfig: { minSize: config.minSize, maxSize: config.maxSize, desiredSize: config.desiredSize },
       instanceTypes: [...config.instanceTypes],
-      subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
-      amiType: 'AL2023_x86_64_STANDARD',
-      nodeRole: `arn:aws:iam::${this.accountId}:role/${cluster.config.name}-node`,
+      subnets: state.placement?.subnets ?? ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+      amiType: state.placement?.amiType ?? 'AL2023_x86_64_STANDARD',
+      nodeRole:
+        state.placement?.nodeRole ?? `arn:aws:iam::${this.accountId}:role/${cluster.config.name}-node`,
       labels: { ...config.labels },
       taints: (config.taints ?? []).map((taint) => ({ ...taint })),
       diskSize: 20,
@@ -260,6 +347,14 @@ export class EksSimulator {
       throw new AwsServiceError('ResourceNotFoundException', `No update found for ID: ${id}.`, 404);
     return update;
   }
+}
+
+function requiredString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsServiceError('InvalidParameterException', `${field} is required`, 400);
+  }
+  return value;
 }
 
 function parseScalingConfig(

@@ -2,6 +2,7 @@ import type * as z from 'zod/v4/core';
 import { restoreRequestSchema } from '../../functions/core/backup/restore-request.ts';
 import { verifyBackupRequestSchema } from '../../functions/core/backup/verify-request.ts';
 import { backupWorkflowInputSchema } from '../../functions/core/backup-workflow/request.ts';
+import { provisionRequestSchema } from '../../functions/core/provision/request.ts';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -39,6 +40,14 @@ const entries: readonly WorkflowEntry[] = [
     inputSchema: verifyBackupRequestSchema,
     // No default bucket on purpose: without --input the schema names the missing sourceBucket.
     defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'provision',
+    description:
+      'bring an environment up: node groups, cluster-manifests by server-side apply, MinIO buckets, then validate-platform',
+    inputSchema: provisionRequestSchema,
+    // Without --input: a dry run of the local environment, which changes nothing.
+    defaultInput: { environment: 'development', dryRun: true, requestedBy: 'lakehouse-ops-cli' },
   },
   {
     name: 'restore',

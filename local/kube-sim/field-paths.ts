@@ -1,4 +1,4 @@
-import { listStrategy } from './merge-keys.ts';
+import { type ListStrategies, listStrategy } from './merge-keys.ts';
 import { isPlainObject, jsonEqual } from './model.ts';
 
 /**
@@ -34,21 +34,29 @@ function isOwnable(path: FieldPath): boolean {
 }
 
 /** Every leaf path of a JSON value: scalars, atomic lists and empty maps. */
-export function leafPaths(value: unknown, prefix: FieldPath = []): FieldPath[] {
+export function leafPaths(
+  value: unknown,
+  prefix: FieldPath = [],
+  strategies: ListStrategies = listStrategy,
+): FieldPath[] {
   if (isPlainObject(value)) {
     const entries = Object.entries(value).filter(([, child]) => child !== undefined);
     if (entries.length === 0) return prefix.length > 0 ? [prefix] : [];
     return entries
       .map(([key, nested]) => ({ path: [...prefix, `f:${key}`], nested }))
       .filter(({ path }) => isOwnable(path))
-      .flatMap(({ path, nested }) => leafPaths(nested, path));
+      .flatMap(({ path, nested }) => leafPaths(nested, path, strategies));
   }
   if (Array.isArray(value)) {
-    const strategy = listStrategy(fieldNames(prefix));
+    const strategy = strategies(fieldNames(prefix));
     if (strategy.kind === 'set') return value.map((item) => [...prefix, `v:${JSON.stringify(item)}`]);
     if (strategy.kind === 'map' && value.every(isPlainObject)) {
       return value.flatMap((item) =>
-        leafPaths(item, [...prefix, `k:${JSON.stringify({ [strategy.key]: item[strategy.key] })}`]),
+        leafPaths(
+          item,
+          [...prefix, `k:${JSON.stringify({ [strategy.key]: item[strategy.key] })}`],
+          strategies,
+        ),
       );
     }
   }

@@ -25,11 +25,16 @@
  * purpose: `crash-loop`, `oom-killed`, `not-ready`, or `fail` (run-to-completion pods fail).
  *
  * What it serves: discovery (/api, /apis, /version, /healthz, /readyz), the core/v1, apps/v1,
- * batch/v1, policy/v1, rbac.authorization.k8s.io/v1 and networking.k8s.io/v1 resources listed in
- * resources.ts, with get/list (label and field selectors, limit/continue), create, update
- * (resourceVersion conflicts), JSON/merge/strategic-merge patch, server-side apply, delete (with
- * propagation and garbage collection), dryRun=All, and the status, scale, eviction (PDB-aware) and
- * log subresources; /metrics in kube-state-metrics format (unauthenticated, like a scrape target).
+ * batch/v1, policy/v1, rbac.authorization.k8s.io/v1, networking.k8s.io/v1 and storage.k8s.io/v1
+ * resources listed in resources.ts, plus the custom resources cluster-manifests/ uses (Istio
+ * PeerAuthentication, External Secrets ExternalSecret and ClusterSecretStore) stored as generic
+ * objects, with get/list (label and field selectors, limit/continue), create, update
+ * (resourceVersion conflicts), JSON/merge/strategic-merge patch, server-side apply (fieldManager,
+ * force, conflicts; an identical re-apply keeps resourceVersion and generation), delete (with
+ * propagation and garbage collection), dryRun=All on every write, and the status, scale, eviction
+ * (PDB-aware) and log subresources; /metrics in kube-state-metrics format (unauthenticated, like a
+ * scrape target). Workload status (observedGeneration, updated/ready/available replicas, the
+ * Deployment Progressing condition) is what `kubectl rollout status` reads.
  * Not served: watch, other API groups, admission webhooks, RBAC authorization (every
  * authenticated caller may do everything), CronJob scheduling (CronJobs are stored only),
  * DaemonSet rolling updates, graceful pod termination (deleted pods go at once).

@@ -9,6 +9,7 @@ import {
   toFieldsV1,
   valueAt,
 } from './field-paths.ts';
+import type { ListStrategies } from './merge-keys.ts';
 import { clone, jsonEqual, type KubeObject, type ManagedFieldsEntry } from './model.ts';
 import { applyStrategicMergePatch } from './patch.ts';
 
@@ -21,6 +22,8 @@ export interface FieldManagerOptions {
   manager: string;
   now: string;
   subresource?: string;
+  /** How the kind's lists merge (custom resources: atomically); built-in strategic merge keys by default. */
+  listStrategies?: ListStrategies;
 }
 
 function entryPaths(entry: ManagedFieldsEntry): FieldPath[] {
@@ -78,10 +81,12 @@ export function recordUpdate(
   after: KubeObject,
   options: FieldManagerOptions,
 ): KubeObject {
-  const changed = leafPaths(after).filter(
+  const changed = leafPaths(after, [], options.listStrategies).filter(
     (path) => !before || !jsonEqual(valueAt(before, path), valueAt(after, path)),
   );
-  const removed = before ? leafPaths(before).filter((path) => valueAt(after, path) === undefined) : [];
+  const removed = before
+    ? leafPaths(before, [], options.listStrategies).filter((path) => valueAt(after, path) === undefined)
+    : [];
   const taken = new Set([...changed, ...removed].map(pathKey));
   const entries = (before?.metadata.managedFields ?? after.metadata.managedFields ?? []).map((entry) =>
     withoutPaths(entry, taken),
@@ -104,7 +109,7 @@ export function serverSideApply(
   config: KubeObject,
   options: ApplyOptions,
 ): KubeObject {
-  const applied = leafPaths(config);
+  const applied = leafPaths(config, [], options.listStrategies);
   const appliedKeys = new Set(applied.map(pathKey));
   const entries = current?.metadata.managedFields ?? [];
   const others = entries.filter((entry) => !sameEntry(entry, options.manager, 'Apply', options.subresource));
@@ -118,7 +123,12 @@ export function serverSideApply(
     (path) => !appliedKeys.has(pathKey(path)) && !ownedByOthers.has(pathKey(path)),
   );
 
-  const merged = applyStrategicMergePatch(current ?? {}, stripDirectives(config)) as KubeObject;
+  const merged = applyStrategicMergePatch(
+    current ?? {},
+    stripDirectives(config),
+    [],
+    options.listStrategies,
+  ) as KubeObject;
   for (const path of abandoned) removePath(merged, path);
   // A forced apply takes the conflicting fields away from their previous managers.
   const takenOver = new Set(

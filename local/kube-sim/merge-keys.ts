@@ -26,6 +26,15 @@ const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralConta
 /** Primitive lists merged as sets (patchStrategy "merge" on []string). */
 const SET_LISTS = new Set(['finalizers']);
 
+/** How the lists of one kind of object merge, by the path of field names to the list. */
+export type ListStrategies = (path: readonly string[]) => ListStrategy;
+
+/**
+ * Custom resources have no Go struct tags: without x-kubernetes-list-type in their schema (the
+ * CRDs kube-sim serves declare none) every list is atomic, replaced whole by an apply.
+ */
+export const atomicLists: ListStrategies = () => ({ kind: 'atomic' });
+
 /**
  * @param path the field names from the object root to the list, list indices and keys left out.
  */

@@ -2,8 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { applyDefaults } from './defaults.ts';
 import { apiErrors } from './errors.ts';
 import { recordUpdate, serverSideApply } from './managed-fields.ts';
+import { atomicLists, type ListStrategies, listStrategy } from './merge-keys.ts';
 import { clone, isPlainObject, jsonEqual, type KubeObject, rfc3339 } from './model.ts';
-import { applyPatch, type PatchType, requireObject } from './patch.ts';
+import { applyPatch, PATCH_TYPES, type PatchType, requireObject } from './patch.ts';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType, resourceByKind } from './resources.ts';
 import type { ObjectStore } from './store.ts';
 import { validateObject, validateUpdate } from './validation.ts';
@@ -98,7 +99,11 @@ export class ObjectApi {
     validateObject(type, object);
     const recorded = metadata.managedFields?.length
       ? object
-      : recordUpdate(undefined, object, { manager: options.manager ?? DEFAULT_MANAGER, now: this.now() });
+      : recordUpdate(undefined, object, {
+          manager: options.manager ?? DEFAULT_MANAGER,
+          now: this.now(),
+          listStrategies: listStrategiesOf(type),
+        });
     return options.dryRun ? recorded : this.store.insert(type, recorded);
   }
 
@@ -124,6 +129,13 @@ export class ObjectApi {
     options: PatchOptions = {},
   ): { object: KubeObject; created: boolean } {
     if (patchType === 'application/apply-patch+yaml') return this.apply(type, namespace, name, body, options);
+    if (type.custom && patchType === 'application/strategic-merge-patch+json') {
+      // As the real server: custom resources have no Go types to take patch strategies from.
+      throw apiErrors.unsupportedMediaType(
+        patchType,
+        PATCH_TYPES.filter((candidate) => candidate !== patchType),
+      );
+    }
     const current = this.get(type, namespace, name);
     const patched = applyPatch(current, patchType, body);
     if (!isPlainObject(patched) || !isPlainObject(patched.metadata)) {
@@ -158,6 +170,7 @@ export class ObjectApi {
       now: this.now(),
       force: options.force ?? false,
       resource: type,
+      listStrategies: listStrategiesOf(type),
     };
     const current = this.find(type, config.metadata.namespace, name);
     if (!current) {
@@ -215,6 +228,7 @@ export class ObjectApi {
       ? recordUpdate(current, next, {
           manager: options.manager ?? DEFAULT_MANAGER,
           now: this.now(),
+          listStrategies: listStrategiesOf(type),
           ...(options.subresource ? { subresource: options.subresource } : {}),
         })
       : next;
@@ -351,6 +365,10 @@ export class ObjectApi {
     }
     throw apiErrors.alreadyExists(type, `${object.metadata.generateName}*`);
   }
+}
+
+function listStrategiesOf(type: ResourceType): ListStrategies {
+  return type.custom ? atomicLists : listStrategy;
 }
 
 /** Everything but metadata and status: what a generation counts changes of. */

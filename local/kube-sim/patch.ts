@@ -1,5 +1,5 @@
 import { apiErrors, KubeApiError } from './errors.ts';
-import { listStrategy } from './merge-keys.ts';
+import { type ListStrategies, listStrategy } from './merge-keys.ts';
 import { clone, isPlainObject, jsonEqual } from './model.ts';
 
 /**
@@ -51,6 +51,7 @@ export function applyStrategicMergePatch(
   target: unknown,
   patch: unknown,
   path: readonly string[] = [],
+  strategies: ListStrategies = listStrategy,
 ): unknown {
   if (!isPlainObject(patch)) return clone(patch);
   const directive = patch.$patch;
@@ -85,8 +86,8 @@ export function applyStrategicMergePatch(
     }
     const childPath = [...path, key];
     result[key] = Array.isArray(value)
-      ? mergeList(result[key], value, childPath)
-      : applyStrategicMergePatch(result[key], value, childPath);
+      ? mergeList(result[key], value, childPath, strategies)
+      : applyStrategicMergePatch(result[key], value, childPath, strategies);
   }
   if (Array.isArray(retainKeys)) {
     for (const key of Object.keys(result)) if (!retainKeys.includes(key)) delete result[key];
@@ -94,9 +95,14 @@ export function applyStrategicMergePatch(
   return result;
 }
 
-function mergeList(target: unknown, patch: unknown[], path: readonly string[]): unknown[] {
+function mergeList(
+  target: unknown,
+  patch: unknown[],
+  path: readonly string[],
+  strategies: ListStrategies,
+): unknown[] {
   const current = Array.isArray(target) ? target : [];
-  const strategy = listStrategy(path);
+  const strategy = strategies(path);
   if (strategy.kind === 'set') {
     const merged = [...current];
     for (const item of patch) if (!merged.some((existing) => jsonEqual(existing, item))) merged.push(item);
@@ -121,8 +127,8 @@ function mergeList(target: unknown, patch: unknown[], path: readonly string[]): 
       if (index >= 0) merged.splice(index, 1);
       continue;
     }
-    if (index >= 0) merged[index] = applyStrategicMergePatch(merged[index], item, path);
-    else merged.push(applyStrategicMergePatch(undefined, item, path));
+    if (index >= 0) merged[index] = applyStrategicMergePatch(merged[index], item, path, strategies);
+    else merged.push(applyStrategicMergePatch(undefined, item, path, strategies));
   }
   return merged;
 }

@@ -23,6 +23,8 @@ export interface ResourceType {
   defaultPropagation: 'Background' | 'Orphan';
   /** Field selectors beyond metadata.name / metadata.namespace. */
   fieldSelectors: Record<string, (object: KubeObject) => string | undefined>;
+  /** Served from a CustomResourceDefinition: no strategic merge patch, and atomic lists. */
+  custom: boolean;
 }
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update'] as const;
@@ -55,6 +57,7 @@ function define(definition: ResourceDefinition): ResourceType {
     controllerOwnedStatus: false,
     defaultPropagation: 'Background',
     fieldSelectors: {},
+    custom: false,
     ...definition,
   };
 }
@@ -275,6 +278,46 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     plural: 'networkpolicies',
     namespaced: true,
     shortNames: ['netpol'],
+  }),
+  define({
+    group: 'storage.k8s.io',
+    version: 'v1',
+    kind: 'StorageClass',
+    plural: 'storageclasses',
+    namespaced: false,
+    shortNames: ['sc'],
+  }),
+  // Custom resources of the operators the platform runs on (Istio, External Secrets): served as
+  // their CRDs declare them (scope, plural, status subresource) and stored as generic objects.
+  define({
+    group: 'security.istio.io',
+    version: 'v1',
+    kind: 'PeerAuthentication',
+    plural: 'peerauthentications',
+    namespaced: true,
+    custom: true,
+    shortNames: ['pa'],
+    subresources: ['status'],
+  }),
+  define({
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'ExternalSecret',
+    plural: 'externalsecrets',
+    namespaced: true,
+    custom: true,
+    shortNames: ['es'],
+    subresources: ['status'],
+  }),
+  define({
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'ClusterSecretStore',
+    plural: 'clustersecretstores',
+    namespaced: false,
+    custom: true,
+    shortNames: ['css'],
+    subresources: ['status'],
   }),
 ];
 

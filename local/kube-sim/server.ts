@@ -23,7 +23,7 @@ export interface ServerDependencies extends HandlerDependencies {
   authenticator: Authenticator;
   faults: FaultInjector;
   audit: AuditRecord[];
-  /** Called after each successful, non-dry-run write (runs the controllers in sync mode). */
+  /** Called after each request that changed stored state (runs the controllers in sync mode). */
   afterWrite(): void;
 }
 
@@ -124,6 +124,7 @@ async function serve(
     const rawBody = await readBody(request);
     let result: ApiResponse | undefined;
     if (route.kind === 'resource') {
+      const revision = dependencies.controllers.api.store.revision;
       result = handleResource(dependencies, route, {
         method,
         query: url.searchParams,
@@ -131,7 +132,8 @@ async function serve(
         rawBody,
         manager: defaultManager(request),
       });
-      if (!READ_METHODS.has(method) && !url.searchParams.has('dryRun')) dependencies.afterWrite();
+      // Controllers react to changes: a write that changed nothing (an identical apply) wakes none.
+      if (dependencies.controllers.api.store.revision !== revision) dependencies.afterWrite();
     } else {
       if (!READ_METHODS.has(method)) throw apiErrors.methodNotAllowed(method, url.pathname);
       result = serveDiscovery(route, request.headers.host ?? '', dependencies);

@@ -22,9 +22,25 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 /** Kinds whose names must be DNS-1123 labels rather than subdomains. */
 const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
 
+/**
+ * RBAC objects are named by path segment only (ValidatePathSegmentName), so names such as
+ * `lakehouse-ops:provision` or `system:controller:foo` are valid there.
+ */
+const PATH_SEGMENT_NAMED_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+function pathSegmentProblem(name: string): string | undefined {
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  const illegal = ['/', '%'].find((character) => name.includes(character));
+  return illegal ? `may not contain '${illegal}'` : undefined;
+}
+
 function validateName(object: KubeObject): StatusCause[] {
   const name = object.metadata.name;
   if (!name) return [requiredField('metadata.name')];
+  if (PATH_SEGMENT_NAMED_KINDS.has(object.kind)) {
+    const problem = pathSegmentProblem(name);
+    return problem ? [invalidField('metadata.name', name, problem)] : [];
+  }
   if (LABEL_NAMED_KINDS.has(object.kind)) {
     return DNS_LABEL.test(name) && name.length <= 63
       ? []

@@ -46,6 +46,9 @@ export interface HandlerLogging {
   readonly metricsDisabled: boolean;
 }
 
+/** A MinIO webhook target ARN, as `mc admin config set <alias> notify_webhook:lakehouse` names it. */
+export const LOCAL_NOTIFICATION_TARGET = 'arn:minio:sqs::lakehouse:webhook';
+
 export const LOCAL_CREDENTIALS = {
   accessKeyId: 'AKIALOCALLAKEHOUSE00',
   secretAccessKey: 'local-lakehouse-not-a-secret',
@@ -69,6 +72,8 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_S3: endpoints.drS3,
     MINIO_ENDPOINT: endpoints.minio,
     MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,
+    // provision configures bucket notifications to this MinIO target (s3rver reports them unsupported).
+    MINIO_NOTIFICATION_TARGET_ARN: LOCAL_NOTIFICATION_TARGET,
     CLUSTER_NAME: names.clusterName,
     NOTIFICATION_TOPIC_ARN: names.notificationTopicArn,
     ENVIRONMENT_NAME: names.environmentName,

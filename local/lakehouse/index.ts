@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { IMAGES as MANIFEST_IMAGES } from '../../cluster-manifests/src/images.ts';
 import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
 import { PG_TOOLS_IMAGE } from '../../functions/core/postgres/image.ts';
 import { type AwsSim, LOCAL_ACCOUNT_ID, startAwsSim } from '../aws-sim/server.ts';
@@ -15,8 +16,11 @@ import {
 } from './environment.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
+import { LOCAL_PERFORMANCE_ENVIRONMENT, LOCAL_PREFECT } from './performance.ts';
 import { startLakehousePostgres } from './postgres.ts';
+import { type PrefectApiStandIn, startPrefectApiStandIn } from './prefect-api.ts';
 import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
+import { startLakehouseS5cmd } from './s5cmd.ts';
 import { LAKEHOUSE_BUCKET, MARKET_DATA_BUCKET, seedBuckets, seedObjects } from './seed/buckets.ts';
 import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
 import { buildPlatformObjects, imagesOf } from './seed/platform-objects.ts';
@@ -62,6 +66,8 @@ export interface LocalLakehouse {
   readonly s3Credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly kube: KubeSim;
   readonly awsSim: AwsSim;
+  /** The Prefect API stand-in (PREFECT_API_URL), with its worker, flow runs and faults. */
+  readonly prefect: PrefectApiStandIn;
   readonly faults: LakehouseFaults;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
@@ -77,6 +83,11 @@ export interface LakehouseCapabilities {
    * uses) is not installed on this machine.
    */
   readonly postgres: boolean;
+  /**
+   * A kube-sim executor for the s5cmd image, so the throughput Job really moves bytes through the
+   * local MinIO. False when the AWS CLI its s5cmd stand-in uses is not installed.
+   */
+  readonly s5cmd: boolean;
 }
 
 const DEFAULTS = {
@@ -152,12 +163,16 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         startLocalDynamoDb({ opsTableName: names.opsTableName, region, credentials: LOCAL_CREDENTIALS }),
       ),
     ]);
+    const prefect = await started(startPrefectApiStandIn(LOCAL_PREFECT));
+    const s5cmd = await startLakehouseS5cmd({ endpoint: minio.url, ...s3Credentials, region });
+    if (s5cmd) stops.push(() => s5cmd.stop());
     const kube = await started(
       startKubeSim({
-        // The pg-tools image the dump and restore Jobs run is in the registry like the platform's.
-        images: [...imagesOf(platform), PG_TOOLS_IMAGE],
+        // The pg-tools image the dump and restore Jobs run is in the registry like the platform's,
+        // and so are the images of cluster-manifests/, which the provision workflow deploys.
+        images: [...imagesOf(platform), PG_TOOLS_IMAGE, ...Object.values(MANIFEST_IMAGES)],
         enforceImages: true,
-        ...(postgres ? { jobExecutors: postgres.jobExecutors } : {}),
+        jobExecutors: { ...postgres?.jobExecutors, ...s5cmd?.jobExecutors },
       }),
     );
     // The local server trusts 127.0.0.1, so the password only has to be where the Job reads it.
@@ -193,6 +208,8 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
           metricsDisabled: options.metricsDisabled ?? true,
         }),
         ...postgresHandlerEnvironment(postgresNames),
+        PREFECT_API_URL: prefect.url,
+        ...LOCAL_PERFORMANCE_ENVIRONMENT,
       },
       endpoints,
       layout,
@@ -203,11 +220,12 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       s3Credentials,
       kube,
       awsSim,
+      prefect,
       faults: createLakehouseFaults(kube, minio, awsSim, layout),
       get published() {
         return awsSim.published;
       },
-      capabilities: { postgres: postgres !== undefined },
+      capabilities: { postgres: postgres !== undefined, s5cmd: s5cmd !== undefined },
       stop: stopAll,
     };
   } catch (error) {

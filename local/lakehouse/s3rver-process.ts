@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import { routeBucketVersioningRequests } from './s3rver-versioning.ts';
 
 /**
  * Child-process entry for one s3rver endpoint. s3rver encrypts ListObjectsV2 continuation tokens
@@ -30,6 +31,8 @@ if (!accessKeyId || !secretAccessKey)
   throw new Error('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set');
 DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+
+routeBucketVersioningRequests();
 
 const report = (event: S3EndpointEvent): void => {
   process.send?.(event);

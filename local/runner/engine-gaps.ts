@@ -23,6 +23,10 @@ import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts
  *   ResultSelector, ResultPath, OutputPath, Retry and Catch; its children are executions of the
  *   ItemProcessor, bridged in turn. The timeline reports the state as a Map with its children.
  *
+ * - Nested executions (`states:startExecution.sync` / `.sync:2`, provision's ValidatePlatform):
+ *   not in this module but in nested-execution.ts, which binds such a Task to a handler that runs
+ *   the child workflow with the same runner and answers as Step Functions does.
+ *
  * - Task timeouts. The engine stops a Task without TimeoutSeconds after 60 s, where Step Functions
  *   waits as long as the Lambda function may run (its own timeout ends it with Sandbox.Timedout,
  *   which lambda-invoke.ts enforces locally). Such a Task gets TimeoutSeconds one second above its

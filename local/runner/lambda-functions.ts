@@ -1,5 +1,6 @@
 import { HANDLER_METADATA_KEY } from '../../infra/constructs/ops-function.ts';
 import { type PseudoParameters, type ResourceResolver, resolveIntrinsics } from './intrinsics.ts';
+import type { LocalStateMachine } from './nested-execution.ts';
 import type { LocalBucket } from './stack-buckets.ts';
 import { type CfnTemplate, resourcesOfType } from './template.ts';
 
@@ -59,6 +60,8 @@ export function describeLocalFunctions(
 export interface LocalResources {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly buckets: ReadonlyMap<string, LocalBucket>;
+  /** Workflows, which a nested execution's StateMachineArn refers to. */
+  readonly stateMachines?: ReadonlyMap<string, LocalStateMachine>;
 }
 
 /**
@@ -75,6 +78,7 @@ export function localResourceResolver(resources: LocalResources, context: string
     ref: (logicalId) =>
       resources.functions.get(logicalId)?.functionName ??
       resources.buckets.get(logicalId)?.bucketName ??
+      resources.stateMachines?.get(logicalId)?.stateMachineArn ??
       unknown(logicalId),
     getAtt: (logicalId, attribute) => {
       if (attribute !== 'Arn')

@@ -20,6 +20,13 @@ import {
 } from './lambda-functions.ts';
 import { importHandler, invokeLikeLambda, type LambdaHandler } from './lambda-invoke.ts';
 import {
+  describeLocalStateMachines,
+  isNestedExecution,
+  type LocalStateMachine,
+  nestedExecutionHandler,
+  type RunChild,
+} from './nested-execution.ts';
+import {
   createLocalBuckets,
   describeLocalBuckets,
   type LocalBucket,
@@ -110,6 +117,7 @@ function describeLocalResources(template: CfnTemplate, pseudo: PseudoParameters)
   return {
     functions: describeLocalFunctions(template, pseudo),
     buckets: describeLocalBuckets(template, pseudo),
+    stateMachines: describeLocalStateMachines(template, pseudo),
   };
 }
 
@@ -144,8 +152,11 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     return s3;
   });
   const workflows = new Map<string, CompiledWorkflow>();
+  // A nested execution runs its child with this runner, by then fully loaded.
+  const runChild: RunChild = (name, input) => requireLoaded(workflows, name).run(input);
+  const nested = { machines: resources.stateMachines ?? new Map(), runChild };
   for (const workflow of resolveWorkflowDefinitions(template, pseudo)) {
-    const { tasks, taskTimeouts } = await bindTasks(workflow.name, workflow.definition, byArn);
+    const { tasks, taskTimeouts } = await bindTasks(workflow.name, workflow.definition, byArn, nested);
     workflows.set(workflow.name, compileWorkflow({ ...workflow, tasks, taskTimeouts, pseudo, itemSource }));
   }
 
@@ -195,16 +206,21 @@ async function bindTasks(
   workflow: string,
   definition: AslDefinition,
   byArn: ReadonlyMap<string, LocalFunction>,
+  nested: { machines: ReadonlyMap<string, LocalStateMachine>; runChild: RunChild },
 ): Promise<{ tasks: Record<string, TaskHandler>; taskTimeouts: Record<string, number> }> {
   const handlers = new Map<LocalFunction, LambdaHandler>();
   const tasks: Record<string, TaskHandler> = {};
   const taskTimeouts: Record<string, number> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
+    if (isNestedExecution(state.Resource)) {
+      tasks[stateName] = nestedExecutionHandler(String(state.Resource), nested.machines, nested.runChild);
+      continue;
+    }
     const fn = byArn.get(String(state.Resource));
     if (!fn) {
       throw new Error(
-        `${workflow}: Task ${stateName} calls ${String(state.Resource)}, not a Lambda function of this stack; the local runner only runs Lambda tasks with payloadResponseOnly`,
+        `${workflow}: Task ${stateName} calls ${String(state.Resource)}, not a Lambda function of this stack; the local runner only runs Lambda tasks with payloadResponseOnly and nested executions of this stack's state machines`,
       );
     }
     if (!handlers.has(fn)) handlers.set(fn, await importHandler(fn));

@@ -73,6 +73,13 @@ describe('lakehouse-ops drill', () => {
     expect(verdict.mismatches).toBe(1);
     expect(verdict.reasons[0]).toMatch(/^trades\/exchange=kraken\/date=2025-01-15\/part-0000\.parquet /);
     expect(corrupted?.notifications.length).toBeGreaterThan(0);
+    // Last, provision: the emptied cluster brought to a green validate-platform, a no-op re-run,
+    // and a dry run that shows a hand-made change without applying it.
+    expect(byId.get('provision-empty-cluster')).toMatchObject({ reportStatus: 'PROVISIONED', problems: [] });
+    expect(byId.get('provision-rerun')?.details?.[0]).toMatch(
+      /^0 created, 0 changed, \d+ unchanged; validation HEALTHY$/,
+    );
+    expect(byId.get('provision-dry-run')).toMatchObject({ reportStatus: 'DRY_RUN', problems: [] });
     expect(byId.get('restore-dry-run')?.reportStatus).toBe('DRY_RUN');
     expect(byId.get('restore-prefix')?.reportStatus).toBe('RESTORED');
     expect(byId.get('restore-prefix')?.details).toContain(

@@ -1,14 +1,12 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearMinioClientCache } from '../../functions/commons/minio-client.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/probe-minio-s3.handler.ts';
 import { lambdaContext, useHandlerEnvironment } from './support/lambda.ts';
+import { MINIO_SECRET_ID, useMinioSecret } from './support/minio-secret.ts';
 import { rejectionOf } from './support/rejection.ts';
 import { startS3rver } from './support/s3rver.ts';
 
 describe('probe-minio-s3 handler', () => {
-  const secretsManager = mockClient(SecretsManagerClient);
+  useMinioSecret();
   let server: Awaited<ReturnType<typeof startS3rver>>;
 
   beforeAll(async () => {
@@ -18,15 +16,8 @@ describe('probe-minio-s3 handler', () => {
 
   useHandlerEnvironment(() => ({
     MINIO_ENDPOINT: server.endpoint,
-    MINIO_CREDENTIALS_SECRET_ID: 'lakehouse/minio/ops',
+    MINIO_CREDENTIALS_SECRET_ID: MINIO_SECRET_ID,
   }));
-  beforeEach(() => {
-    clearMinioClientCache();
-    secretsManager.reset();
-    secretsManager
-      .on(GetSecretValueCommand, { SecretId: 'lakehouse/minio/ops' })
-      .resolves({ SecretString: JSON.stringify({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) });
-  });
 
   it('returns PASSED after a verified round trip through the S3 API', async () => {
     const result = await handler({}, lambdaContext());

@@ -11,6 +11,7 @@ describe('validate-workflow-input handler', () => {
       suite: 'full',
       notify: true,
       requestedBy: 'console',
+      performance: false,
     });
   });
 

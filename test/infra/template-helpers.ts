@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { type BuiltApp, buildApp } from '../../infra/app-builder.ts';
 
 export interface SynthesizedEnvironment extends BuiltApp {
@@ -113,4 +116,58 @@ export interface PluginReport {
 export function validationReport(assemblyDirectory: string): PluginReport[] {
   const report = JSON.parse(readFileSync(path.join(assemblyDirectory, 'validation-report.json'), 'utf8'));
   return report.pluginReports as PluginReport[];
+}
+
+export interface Finding {
+  ruleId: string;
+  constructPath: string;
+}
+
+/** Every AwsSolutions finding, acknowledged or not: cdk-nag with its acknowledgement check off. */
+export function unacknowledgedFindings(app: App): Finding[] {
+  const checks = new AwsSolutionsChecks();
+  Object.defineProperty(checks, 'isAcknowledged', { value: () => false });
+  return checks.validateScope(app).violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => ({
+      ruleId: violation.ruleName,
+      constructPath: resource.constructPath ?? '',
+    })),
+  );
+}
+
+export function acknowledgementsIn(app: App): { constructPath: string; ruleId: string; reason: string }[] {
+  return app.node.findAll().flatMap((construct: IConstruct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          constructPath: construct.node.path,
+          ruleId: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+/**
+ * cdk-nag's own acknowledgements in the app (CDK acknowledges CloudFormation-validation warnings
+ * of its L2s itself), and those that match no finding on their construct or below it, or give a
+ * reason too short to be one: an acknowledgement must answer a real finding.
+ */
+export function acknowledgementAudit(app: App): { acknowledgements: number; withoutFinding: string[] } {
+  const findings = unacknowledgedFindings(app);
+  const acknowledgements = acknowledgementsIn(app).filter(({ ruleId }) => ruleId.startsWith('AwsSolutions-'));
+  const withoutFinding = acknowledgements
+    .filter(
+      ({ constructPath, ruleId, reason }) =>
+        reason.length <= 20 ||
+        !findings.some(
+          (finding) =>
+            finding.ruleId === ruleId &&
+            (finding.constructPath === constructPath ||
+              finding.constructPath.startsWith(`${constructPath}/`)),
+        ),
+    )
+    .map(({ constructPath, ruleId }) => `${ruleId} on ${constructPath}`);
+  return { acknowledgements: acknowledgements.length, withoutFinding };
 }

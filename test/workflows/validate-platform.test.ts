@@ -115,6 +115,57 @@ describe('validate-platform workflow', () => {
     });
   });
 
+  it('measures s5cmd throughput, Prefect API latency and a flow-run burst when performance is true', async () => {
+    const runsBefore = lakehouse.prefect.flowRuns().length;
+    const result = await workflows.runWorkflow(WORKFLOW, { requestedBy: 'vitest', performance: true });
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const report = validationReportSchema.parse(result.output);
+    expect(report).toMatchObject({ status: 'HEALTHY', performance: true, summary: { passed: 10 } });
+    expect(entry(result, 'CollectPerformanceChecks')?.status).toBe('SUCCEEDED');
+    // Measured numbers: the local bar (local/lakehouse/performance.ts) and the development
+    // configuration's workloads (infra/config/development.ts).
+    const throughput = checkOf(report, 's5cmd-throughput')?.observations;
+    expect(throughput).toMatchObject({ bytes: 32 * 1024 * 1024, thresholdMiBPerSecond: 2 });
+    expect(throughput?.uploadMs).toBeGreaterThan(0);
+    expect(throughput?.uploadMiBPerSecond).toBeGreaterThanOrEqual(2);
+    expect(throughput?.downloadMiBPerSecond).toBeGreaterThanOrEqual(2);
+    const latency = checkOf(report, 'prefect-api-latency')?.observations;
+    expect(latency).toMatchObject({ samples: 20, failedRequests: 0, thresholdP95Ms: 250 });
+    expect(latency?.p95Ms).toBeLessThanOrEqual(250);
+    const burst = checkOf(report, 'flow-run-burst')?.observations;
+    expect(burst).toMatchObject({ count: 10, completed: 10, thresholdSeconds: 120 });
+    // Ten runs on a worker that runs four at a time for 200 ms each: at least three waves.
+    expect(burst?.elapsedSeconds).toBeGreaterThanOrEqual(0.6);
+    const runs = lakehouse.prefect.flowRuns().slice(runsBefore);
+    expect(runs.map((run) => run.state_type)).toEqual(Array(10).fill('COMPLETED'));
+  }, 120_000);
+
+  it('fails with the Prefect API latency over its threshold when the API answers slowly', async () => {
+    const result = await runWithFault(async () => lakehouse.prefect.slowResponses(300), {
+      requestedBy: 'vitest',
+      performance: true,
+      notify: false,
+    });
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PlatformUnhealthy' });
+    const report = validationReportSchema.parse(JSON.parse(result.cause ?? ''));
+    expect(report.summary).toMatchObject({ failed: 1, errored: 0 });
+    const latency = checkOf(report, 'prefect-api-latency');
+    expect(latency).toMatchObject({ status: 'FAILED', observations: { thresholdP95Ms: 250 } });
+    expect(latency?.observations.p95Ms).toBeGreaterThanOrEqual(300);
+    expect(latency?.detail).toMatch(/p95 latency \d+ ms exceeds the threshold of 250 ms/);
+    expect(checkOf(report, 'flow-run-burst')?.status).toBe('PASSED');
+  }, 120_000);
+
+  it('runs no performance check when the request does not ask for them', async () => {
+    const result = await workflows.runWorkflow(WORKFLOW, { requestedBy: 'vitest' });
+
+    expect(entry(result, 'SkipPerformanceChecks')?.status).toBe('SUCCEEDED');
+    expect(entry(result, 'RunPerformanceChecks')).toBeUndefined();
+    expect(validationReportSchema.parse(result.output).checks).toHaveLength(7);
+  });
+
   it('fails in ValidateWorkflowInput when the input has an unknown key', async () => {
     const result = await workflows.runWorkflow(WORKFLOW, { notfy: false });
 

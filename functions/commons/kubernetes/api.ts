@@ -55,6 +55,12 @@ export type ObjectPatchOptions = WriteOptions &
     | { strategy: 'apply'; fieldManager: string; force?: boolean }
   );
 
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
 export interface DeleteOptions {
   dryRun?: boolean;
   /** Whether and how dependents (a Job's pods, a Deployment's ReplicaSets) are deleted. */
@@ -74,6 +80,17 @@ export interface KubernetesApi {
     options: JsonPatchOptions,
   ): Promise<Resource>;
   patch<Resource>(path: ObjectPath<Resource>, body: object, options: ObjectPatchOptions): Promise<Resource>;
+  /**
+   * Server-side apply of a whole configuration (PATCH application/apply-patch+yaml): creates the
+   * object when it is missing, otherwise merges it and takes ownership of the fields it names for
+   * `fieldManager`; a field another manager owns with a different value is a 409 unless `force`.
+   * Applying what is already there changes nothing (same resourceVersion and generation).
+   */
+  apply<Resource>(
+    path: ObjectPath<Resource>,
+    configuration: object,
+    options: ApplyOptions,
+  ): Promise<Resource>;
   /** Resolves to the object (when finalizers or foreground deletion keep it a while) or a Status. */
   delete<Resource>(path: ObjectPath<Resource>, options?: DeleteOptions): Promise<Resource | V1Status>;
   /** policy/v1 Eviction: respects PodDisruptionBudgets; a refusal is an EvictionBlockedError. */
@@ -252,6 +269,10 @@ export function createKubernetesApi(
     },
 
     patch,
+
+    apply(path, configuration, applyOptions) {
+      return patch(path, configuration, { ...applyOptions, strategy: 'apply' });
+    },
 
     delete(path, deleteOptions = {}) {
       const { dryRun, propagationPolicy, gracePeriodSeconds } = deleteOptions;

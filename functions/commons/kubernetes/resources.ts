@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  KubernetesObject,
   V1CronJob,
   V1Deployment,
   V1Job,
@@ -120,3 +121,87 @@ export const kubernetesResources = {
     'poddisruptionbudget',
   ),
 } as const;
+
+/**
+ * Where objects of a kind live in the REST API, for code that handles objects of many kinds (the
+ * provision workflow's server-side apply of cluster-manifests/). A fixed table rather than
+ * discovery: it is the list of kinds provision may write (the RBAC in cluster-manifests grants
+ * exactly those), so a kind missing here is a mistake to report, not something to look up.
+ */
+export interface KindLocation {
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+const KIND_LOCATIONS: Readonly<Record<string, KindLocation>> = {
+  'v1 Namespace': { plural: 'namespaces', namespaced: false },
+  'v1 ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
+  'v1 ConfigMap': { plural: 'configmaps', namespaced: true },
+  'v1 Service': { plural: 'services', namespaced: true },
+  'v1 PersistentVolumeClaim': { plural: 'persistentvolumeclaims', namespaced: true },
+  'apps/v1 Deployment': { plural: 'deployments', namespaced: true },
+  'apps/v1 StatefulSet': { plural: 'statefulsets', namespaced: true },
+  'apps/v1 DaemonSet': { plural: 'daemonsets', namespaced: true },
+  'batch/v1 Job': { plural: 'jobs', namespaced: true },
+  'batch/v1 CronJob': { plural: 'cronjobs', namespaced: true },
+  'policy/v1 PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
+  'networking.k8s.io/v1 NetworkPolicy': { plural: 'networkpolicies', namespaced: true },
+  'storage.k8s.io/v1 StorageClass': { plural: 'storageclasses', namespaced: false },
+  'rbac.authorization.k8s.io/v1 Role': { plural: 'roles', namespaced: true },
+  'rbac.authorization.k8s.io/v1 RoleBinding': { plural: 'rolebindings', namespaced: true },
+  'rbac.authorization.k8s.io/v1 ClusterRole': { plural: 'clusterroles', namespaced: false },
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
+  'security.istio.io/v1 PeerAuthentication': { plural: 'peerauthentications', namespaced: true },
+  'external-secrets.io/v1 ExternalSecret': { plural: 'externalsecrets', namespaced: true },
+  'external-secrets.io/v1 ClusterSecretStore': { plural: 'clustersecretstores', namespaced: false },
+};
+
+export function kindLocation(apiVersion: string, kind: string): KindLocation {
+  const location = KIND_LOCATIONS[`${apiVersion} ${kind}`];
+  if (!location) {
+    throw new InvalidInputError(
+      `${apiVersion} ${kind} is not a kind this client can address; known kinds: ${Object.keys(KIND_LOCATIONS).join(', ')}`,
+      { apiVersion, kind },
+    );
+  }
+  return location;
+}
+
+/** An object with the identity fields a path needs (a manifest, a server-side apply configuration). */
+export type IdentifiedObject = KubernetesObject & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+};
+
+/**
+ * The path of the object `object` names: `/apis/apps/v1/namespaces/prefect/deployments/prefect-server`
+ * for a Deployment, `/api/v1/namespaces/minio` for a Namespace. A namespaced kind without a
+ * namespace, or a cluster-scoped one with one, is refused rather than guessed.
+ */
+export function pathOfObject<Resource extends KubernetesObject>(
+  object: IdentifiedObject,
+): ObjectPath<Resource> {
+  const { apiVersion, kind, metadata } = object;
+  const { plural, namespaced } = kindLocation(apiVersion, kind);
+  const singular = kind.toLowerCase();
+  if (namespaced) {
+    if (!metadata.namespace) {
+      throw new InvalidInputError(`${kind} ${metadata.name} is namespaced but names no namespace`, {
+        kind,
+        name: metadata.name,
+      });
+    }
+    return namespacedResource<Resource>(apiVersion, plural, singular).named(
+      metadata.namespace,
+      metadata.name,
+    );
+  }
+  if (metadata.namespace) {
+    throw new InvalidInputError(
+      `${kind} ${metadata.name} is cluster-scoped but names namespace ${metadata.namespace}`,
+      { kind, name: metadata.name, namespace: metadata.namespace },
+    );
+  }
+  return clusterResource<Resource>(apiVersion, plural, singular).named(metadata.name);
+}

@@ -28,4 +28,13 @@ export const CHECK_NAMES = [
   's5cmd-executor',
   'monitoring',
 ] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+export type HealthCheckName = (typeof CHECK_NAMES)[number];
+
+/**
+ * The performance mode's checks (the workflow input's `performance: true`): each measures one
+ * number and compares it with the environment's threshold, so a slow platform reads as FAILED.
+ */
+export const PERFORMANCE_CHECK_NAMES = ['s5cmd-throughput', 'prefect-api-latency', 'flow-run-burst'] as const;
+export type PerformanceCheckName = (typeof PERFORMANCE_CHECK_NAMES)[number];
+
+export type CheckName = HealthCheckName | PerformanceCheckName;

@@ -1,11 +1,11 @@
 import {
-  DescribeClusterCommand,
   DescribeNodegroupCommand,
   type EKSClient,
   type Nodegroup,
   paginateListNodegroups,
 } from '@aws-sdk/client-eks';
 import { callAws } from '../../commons/transient-errors.ts';
+import { findEksCluster } from '../kubernetes/find-eks-cluster.ts';
 import type { CheckResult } from './check-result.ts';
 import { runCheck, verdictFrom } from './run-check.ts';
 
@@ -17,14 +17,7 @@ export interface EksClusterCheckDependencies {
 /** The EKS control plane is ACTIVE and every managed node group is ACTIVE without health issues. */
 export function checkEksCluster({ eks, clusterName }: EksClusterCheckDependencies): Promise<CheckResult> {
   return runCheck('eks-cluster', async () => {
-    const cluster = await callAws(`eks:DescribeCluster ${clusterName}`, async () => {
-      try {
-        return (await eks.send(new DescribeClusterCommand({ name: clusterName }))).cluster;
-      } catch (error) {
-        if ((error as Error).name === 'ResourceNotFoundException') return undefined;
-        throw error;
-      }
-    });
+    const cluster = await findEksCluster(eks, clusterName);
     if (!cluster) {
       return verdictFrom([`EKS cluster ${clusterName} not found`], '', { cluster: { name: clusterName } });
     }

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterReader } from '../kubernetes/cluster-reader.ts';
+import { isPodReady, podProblems } from '../kubernetes/pod-problems.ts';
 import type { CheckResult } from './check-result.ts';
 import { isNodeReady } from './node-health.ts';
 import { type KubernetesCheckDependencies, runCheck, verdictFrom } from './run-check.ts';
@@ -82,26 +83,8 @@ function labelSelectorOf(statefulSet: V1StatefulSet): string {
     .join(',');
 }
 
-function isPodReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 function podUnreadyReasons(pod: V1Pod, nodesByName: Map<string | undefined, V1Node>): string[] {
-  const reasons: string[] = [];
-  for (const container of pod.status?.containerStatuses ?? []) {
-    const waiting = container.state?.waiting;
-    const terminated = container.state?.terminated;
-    if (waiting)
-      reasons.push(`container ${container.name} waiting: ${describe(waiting.reason, waiting.message)}`);
-    else if (terminated) {
-      reasons.push(
-        `container ${container.name} terminated: ${describe(terminated.reason, terminated.message)}`,
-      );
-    } else if (!container.ready) reasons.push(`container ${container.name} running but not ready`);
-  }
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False')
-    reasons.push(`not scheduled: ${describe(scheduled.reason, scheduled.message)}`);
+  const reasons = podProblems(pod);
   const nodeName = pod.spec?.nodeName;
   if (nodeName) {
     const node = nodesByName.get(nodeName);
@@ -110,8 +93,4 @@ function podUnreadyReasons(pod: V1Pod, nodesByName: Map<string | undefined, V1No
   }
   if (reasons.length === 0) reasons.push(`not ready (phase ${pod.status?.phase ?? 'unknown'})`);
   return reasons;
-}
-
-function describe(reason: string | undefined, message: string | undefined): string {
-  return [reason ?? 'unknown reason', message].filter(Boolean).join(' - ');
 }

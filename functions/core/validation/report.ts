@@ -1,16 +1,29 @@
 import * as z from 'zod/mini';
-import { CHECK_NAMES, type CheckResult, checkResultSchema } from './check-result.ts';
+import {
+  CHECK_NAMES,
+  type CheckName,
+  type CheckResult,
+  checkResultSchema,
+  PERFORMANCE_CHECK_NAMES,
+} from './check-result.ts';
 import { type ValidatePlatformRequest, validatePlatformRequestSchema } from './request.ts';
 
 export const validationReportSchema = z.object({
   workflow: z.literal('validate-platform'),
   environment: z.string(),
   suite: validatePlatformRequestSchema.shape.suite,
+  /** Whether the performance checks were part of this run (the request's `performance`). */
+  performance: z.optional(z.boolean()),
   status: z.enum(['HEALTHY', 'UNHEALTHY']),
   summary: z.object({ passed: z.int(), failed: z.int(), errored: z.int() }),
   checks: z.array(checkResultSchema),
 });
 export type ValidationReport = z.output<typeof validationReportSchema>;
+
+/** The checks a request runs: the health suite, and the performance checks when asked for. */
+export function expectedChecks(request: ValidatePlatformRequest): readonly CheckName[] {
+  return request.performance ? [...CHECK_NAMES, ...PERFORMANCE_CHECK_NAMES] : CHECK_NAMES;
+}
 
 /**
  * Collects the suite's check results into one verdict. A check of the suite that did not report
@@ -22,13 +35,15 @@ export function buildValidationReport(
   environment: string,
 ): ValidationReport {
   const reported = new Set(checks.map((check) => check.name));
-  const missing: CheckResult[] = CHECK_NAMES.filter((name) => !reported.has(name)).map((name) => ({
-    name,
-    status: 'ERROR',
-    detail: 'the check did not report a result',
-    durationMs: 0,
-    observations: {},
-  }));
+  const missing: CheckResult[] = expectedChecks(request)
+    .filter((name) => !reported.has(name))
+    .map((name) => ({
+      name,
+      status: 'ERROR',
+      detail: 'the check did not report a result',
+      durationMs: 0,
+      observations: {},
+    }));
   const all = [...checks, ...missing];
   const summary = {
     passed: all.filter((check) => check.status === 'PASSED').length,
@@ -39,6 +54,7 @@ export function buildValidationReport(
     workflow: 'validate-platform',
     environment,
     suite: request.suite,
+    performance: request.performance,
     status: summary.failed === 0 && summary.errored === 0 ? 'HEALTHY' : 'UNHEALTHY',
     summary,
     checks: all,

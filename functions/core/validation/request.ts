@@ -10,5 +10,10 @@ export const validatePlatformRequestSchema = z.strictObject({
   suite: z._default(z.enum(['full']), 'full'),
   notify: z._default(z.boolean(), true),
   requestedBy: z._default(nonEmptyString(), 'console'),
+  /**
+   * Also measure the platform against the environment's performance thresholds (s5cmd throughput,
+   * Prefect API latency, a burst of flow runs). Off by default: it puts load on the platform.
+   */
+  performance: z._default(z.boolean(), false),
 });
 export type ValidatePlatformRequest = z.output<typeof validatePlatformRequestSchema>;

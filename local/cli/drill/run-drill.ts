@@ -5,6 +5,7 @@ import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
+import { PROVISION_DRILL_SCENARIOS } from './provision-scenarios.ts';
 import { RESTORE_DRILL_SCENARIOS } from './restore-scenarios.ts';
 import { type DrillScenario, type ScenarioVerdict, VALIDATE_DRILL_SCENARIOS } from './scenarios.ts';
 import { VERIFY_BACKUP_DRILL_SCENARIOS } from './verify-backup-scenarios.ts';
@@ -22,6 +23,8 @@ export const DRILL_SCENARIOS: readonly DrillScenario[] = [
   ...VERIFY_BACKUP_DRILL_SCENARIOS,
   UNCHANGED_BACKUP_SCENARIO,
   ...RESTORE_DRILL_SCENARIOS,
+  // Last: they replace the seeded platform with the one cluster-manifests describes.
+  ...PROVISION_DRILL_SCENARIOS,
 ];
 
 export interface ScenarioOutcome {
@@ -73,6 +76,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     options.onProgress?.({ kind: 'workflows-loaded', ms: workflowsMs });
 
     const scenarios = options.scenarios ?? DRILL_SCENARIOS;
+    const environment = options.environment ?? DEFAULT_ENVIRONMENT;
     const skipped = scenarios.flatMap((scenario) => {
       const reason = whyNotRunnable(scenario, workflows.names, lakehouse.capabilities);
       return reason ? [{ id: scenario.id, workflow: scenario.workflow, reason }] : [];
@@ -91,7 +95,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       let notifications: readonly PublishedNotification[];
       let verdict: ScenarioVerdict;
       try {
-        execution = await workflows.runWorkflow(scenario.workflow, scenario.input);
+        execution = await workflows.runWorkflow(scenario.workflow, scenarioInput(scenario, environment));
         notifications = lakehouse.published.slice(publishedBefore);
         verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
       } finally {
@@ -122,6 +126,12 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     forgetSignals();
     await lakehouse.stop();
   }
+}
+
+const DEFAULT_ENVIRONMENT = 'development';
+
+function scenarioInput(scenario: DrillScenario, environment: string): unknown {
+  return typeof scenario.input === 'function' ? scenario.input({ environment }) : scenario.input;
 }
 
 function whyNotRunnable(

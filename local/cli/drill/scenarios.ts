@@ -29,6 +29,11 @@ export interface ScenarioVerdict {
   readonly details?: readonly string[];
 }
 
+export interface ScenarioInputContext {
+  /** The CDK environment the workflows were synthesized for (development unless --env says otherwise). */
+  readonly environment: string;
+}
+
 export interface DrillScenario {
   readonly id: string;
   readonly title: string;
@@ -36,7 +41,8 @@ export interface DrillScenario {
   readonly workflow: string;
   /** Parts of the platform the workflow needs; skipped (and said so) when the lakehouse lacks one. */
   readonly requires?: readonly (keyof LakehouseCapabilities)[];
-  readonly input: unknown;
+  /** The input, or how to make it for the environment whose stack the drill runs. */
+  readonly input: unknown | ((context: ScenarioInputContext) => unknown);
   /** Injects the fault; returns how to undo it. Absent for a baseline. */
   readonly inject?: (lakehouse: LocalLakehouse) => Promise<RestoreFault>;
   evaluate(result: ExecutionResult, context: DrillRunContext): ScenarioVerdict | Promise<ScenarioVerdict>;

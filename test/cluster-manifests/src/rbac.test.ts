@@ -7,11 +7,14 @@ import type { Manifest } from '../../../cluster-manifests/src/manifest.ts';
 import { FUNCTION_GROUPS, resourceOf } from '../../../cluster-manifests/src/rbac.ts';
 import { createClusterReader } from '../../../functions/commons/kubernetes-cluster-reader.ts';
 import { submitJob, waitForJob } from '../../../functions/core/postgres/job-run.ts';
+import { applyStage } from '../../../functions/core/provision/apply.ts';
+import { checkRollouts } from '../../../functions/core/provision/rollout.ts';
 import { checkMinioStatefulSet } from '../../../functions/core/validation/minio-statefulset.ts';
 import { checkMonitoring } from '../../../functions/core/validation/monitoring.ts';
 import { checkNodes } from '../../../functions/core/validation/nodes.ts';
 import { checkPrefect } from '../../../functions/core/validation/prefect.ts';
 import { checkS5cmdExecutor } from '../../../functions/core/validation/s5cmd-executor.ts';
+import { checkS5cmdThroughput } from '../../../functions/core/validation/s5cmd-throughput.ts';
 import { discoverBackupVolumes } from '../../../functions/core/volumes/persistent-volumes.ts';
 import { grantsOf, RbacEnforcingApi } from '../support/rbac-enforcing-api.ts';
 
@@ -66,6 +69,28 @@ describe('rbac', () => {
     expect(minio.observations).toMatchObject({ expectedReplicas: 4, desired: 4 });
     expect(monitoring.detail).not.toMatch(/not found/);
     expect(nodes.name).toBe('nodes');
+
+    // Performance mode: the s5cmd throughput Job, once failing (pods listed for the reason) and
+    // once overrunning its time (deleted). MinIO is not reached on either path.
+    const throughput = (timeoutMs: number) =>
+      checkS5cmdThroughput({
+        kubernetes: api.asKubernetesApi(),
+        s3: undefined as never,
+        layout: environment.layout,
+        sizeMiB: 1,
+        minMiBPerSecond: 1,
+        timeoutMs,
+        pollIntervalMs: 1,
+        sleep: async () => {},
+      });
+    api.afterCreate = (object) => {
+      (object as V1Job).status = {
+        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }],
+      };
+    };
+    expect((await throughput(60_000)).detail).toMatch(/failed: .*BackoffLimitExceeded/);
+    api.afterCreate = undefined;
+    expect((await throughput(0)).detail).toMatch(/did not finish within 0 s; it was deleted/);
     expect([...api.used].sort()).toEqual([...grantsOf(manifests, FUNCTION_GROUPS.validatePlatform)].sort());
   });
 
@@ -131,6 +156,27 @@ describe('rbac', () => {
     ).rejects.toThrow('BackoffLimitExceeded');
 
     expect([...api.used].sort()).toEqual([...grantsOf(manifests, FUNCTION_GROUPS.backup)].sort());
+  });
+
+  it('lets provision apply the whole folder and wait for its rollouts with exactly the calls it makes', async () => {
+    const api = new RbacEnforcingApi(
+      grantsOf(manifests, FUNCTION_GROUPS.provision),
+      FUNCTION_GROUPS.provision,
+    );
+    const kubernetes = api.asKubernetesApi();
+
+    for (const file of buildEnvironment('production').files) {
+      const result = await applyStage({ kubernetes }, file.file, file.documents, false);
+      // Outside a cluster nothing rolls out: the check reads each workload and lists its pods.
+      const rollouts = await checkRollouts(kubernetes, result.rollouts);
+      expect(rollouts.complete).toBe(result.rollouts.length === 0);
+    }
+
+    // escalate and bind are checked by the RBAC authorizer itself, never requested as calls.
+    const requested = [...grantsOf(manifests, FUNCTION_GROUPS.provision)].filter(
+      (grant) => !/^(escalate|bind) /.test(grant),
+    );
+    expect([...api.used].sort()).toEqual(requested.sort());
   });
 
   it('lets provision create and patch every kind the folder holds, and delete nothing', () => {

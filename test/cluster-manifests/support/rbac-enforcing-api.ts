@@ -9,7 +9,8 @@ import type { Manifest } from '../../../cluster-manifests/src/manifest.ts';
 import type { KubernetesApi } from '../../../functions/commons/kubernetes/api.ts';
 
 /**
- * A KubernetesApi (get, list and create: the verbs the backup and validation code uses) that
+ * A KubernetesApi (get, list, create and server-side apply: the verbs the backup, validation and
+ * provision code uses) that
  * authorizes every request as a member of one group, with the RBAC objects of the manifests the way
  * the API server's RBAC authorizer does, and serves objects from memory. It records which grants
  * were used, so a test can show a group holds exactly what its code needs.
@@ -100,7 +101,8 @@ export class RbacEnforcingApi {
   constructor(
     private readonly grants: Set<Grant>,
     private readonly group: string,
-    private readonly afterCreate: (object: Manifest) => void = () => {},
+    /** What the test's "cluster" does to an object once created (a Job that fails, say). */
+    public afterCreate: ((object: Manifest) => void) | undefined = undefined,
   ) {}
 
   /** Serves `object` at `path` (an object path such as `/apis/apps/v1/namespaces/minio/statefulsets/minio`). */
@@ -144,13 +146,32 @@ export class RbacEnforcingApi {
       create: async (path, body) => {
         this.authorize({ verb: 'create', ...parsePath(path.path) });
         const object = structuredClone(body) as Manifest;
-        this.afterCreate(object);
+        this.afterCreate?.(object);
         this.objects.set(objectPath(object, path.path), object);
         return object as never;
       },
+      // Server-side apply is a PATCH that creates a missing object, which the API server then
+      // authorizes as a create as well.
+      apply: async (path, configuration) => {
+        const target = parsePath(path.path);
+        const { name: _name, ...resource } = target;
+        this.authorize({ verb: 'patch', ...resource });
+        if (!this.objects.has(path.path)) this.authorize({ verb: 'create', ...resource });
+        const object = {
+          ...(this.objects.get(path.path) as object | undefined),
+          ...structuredClone(configuration),
+        };
+        this.objects.set(path.path, object);
+        return object as never;
+      },
+      delete: async (path) => {
+        const { name: _name, ...target } = parsePath(path.path);
+        this.authorize({ verb: 'delete', ...target });
+        this.objects.delete(path.path);
+        return undefined as never;
+      },
       replace: refuse('replace'),
       patch: refuse('patch'),
-      delete: refuse('delete'),
       evict: refuse('evict'),
     };
   }

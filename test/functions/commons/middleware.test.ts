@@ -51,7 +51,7 @@ describe('createHandler', () => {
     const result = await echoHandler()({ notify: false }, lambdaContext());
 
     expect(result).toEqual({
-      event: { suite: 'full', notify: false, requestedBy: 'console' },
+      event: { suite: 'full', notify: false, requestedBy: 'console', performance: false },
       cluster: 'lakehouse',
       requestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
       tracing: false,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { NodeGroupConfig } from '../../../local/aws-sim/eks.ts';
 import { type AwsSim, type AwsSimOptions, startAwsSim } from '../../../local/aws-sim/server.ts';
 import { type KubeSim, type KubeSimOptions, startKubeSim } from '../../../local/kube-sim/index.ts';
 import { TEST_REGION } from './lambda.ts';
@@ -37,6 +38,7 @@ export interface SimulatedCluster {
 export function useSimulatedCluster(
   kubeOptions: () => KubeSimOptions = () => ({}),
   awsSimOptions: () => AwsSimOptions = () => ({}),
+  nodeGroups: () => readonly NodeGroupConfig[] = () => [],
 ): SimulatedCluster {
   let kube: KubeSim | undefined;
   beforeAll(async () => {
@@ -46,7 +48,12 @@ export function useSimulatedCluster(
   const awsSim = useAwsSim(() => ({
     ...awsSimOptions(),
     clusters: [
-      { name: TEST_CLUSTER, version: '1.31', endpoint: started(kube, 'kube-sim').url, nodeGroups: [] },
+      {
+        name: TEST_CLUSTER,
+        version: '1.31',
+        endpoint: started(kube, 'kube-sim').url,
+        nodeGroups: nodeGroups(),
+      },
     ],
   }));
   return {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig, parseEnvironmentConfig } from '../../../infra/config/load-config.ts';
-import { production } from '../../../infra/config/production.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests write arbitrary (invalid) values into the raw settings.
-type RawSettings = Record<string, any>;
-
-/** A deep copy of production's raw settings with one change applied. */
-function productionWith(change: (raw: RawSettings) => void): unknown {
-  const raw = structuredClone(production) as RawSettings;
-  change(raw);
-  return raw;
-}
+import { captureError, productionWith } from './raw-settings.ts';
 
 describe('loadEnvironmentConfig', () => {
   it.each(ENVIRONMENT_NAMES)('parses the %s settings', (name) => {
@@ -21,47 +11,13 @@ describe('loadEnvironmentConfig', () => {
   });
 
   it.each([
-    [
-      'development',
-      2,
-      3,
-      ['t3.medium', 't3.large'],
-      1,
-      'daily',
-      7,
-      'basic',
-      'cron(0 0/6 * * ? *)',
-      'cron(0 2 * * ? *)',
-    ],
-    [
-      'staging',
-      3,
-      5,
-      ['m5.large', 'm5.xlarge'],
-      10,
-      'daily',
-      14,
-      'enhanced',
-      'cron(0 * * * ? *)',
-      'cron(0 2 * * ? *)',
-    ],
-    [
-      'production',
-      5,
-      10,
-      ['m5.xlarge', 'c5n.2xlarge', 'i3.xlarge'],
-      100,
-      'hourly',
-      30,
-      'comprehensive',
-      'cron(0/15 * * * ? *)',
-      'cron(30 * * * ? *)',
-    ],
+    ['development', 1, 'daily', 7, 'basic', 'cron(0 0/6 * * ? *)', 'cron(0 2 * * ? *)'],
+    ['staging', 10, 'daily', 14, 'enhanced', 'cron(0 * * * ? *)', 'cron(0 2 * * ? *)'],
+    ['production', 100, 'hourly', 30, 'comprehensive', 'cron(0/15 * * * ? *)', 'cron(30 * * * ? *)'],
   ] as const)(
     'carries the seed platform settings of %s',
-    (name, minSize, maxSize, instanceTypes, tib, cadence, retentionDays, monitoring, schedule, backupSchedule) => {
+    (name, tib, cadence, retentionDays, monitoring, schedule, backupSchedule) => {
       const config = loadEnvironmentConfig(name);
-      expect(config.nodes).toEqual({ minSize, maxSize, instanceTypes });
       expect(config.storage.objectStoreCapacityTiB).toBe(tib);
       expect(config.backup).toMatchObject({ cadence, retentionDays, volumeNamespaces: ['minio', 'prefect'] });
       expect(config.backup.sourceBuckets.length).toBeGreaterThan(0);
@@ -130,15 +86,6 @@ describe('parseEnvironmentConfig', () => {
     );
   });
 
-  it('rejects a node minimum above the maximum', () => {
-    const raw = productionWith((config) => {
-      config.nodes.minSize = 12;
-    });
-    expect(() => parseEnvironmentConfig(raw, 'under test')).toThrow(
-      /nodes\.minSize: minSize must not exceed maxSize/,
-    );
-  });
-
   it('rejects a schedule that is not a Scheduler expression', () => {
     const raw = productionWith((config) => {
       config.schedules.validatePlatform.expression = '*/15 * * * *';
@@ -171,12 +118,3 @@ describe('parseEnvironmentConfig', () => {
     );
   });
 });
-
-function captureError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
@@ -15,10 +13,12 @@ import {
   scheduledVerifyBackupInput,
 } from '../../../infra/stacks/ops-stack.ts';
 import { BACKUP_HANDLERS } from '../../../workflows/backup.workflow.ts';
+import { PROVISION_HANDLERS } from '../../../workflows/provision.workflow.ts';
 import { RESTORE_HANDLERS } from '../../../workflows/restore.workflow.ts';
 import { VALIDATE_PLATFORM_HANDLERS } from '../../../workflows/validate-platform.workflow.ts';
 import { VERIFY_BACKUP_HANDLERS } from '../../../workflows/verify-backup.workflow.ts';
 import {
+  acknowledgementAudit,
   asList,
   policyStatements,
   resourcesOfType,
@@ -34,9 +34,10 @@ const ALL_HANDLERS = [
     ...BACKUP_HANDLERS,
     ...VERIFY_BACKUP_HANDLERS,
     ...RESTORE_HANDLERS,
+    ...PROVISION_HANDLERS,
   ]),
 ];
-const WORKFLOW_NAMES = ['validate-platform', 'backup', 'verify-backup', 'restore'];
+const WORKFLOW_NAMES = ['validate-platform', 'backup', 'verify-backup', 'restore', 'provision'];
 const WORKFLOWS = WORKFLOW_NAMES.length;
 const BACKUP_ALARMS = 2;
 
@@ -382,21 +383,9 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
   });
 
   it('acknowledges only findings that exist, each on the construct that has it', () => {
-    const findings = unacknowledgedFindings(environments[name].app);
-    // cdk-nag's own rules only: CDK acknowledges CloudFormation-validation warnings of its L2s itself.
-    const acknowledgements = acknowledgementsIn(environments[name].app).filter(({ ruleId }) =>
-      ruleId.startsWith('AwsSolutions-'),
-    );
-    expect(acknowledgements.length).toBeGreaterThan(0);
-    for (const { constructPath, ruleId, reason } of acknowledgements) {
-      expect(reason.length).toBeGreaterThan(20);
-      const matching = findings.filter(
-        (finding) =>
-          finding.ruleId === ruleId &&
-          (finding.constructPath === constructPath || finding.constructPath.startsWith(`${constructPath}/`)),
-      );
-      expect(matching, `${ruleId} on ${constructPath}`).not.toEqual([]);
-    }
+    const { acknowledgements, withoutFinding } = acknowledgementAudit(environments[name].app);
+    expect(acknowledgements).toBeGreaterThan(0);
+    expect(withoutFinding).toEqual([]);
   });
 });
 
@@ -417,34 +406,3 @@ describe('OpsStack notifications', () => {
     });
   });
 });
-
-interface Finding {
-  ruleId: string;
-  constructPath: string;
-}
-
-/** Every AwsSolutions finding, acknowledged or not: cdk-nag with its acknowledgement check off. */
-function unacknowledgedFindings(app: App): Finding[] {
-  const checks = new AwsSolutionsChecks();
-  Object.defineProperty(checks, 'isAcknowledged', { value: () => false });
-  return checks.validateScope(app).violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({
-      ruleId: violation.ruleName,
-      constructPath: resource.constructPath ?? '',
-    })),
-  );
-}
-
-function acknowledgementsIn(app: App): { constructPath: string; ruleId: string; reason: string }[] {
-  return app.node.findAll().flatMap((construct: IConstruct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          constructPath: construct.node.path,
-          ruleId: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      ),
-  );
-}

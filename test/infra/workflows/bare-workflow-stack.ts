@@ -38,11 +38,19 @@ export function synthesizeBareWorkflow<Handler extends string>(
 
 export type StateHandlers = Record<string, (input: never) => Promise<unknown> | unknown>;
 
-/** Runs the definition with `handlers` standing in for the Lambdas; a failure comes back as data. */
-export async function runLocally(definition: AslStateMachine, input: object, handlers: StateHandlers) {
+/**
+ * Runs the definition with `handlers` standing in for the Lambdas; a failure comes back as data.
+ * `waitTimeOverrides` (seconds, by Wait state name) keeps polling loops from sleeping for real.
+ */
+export async function runLocally(
+  definition: AslStateMachine,
+  input: object,
+  handlers: StateHandlers,
+  waitTimeOverrides: Record<string, number> = {},
+) {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never },
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides },
     // As the local runner (local/runner/compiled-workflow.ts) and Step Functions provide it.
     context: {
       Execution: {

@@ -1,7 +1,12 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RETRYABLE_ERROR_NAMES } from '../../../functions/commons/errors.ts';
-import { CHECK_NAMES, type CheckResult } from '../../../functions/core/validation/check-result.ts';
+import {
+  CHECK_NAMES,
+  type CheckName,
+  type CheckResult,
+  PERFORMANCE_CHECK_NAMES,
+} from '../../../functions/core/validation/check-result.ts';
 import { LAMBDA_SERVICE_ERRORS } from '../../../infra/constructs/workflow.ts';
 import { CHECK_HANDLERS, VALIDATE_PLATFORM_HANDLERS } from '../../../workflows/validate-platform.workflow.ts';
 import {
@@ -13,7 +18,7 @@ import {
   synthesizeEnvironment,
 } from '../template-helpers.ts';
 
-const CHECK_STATES: Record<(typeof CHECK_NAMES)[number], { task: string; recordError: string }> = {
+const CHECK_STATES: Record<CheckName, { task: string; recordError: string }> = {
   'eks-cluster': { task: 'CheckEksCluster', recordError: 'RecordEksClusterError' },
   nodes: { task: 'CheckNodes', recordError: 'RecordNodesError' },
   prefect: { task: 'CheckPrefect', recordError: 'RecordPrefectError' },
@@ -21,6 +26,14 @@ const CHECK_STATES: Record<(typeof CHECK_NAMES)[number], { task: string; recordE
   'minio-s3-probe': { task: 'CheckMinioS3Probe', recordError: 'RecordMinioS3ProbeError' },
   's5cmd-executor': { task: 'CheckS5cmdExecutor', recordError: 'RecordS5cmdExecutorError' },
   monitoring: { task: 'CheckMonitoring', recordError: 'RecordMonitoringError' },
+  's5cmd-throughput': { task: 'CheckS5cmdThroughput', recordError: 'RecordS5cmdThroughputError' },
+  'prefect-api-latency': { task: 'CheckPrefectApiLatency', recordError: 'RecordPrefectApiLatencyError' },
+  'flow-run-burst': { task: 'CheckFlowRunBurst', recordError: 'RecordFlowRunBurstError' },
+};
+const PERFORMANCE_RESULT_PATHS: Record<(typeof PERFORMANCE_CHECK_NAMES)[number], string> = {
+  's5cmd-throughput': '$.performanceResults.S5cmdThroughput',
+  'prefect-api-latency': '$.performanceResults.PrefectApiLatency',
+  'flow-run-burst': '$.performanceResults.FlowRunBurst',
 };
 
 let definition: AslStateMachine;
@@ -43,6 +56,9 @@ describe('validatePlatformWorkflow definition', () => {
         'ValidateWorkflowInput',
         'RunPlatformChecks',
         ...checkStates,
+        'IsPerformanceRequested',
+        'SkipPerformanceChecks',
+        'CollectPerformanceChecks',
         'BuildValidationReport',
         'IsPlatformHealthy',
         'ReportPlatformHealthy',
@@ -55,9 +71,9 @@ describe('validatePlatformWorkflow definition', () => {
     for (const name of Object.keys(states)) expect(name).toMatch(/^[A-Z][a-z]+(?:[A-Z0-9][a-z0-9]*)+$/);
   });
 
-  it('validates the input into $.request first and times out after 10 minutes', () => {
+  it('validates the input into $.request first and times out after 20 minutes', () => {
     expect(definition.StartAt).toBe('ValidateWorkflowInput');
-    expect(definition.TimeoutSeconds).toBe(600);
+    expect(definition.TimeoutSeconds).toBe(1200);
     expect(states.ValidateWorkflowInput).toMatchObject({
       Type: 'Task',
       ResultPath: '$.request',
@@ -71,7 +87,7 @@ describe('validatePlatformWorkflow definition', () => {
     expect(parallel).toMatchObject({
       Type: 'Parallel',
       ResultPath: '$.checks',
-      Next: 'BuildValidationReport',
+      Next: 'IsPerformanceRequested',
     });
     const branches = parallel.Branches as AslStateMachine[];
     expect(branches.map((branch) => branch.StartAt)).toEqual(
@@ -104,10 +120,62 @@ describe('validatePlatformWorkflow definition', () => {
     }
   });
 
+  it('runs the performance checks one after the other when asked, each caught into an ERROR result', () => {
+    expect(states.IsPerformanceRequested).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.request.performance', BooleanEquals: true, Next: 'CheckS5cmdThroughput' }],
+      Default: 'SkipPerformanceChecks',
+    });
+    expect(states.SkipPerformanceChecks).toEqual({
+      Type: 'Pass',
+      Result: { checks: [] },
+      ResultPath: '$.performanceChecks',
+      Next: 'BuildValidationReport',
+    });
+    const order = [
+      ...PERFORMANCE_CHECK_NAMES.map((name) => CHECK_STATES[name].task),
+      'CollectPerformanceChecks',
+    ];
+    PERFORMANCE_CHECK_NAMES.forEach((checkName, index) => {
+      const { task, recordError } = CHECK_STATES[checkName];
+      const resultPath = PERFORMANCE_RESULT_PATHS[checkName];
+      expect(handlerOf(states[task]!)).toBe(`functions/${CHECK_HANDLERS[checkName]}.handler.ts`);
+      expect(states[task]).toMatchObject({
+        Type: 'Task',
+        InputPath: '$.request',
+        ResultPath: resultPath,
+        Next: order[index + 1],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: recordError }],
+      });
+      expect(states[recordError]).toEqual({
+        Type: 'Pass',
+        Parameters: {
+          name: checkName,
+          status: 'ERROR',
+          'detail.$': `${resultPath}.Cause`,
+          durationMs: 0,
+          observations: { 'error.$': `${resultPath}.Error` },
+        },
+        ResultPath: resultPath,
+        Next: order[index + 1],
+      });
+    });
+    expect(states.CollectPerformanceChecks).toEqual({
+      Type: 'Pass',
+      Parameters: { 'checks.$': `States.Array(${Object.values(PERFORMANCE_RESULT_PATHS).join(', ')})` },
+      ResultPath: '$.performanceChecks',
+      Next: 'BuildValidationReport',
+    });
+  });
+
   it('builds the report from the request and the checks, then branches on its status', () => {
     expect(states.BuildValidationReport).toMatchObject({
       Type: 'Task',
-      Parameters: { 'request.$': '$.request', 'checks.$': '$.checks' },
+      Parameters: {
+        'request.$': '$.request',
+        'checks.$': '$.checks',
+        'performanceChecks.$': '$.performanceChecks.checks',
+      },
       ResultPath: '$.report',
       Next: 'IsPlatformHealthy',
     });
@@ -177,12 +245,14 @@ describe('validatePlatformWorkflow execution (local engine, stub handlers)', () 
 
   function stubHandlers(scenario: Scenario, notifications: unknown[]) {
     const handlers: Record<string, (input: never) => unknown> = {
-      ValidateWorkflowInput: (input: { notify?: boolean; requestedBy?: string }) => ({
+      ValidateWorkflowInput: (input: { notify?: boolean; requestedBy?: string; performance?: boolean }) => ({
         suite: 'full',
         notify: input.notify ?? true,
         requestedBy: input.requestedBy ?? 'console',
+        performance: input.performance ?? false,
       }),
-      BuildValidationReport: ({ checks }: { checks: CheckResult[] }) => {
+      BuildValidationReport: (input: { checks: CheckResult[]; performanceChecks: CheckResult[] }) => {
+        const checks = [...input.checks, ...input.performanceChecks];
         const count = (status: string) => checks.filter((check) => check.status === status).length;
         const summary = { passed: count('PASSED'), failed: count('FAILED'), errored: count('ERROR') };
         const healthy = summary.failed === 0 && summary.errored === 0;
@@ -200,7 +270,7 @@ describe('validatePlatformWorkflow execution (local engine, stub handlers)', () 
         return { messageId: 'message-1' };
       },
     };
-    for (const checkName of CHECK_NAMES) {
+    for (const checkName of [...CHECK_NAMES, ...PERFORMANCE_CHECK_NAMES]) {
       let calls = 0;
       handlers[CHECK_STATES[checkName].task] = (request: { requestedBy: string }) => {
         calls += 1;
@@ -249,6 +319,29 @@ describe('validatePlatformWorkflow execution (local engine, stub handlers)', () 
     expect(output).toMatchObject({ status: 'HEALTHY', summary: { passed: 7, failed: 0, errored: 0 } });
     expect((output as { checks: CheckResult[] }).checks.map((check) => check.name)).toEqual([...CHECK_NAMES]);
     expect(notifications).toEqual([]);
+  });
+
+  it('adds the performance checks, in order, when the request asks for them', async () => {
+    const { output, failure } = await execute({ performance: true });
+    expect(failure).toBeUndefined();
+    expect((output as { checks: CheckResult[] }).checks.map((check) => check.name)).toEqual([
+      ...CHECK_NAMES,
+      ...PERFORMANCE_CHECK_NAMES,
+    ]);
+  });
+
+  it('records a performance check that throws as ERROR and still runs the next one', async () => {
+    const crash = Object.assign(new Error('Prefect API answered 404'), { name: 'PrefectApiError' });
+    const { failure } = await execute(
+      { performance: true, notify: false },
+      { throwing: { 'prefect-api-latency': crash }, failing: ['flow-run-burst'] },
+    );
+    const report = JSON.parse(failure?.cause ?? '{}') as { checks: CheckResult[]; summary: unknown };
+    expect(report.summary).toEqual({ passed: 8, failed: 1, errored: 1 });
+    expect(report.checks.find((check) => check.name === 'prefect-api-latency')).toMatchObject({
+      status: 'ERROR',
+      observations: { error: 'PrefectApiError' },
+    });
   });
 
   it('retries a check that fails with TransientError', async () => {

@@ -80,13 +80,20 @@ describe('loadWorkflows', () => {
     }
   });
 
-  it('resolves every Task to a local Lambda ARN of a function with handler metadata', () => {
+  it('resolves every Task to a local Lambda ARN of a function with handler metadata, or a nested execution of a local state machine', () => {
     for (const name of workflows.names) {
       const tasks = [...allStates(workflows.describe(name).deployed)].filter(
         ([, state]) => state.Type === 'Task',
       );
       expect(tasks.length).toBeGreaterThan(0);
       for (const [, task] of tasks) {
+        if (String(task.Resource).includes(':states:::states:startExecution')) {
+          expect(task.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
+          expect((task.Parameters as { StateMachineArn?: string }).StateMachineArn).toMatch(
+            /^arn:aws:states:eu-central-1:000000000000:stateMachine:lakehouse-ops-development-[a-z-]+$/,
+          );
+          continue;
+        }
         expect(task.Resource).toMatch(/^arn:aws:lambda:eu-central-1:000000000000:function:[A-Za-z0-9]+$/);
       }
     }

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_NAMES, type CheckResult } from '../../../../functions/core/validation/check-result.ts';
+import {
+  CHECK_NAMES,
+  type CheckResult,
+  PERFORMANCE_CHECK_NAMES,
+} from '../../../../functions/core/validation/check-result.ts';
 import {
   buildValidationReport,
+  expectedChecks,
   type MetricsRecorder,
   recordValidationMetrics,
 } from '../../../../functions/core/validation/report.ts';
 
-const request = { suite: 'full', notify: true, requestedBy: 'console' } as const;
+const request = { suite: 'full', notify: true, requestedBy: 'console', performance: false } as const;
 const passed = (name: string): CheckResult => ({
   name,
   status: 'PASSED',
@@ -80,5 +85,25 @@ describe('recordValidationMetrics', () => {
     expect(recorded).toContainEqual({ name: 'CheckPassed', value: 0, dimensions: { check: 'eks-cluster' } });
     expect(recorded).toContainEqual({ name: 'CheckPassed', value: 1, dimensions: { check: 'monitoring' } });
     expect(recorded).toContainEqual({ name: 'PlatformHealthy', value: 0, dimensions: {} });
+  });
+});
+
+describe('buildValidationReport with performance', () => {
+  const performanceRequest = { ...request, performance: true } as const;
+
+  it('expects the performance checks too when the request asks for them', () => {
+    expect(expectedChecks(performanceRequest)).toEqual([...CHECK_NAMES, ...PERFORMANCE_CHECK_NAMES]);
+    expect(expectedChecks(request)).toEqual(CHECK_NAMES);
+  });
+
+  it('records a performance check that did not report as ERROR', () => {
+    const report = buildValidationReport(performanceRequest, CHECK_NAMES.map(passed), 'test');
+
+    expect(report).toMatchObject({
+      status: 'UNHEALTHY',
+      performance: true,
+      summary: { passed: 7, errored: 3 },
+    });
+    expect(report.checks.slice(7).map((check) => check.name)).toEqual([...PERFORMANCE_CHECK_NAMES]);
   });
 });

@@ -1,0 +1,168 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { clusterEnvironment } from '../../cluster-manifests/src/environments.ts';
+import {
+  applyManifestsHandlerEnvironment,
+  kubernetesHandlerEnvironment,
+  minioBucketsHandlerEnvironment,
+  nodeGroupsHandlerEnvironment,
+  planProvisionHandlerEnvironment,
+  powertoolsEnvironment,
+} from '../../functions/commons/environment.ts';
+import { provisionEnvironmentVariable } from '../../functions/core/provision/settings.ts';
+import { PROVISION_HANDLERS, type ProvisionHandler } from '../../workflows/provision.workflow.ts';
+import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
+import type { OpsFunction } from '../constructs/ops-function.ts';
+import { defaultPolicyOf, type FunctionBuilder } from './backup-function-setup.ts';
+import { nodePoolSpecs } from './cluster-node-groups.ts';
+
+/**
+ * How each provision handler is deployed: environment, timeout and least-privilege IAM. The
+ * Kubernetes side is not IAM: the functions act on the cluster as `lakehouse-ops:provision`
+ * (cluster-manifests RBAC: get/create/patch on the manifests' kinds, list pods), through their
+ * access entries (function-access-entries.ts).
+ */
+export type ProvisionFunctionName = Exclude<ProvisionHandler, 'notify'>;
+
+const PROVISION_FUNCTION_NAMES: ReadonlySet<string> = new Set(
+  PROVISION_HANDLERS.filter((name) => name !== 'notify'),
+);
+
+export function isProvisionFunctionName(name: string): name is ProvisionFunctionName {
+  return PROVISION_FUNCTION_NAMES.has(name);
+}
+
+export interface ProvisionFunctionSetup {
+  readonly config: EnvironmentConfig;
+  readonly kubernetes: { CLUSTER_NAME: string; PLATFORM_LAYOUT?: string };
+  readonly minio: Record<'MINIO_ENDPOINT' | 'MINIO_CREDENTIALS_SECRET_ID', string>;
+  readonly grantMinio: (fn: OpsFunction) => void;
+  readonly grantDescribeCluster: (fn: OpsFunction) => void;
+}
+
+/** The node groups as the ClusterStack builds them (one function for both), without the root disk size. */
+export function provisionNodeGroupsVariable(config: EnvironmentConfig): string {
+  return JSON.stringify(
+    nodePoolSpecs(config.cluster.nodeGroups).map(({ diskSizeGiB: _disk, ...spec }) => spec),
+  );
+}
+
+/** A Kubernetes step: every API call has a 10 s deadline; a stage applies a few dozen objects. */
+const KUBERNETES_STEP = Duration.minutes(5);
+
+export function createProvisionFunction(
+  name: ProvisionFunctionName,
+  build: FunctionBuilder,
+  setup: ProvisionFunctionSetup,
+): OpsFunction {
+  const { config, kubernetes } = setup;
+  const manifests = { PROVISION_ENVIRONMENT: provisionEnvironmentVariable(clusterEnvironment(config)) };
+  switch (name) {
+    case 'plan-provision': {
+      const fn = build({
+        environmentSchema: planProvisionHandlerEnvironment,
+        environment: { ...kubernetes, ...manifests },
+        timeout: Duration.seconds(30),
+        description: 'provision: validate the input, require the cluster ACTIVE, plan the stages',
+      });
+      setup.grantDescribeCluster(fn);
+      return fn;
+    }
+    case 'ensure-node-groups':
+    case 'check-node-groups': {
+      const fn = build({
+        environmentSchema: nodeGroupsHandlerEnvironment,
+        environment: {
+          CLUSTER_NAME: config.clusterName,
+          PROVISION_NODE_GROUPS: provisionNodeGroupsVariable(config),
+        },
+        timeout: Duration.seconds(60),
+        description:
+          name === 'ensure-node-groups'
+            ? 'provision: create missing node groups, rescale the others to their configured sizes'
+            : 'provision: are the node groups ACTIVE at their configured sizes',
+      });
+      grantNodeGroups(fn, config.clusterName, name === 'ensure-node-groups');
+      return fn;
+    }
+    case 'apply-manifests': {
+      const fn = build({
+        environmentSchema: applyManifestsHandlerEnvironment,
+        environment: { ...kubernetes, ...manifests },
+        timeout: KUBERNETES_STEP,
+        description: 'provision: server-side apply of one stage of cluster-manifests',
+      });
+      setup.grantDescribeCluster(fn);
+      return fn;
+    }
+    case 'check-rollout': {
+      const fn = build({
+        environmentSchema: kubernetesHandlerEnvironment,
+        environment: kubernetes,
+        timeout: Duration.seconds(60),
+        description: 'provision: rollout status of one stage of workloads',
+      });
+      setup.grantDescribeCluster(fn);
+      return fn;
+    }
+    case 'ensure-minio-buckets': {
+      const fn = build({
+        environmentSchema: minioBucketsHandlerEnvironment,
+        environment: { ...setup.minio, ...manifests, PLATFORM_LAYOUT: kubernetes.PLATFORM_LAYOUT },
+        timeout: Duration.seconds(60),
+        description: 'provision: MinIO buckets with versioning, lifecycle and event notifications',
+      });
+      setup.grantMinio(fn);
+      return fn;
+    }
+    case 'build-provision-report':
+      return build({
+        environmentSchema: powertoolsEnvironment,
+        environment: {},
+        timeout: Duration.seconds(30),
+        description: 'provision: the report of what was created, changed and left unchanged',
+      });
+  }
+}
+
+/**
+ * Reads of the cluster's node groups; for ensure-node-groups also their creation and scaling, and
+ * passing the node role a new group copies from its siblings (named at run time) to EKS only.
+ */
+function grantNodeGroups(fn: OpsFunction, clusterName: string, change: boolean): void {
+  const stack = Stack.of(fn);
+  const cluster = stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName });
+  const nodegroups = stack.formatArn({
+    service: 'eks',
+    resource: 'nodegroup',
+    resourceName: `${clusterName}/*/*`,
+  });
+  const policy = defaultPolicyOf(fn);
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [cluster] }));
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['eks:DescribeNodegroup', ...(change ? ['eks:UpdateNodegroupConfig'] : [])],
+      resources: [nodegroups],
+    }),
+  );
+  const wildcards = [nodegroups];
+  if (change) {
+    // CreateNodegroup is authorized on the cluster; the new group's ARN does not exist yet.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:CreateNodegroup'], resources: [cluster] }));
+    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [roles],
+        conditions: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
+      }),
+    );
+    wildcards.push(roles);
+  }
+  acknowledgeWildcardResources(
+    policy,
+    wildcards,
+    'the node groups of this one cluster (EKS appends a uuid to their ARNs), and PassRole of the sibling node group role only to EKS: both named at run time',
+  );
+}
