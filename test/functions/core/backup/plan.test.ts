@@ -114,7 +114,9 @@ describe('planBackup', () => {
   });
 
   it('drops deleted lines older than deletedRetentionDays', async () => {
-    await backupBucket(deps, { sourceBucket: bucket });
+    // Run ids order runs by their start second; this run must come after the previous test's
+    // (which may have started in the same second), so it starts "5 s later".
+    await backupBucket({ ...deps, clock: () => new Date(Date.now() + 5_000) }, { sourceBucket: bucket });
     const later = await planBackup(
       { ...deps, clock: () => new Date(Date.now() + 10 * 86_400_000) },
       { sourceBucket: bucket, deletedRetentionDays: 7, dryRun: true },
