@@ -1,4 +1,5 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
+import { DEFAULT_CROSS_STACK_REFERENCES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EnvironmentConfig } from './config/environment-config.ts';
 import { loadEnvironmentConfig } from './config/load-config.ts';
@@ -51,7 +52,12 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   const app = new App({
     outdir: options.outdir,
     builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
-    context: options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {},
+    context: {
+      // The OpsStack reads the cluster's VPC, subnets and security group: as CloudFormation
+      // exports (Fn::ImportValue), so the ClusterStack cannot drop one while functions use it.
+      [DEFAULT_CROSS_STACK_REFERENCES]: 'strong',
+      ...(options.bundling === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
@@ -71,6 +77,8 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   });
   const opsStack = new OpsStack(app, opsStackName(config.name), {
     config,
+    // Same region: the VPC, subnets and cluster security group are cross-stack references.
+    cluster: clusterStack,
     description: `lakehouse-ops ${config.name}: operations workflows for the crypto data lakehouse on EKS`,
     // Without credentials (offline synth) the account stays undefined: an account-agnostic template.
     env: { account, region: config.region },
@@ -78,7 +86,8 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   });
   // The backup bucket and the DR vault must exist before the backup workflow and plan point at them.
   opsStack.addStackDependency(backupStack);
-  // The functions' access entries (in the OpsStack) need the cluster to exist.
+  // The functions' access entries and VPC placement (in the OpsStack) need the cluster to exist.
+  // The cross-stack references imply this dependency too; stated, it outlives them.
   opsStack.addStackDependency(clusterStack);
   Tags.of(app).add('project', 'lakehouse-ops');
   Tags.of(app).add('environment', config.name);

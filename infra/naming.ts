@@ -8,6 +8,11 @@ export function pascalCase(kebab: string): string {
     .join('');
 }
 
+/** "check-eks-cluster" -> "CheckEksClusterFunction": the construct id of a handler's function. */
+export function functionConstructId(handler: string): string {
+  return `${pascalCase(handler)}Function`;
+}
+
 /**
  * `name` when it fits in `maxLength`; otherwise its start and 8 hex digits of its SHA-256, so two
  * long names that share a prefix still get different, stable names.

@@ -4,6 +4,9 @@
  * 1. PlanProvision validates the input ({environment, components, dryRun, requestedBy}) against
  *    the environment this deployment manages, requires the EKS cluster ACTIVE, and writes the plan
  *    (the manifest stages of the chosen components, whether node groups and buckets are in) to $.plan.
+ * 1a. TakesLock: a real run takes the cluster's provision lease (AcquireProvisionLock, DynamoDB,
+ *    $.lock); a dry run changes nothing and takes none. LockHeldError (another run has it) goes,
+ *    like every failure below, into $.failure and straight to the report.
  * 2. HasNodeGroups: with `infrastructure`, EnsureNodeGroups creates the missing managed node groups
  *    and rescales the others to their configured sizes ($.nodeGroups, with a deadline); until they
  *    are ACTIVE at their sizes, WaitForNodeGroups / CheckNodeGroups poll (CheckNodeGroups fails
@@ -22,6 +25,9 @@
  *    A failure in steps 2-4 is caught into $.failure and goes straight to the report.
  * 6. BuildProvisionReport: per stage what was created, changed (which fields) and unchanged,
  *    the node groups, the buckets, the verdict ($.report).
+ * 6a. HoldsLock: ReleaseProvisionLock gives the lease back (a failure to do so is recorded in
+ *    $.lockReleaseError: the lease expires by itself). RecordProvisionAudit writes the request and
+ *    the report to the audit trail, once per execution.
  * 7. IsProvisioned: PROVISIONED and DRY_RUN end in ReportProvisioned with the report as output.
  *    Otherwise SerializeProvisionReport, NotifyOperators (a failed notification is recorded in
  *    $.notificationError), and ReportProvisionFailed fails the execution with ProvisionFailed.
@@ -54,18 +60,23 @@ export const PROVISION_WORKFLOW = 'provision';
 /** Handler modules (functions/<name>.handler.ts) that this workflow invokes. */
 export const PROVISION_HANDLERS = [
   'plan-provision',
+  'acquire-provision-lock',
   'ensure-node-groups',
   'check-node-groups',
   'apply-manifests',
   'check-rollout',
   'ensure-minio-buckets',
   'build-provision-report',
+  'release-provision-lock',
+  'record-provision-audit',
   'notify',
 ] as const;
 export type ProvisionHandler = (typeof PROVISION_HANDLERS)[number];
 
 /** Node groups (20 min), nine stages of rollouts (10 min each at most), buckets, validation, margin. */
 export const PROVISION_TIMEOUT = Duration.hours(3);
+/** The provision lease outlives the execution, so only a dead execution's lease ever expires. */
+export const PROVISION_LOCK_TTL = PROVISION_TIMEOUT.plus(Duration.minutes(15));
 export const PROVISION_FAILED_ERROR = 'ProvisionFailed';
 const NODE_GROUP_POLL = Duration.seconds(30);
 const ROLLOUT_POLL = Duration.seconds(10);
@@ -113,6 +124,18 @@ function defineProvision(scope: Construct, props: ProvisionWorkflowProps) {
   const buildReport = invokeOpsFunction(scope, 'BuildProvisionReport', functions['build-provision-report'], {
     resultPath: '$.report',
   });
+
+  // 1a. The cluster's lease, for real runs.
+  const lockEvent = TaskInput.fromObject({
+    cluster: JsonPath.stringAt('$.plan.cluster'),
+    owner: JsonPath.executionName,
+  });
+  const acquireLock = invokeOpsFunction(scope, 'AcquireProvisionLock', functions['acquire-provision-lock'], {
+    payload: lockEvent,
+    resultPath: '$.lock',
+    comment: 'One provision run per cluster at a time',
+  });
+  acquireLock.addCatch(buildReport, catchFailure);
 
   // 2. Node groups.
   const ensureNodeGroups = invokeOpsFunction(scope, 'EnsureNodeGroups', functions['ensure-node-groups'], {
@@ -245,9 +268,29 @@ function defineProvision(scope: Construct, props: ProvisionWorkflowProps) {
       reportProvisioned,
     )
     .otherwise(serializeReport.next(notifyOperators).next(reportFailed));
-  buildReport.next(isProvisioned);
+  const recordAudit = invokeOpsFunction(scope, 'RecordProvisionAudit', functions['record-provision-audit'], {
+    payload: TaskInput.fromObject({
+      plan: JsonPath.objectAt('$.plan'),
+      report: JsonPath.objectAt('$.report'),
+      executionId: JsonPath.executionName,
+    }),
+    resultPath: '$.audit',
+  });
+  const releaseLock = invokeOpsFunction(scope, 'ReleaseProvisionLock', functions['release-provision-lock'], {
+    payload: lockEvent,
+    resultPath: '$.lockRelease',
+  });
+  releaseLock.addCatch(recordAudit, { errors: ['States.ALL'], resultPath: '$.lockReleaseError' });
+  const holdsLock = new Choice(scope, 'HoldsLock')
+    .when(Condition.isPresent('$.lock.owner'), releaseLock.next(recordAudit))
+    .otherwise(recordAudit);
+  recordAudit.next(isProvisioned);
+  buildReport.next(holdsLock);
 
-  return plan.next(hasNodeGroups);
+  const takesLock = new Choice(scope, 'TakesLock')
+    .when(Condition.booleanEquals('$.plan.dryRun', true), hasNodeGroups)
+    .otherwise(acquireLock.next(hasNodeGroups));
+  return plan.next(takesLock);
 }
 
 /**

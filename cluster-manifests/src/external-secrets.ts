@@ -23,6 +23,8 @@ export const SECRETS = {
   s5cmdMinio: 's5cmd-minio-credentials',
   grafanaAdmin: 'grafana-admin',
   alertmanagerConfig: 'alertmanager-config',
+  /** The alert webhook's bearer token alone, mounted as a file (alertmanager.yml does not hold it). */
+  alertmanagerWebhookToken: 'alertmanager-webhook-token',
 } as const;
 
 /** The ConfigMap holding alertmanager.yml as a template; External Secrets fills in the webhook secret. */
@@ -161,6 +163,12 @@ export function platformSecrets(environment: ClusterEnvironment): SecretFromStor
       name: SECRETS.alertmanagerConfig,
       remoteKey: platformSecretName(environment, 'alertmanager-webhook'),
       templateFromConfigMap: { name: ALERTMANAGER_CONFIG_TEMPLATE, key: 'alertmanager.yml' },
+    },
+    {
+      namespace: monitoring.namespace,
+      name: SECRETS.alertmanagerWebhookToken,
+      remoteKey: platformSecretName(environment, 'alertmanager-webhook'),
+      properties: { token: 'token' },
     },
   ];
 }

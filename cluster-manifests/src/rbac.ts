@@ -110,7 +110,10 @@ function remediationAccess(environment: ClusterEnvironment): FunctionGroupAccess
   const namespaced: Record<string, V1PolicyRule[]> = {};
   for (const namespace of lakehouseNamespaces(environment)) {
     addRules(namespaced, namespace, [
-      rule(APPS, ['deployments', 'statefulsets'], ['get', 'patch']),
+      // A pod's workload: pod -> ReplicaSet -> Deployment, or a deleted pod's name -> StatefulSet.
+      rule(APPS, ['deployments'], ['get', 'patch']),
+      rule(APPS, ['statefulsets'], ['get', 'list', 'patch']),
+      rule(APPS, ['replicasets'], ['get', 'list']),
       rule(CORE, ['pods'], ['get', 'delete']),
       rule(CORE, ['pods/log'], ['get']),
       rule(CORE, ['events'], ['list']),
@@ -119,7 +122,14 @@ function remediationAccess(environment: ClusterEnvironment): FunctionGroupAccess
   addRules(namespaced, environment.layout.minio.namespace, [
     rule(CORE, ['persistentvolumeclaims'], ['get', 'patch']),
   ]);
-  return { group: FUNCTION_GROUPS.remediation, cluster: DRAIN_RULES, namespaced };
+  // Events about a Node are recorded in `default` (escalation attaches them).
+  addRules(namespaced, 'default', [rule(CORE, ['events'], ['list'])]);
+  return {
+    group: FUNCTION_GROUPS.remediation,
+    // expand-minio-pvc reads the claim's StorageClass for allowVolumeExpansion.
+    cluster: [...DRAIN_RULES, rule('storage.k8s.io', ['storageclasses'], ['get'])],
+    namespaced,
+  };
 }
 
 /**

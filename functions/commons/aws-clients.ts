@@ -1,5 +1,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { instrumentClient } from './client-instrumentation.ts';
 
@@ -14,6 +16,8 @@ import { instrumentClient } from './client-instrumentation.ts';
 let eks: EKSClient | undefined;
 let sns: SNSClient | undefined;
 let secretsManager: SecretsManagerClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
+let sfn: SFNClient | undefined;
 
 export function eksClient(): EKSClient {
   eks ??= instrumentClient(new EKSClient({}));
@@ -28,4 +32,15 @@ export function snsClient(): SNSClient {
 export function secretsManagerClient(): SecretsManagerClient {
   secretsManager ??= instrumentClient(new SecretsManagerClient({}));
   return secretsManager;
+}
+
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= instrumentClient(new EventBridgeClient({}));
+  return eventBridge;
+}
+
+/** Step Functions, for answering task tokens (approvals). */
+export function sfnClient(): SFNClient {
+  sfn ??= instrumentClient(new SFNClient({}));
+  return sfn;
 }

@@ -79,6 +79,12 @@ export const backupLockEnvironment = z.extend(opsTableEnvironment, {
   BACKUP_LOCK_TTL_SECONDS: countVariable(),
 });
 
+/** The provision lock (functions/core/provision/lock.ts). */
+export const provisionLockEnvironment = z.extend(opsTableEnvironment, {
+  /** Longer than the provision workflow's timeout, so only a dead execution's lease ever expires. */
+  PROVISION_LOCK_TTL_SECONDS: countVariable(),
+});
+
 export const backupPlanEnvironment = z.object({
   BACKUP_BATCH_SIZE: countVariable(),
   BACKUP_BATCH_BYTES: countVariable(),
@@ -136,6 +142,10 @@ export const checkVolumeBackupHandlerEnvironment = z.extend(powertoolsEnvironmen
   BACKUP_VOLUME_DEADLINE_MINUTES: countVariable(),
 });
 export const releaseLockHandlerEnvironment = z.extend(powertoolsEnvironment, opsTableEnvironment.shape);
+export const provisionLockHandlerEnvironment = z.extend(
+  powertoolsEnvironment,
+  provisionLockEnvironment.shape,
+);
 
 /** The Prefect PostgreSQL that the backup dumps (a pg_dump Job on the cluster, functions/core/postgres). */
 export const postgresDumpEnvironment = z.object({
@@ -252,4 +262,90 @@ export const minioBucketsHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...provisionManifestsEnvironment.shape,
   /** MinIO notification target for the data buckets' events (`arn:minio:sqs::<id>:webhook`); none when unset. */
   MINIO_NOTIFICATION_TARGET_ARN: z.optional(nonEmptyString()),
+});
+
+/**
+ * Alert ingress (docs/remediation.md): the dedup items live in the ops table, the alert events go
+ * to the platform bus, and the webhook's bearer / basic credentials are in Secrets Manager
+ * (`lakehouse/<env>/alertmanager-webhook`, `{ "token", "username", "password" }`).
+ */
+export const alertBusEnvironment = z.object({
+  ALERT_EVENT_BUS_NAME: nonEmptyString(),
+});
+export const alertWebhookEnvironment = z.object({
+  ALERT_WEBHOOK_SECRET_ID: nonEmptyString(),
+});
+/** alert-ingress-sns: SNS invokes it through IAM, so it needs no webhook secret. */
+export const alertIngressSnsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...alertBusEnvironment.shape,
+});
+/** alert-ingress: the Function URL Alertmanager's webhook posts to. */
+export const alertIngressHandlerEnvironment = z.extend(
+  alertIngressSnsHandlerEnvironment,
+  alertWebhookEnvironment.shape,
+);
+
+/**
+ * Remediation preflight (functions/core/remediation/preflight.ts): the configuration's change
+ * windows as JSON (`[]` when none: disruptive playbooks then never act on their own).
+ */
+export const changeWindowsEnvironment = z.object({
+  REMEDIATION_CHANGE_WINDOWS: nonEmptyString(),
+});
+export const preflightRemediationHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...changeWindowsEnvironment.shape,
+});
+
+/**
+ * The remediate workflow's own steps (workflows/remediate.workflow.ts). REMEDIATION_ROUTING and
+ * REMEDIATION_LIMITS are the environment's validated remediation settings as JSON, written by
+ * infra (infra/config/remediation-config.ts); the monitoring APIs are reached inside the VPC.
+ */
+export const remediationRoutingEnvironment = z.object({ REMEDIATION_ROUTING: nonEmptyString() });
+export const remediationLimitsEnvironment = z.object({ REMEDIATION_LIMITS: nonEmptyString() });
+export const resolveRemediationHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  CLUSTER_NAME: nonEmptyString(),
+  ...remediationRoutingEnvironment.shape,
+});
+export const remediationLeaseHandlerEnvironment = z.extend(powertoolsEnvironment, opsTableEnvironment.shape);
+export const remediationLimitsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...remediationLimitsEnvironment.shape,
+});
+export const alertmanagerHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  /** Alertmanager's API root inside the VPC (`http://alertmanager.monitoring:9093`). */
+  ALERTMANAGER_URL: z.url({ protocol: /^https?$/ }),
+});
+export const prometheusHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  /** Prometheus's API root inside the VPC (`http://prometheus.monitoring:9090`). */
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/ }),
+});
+export const escalateRemediationHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...notificationEnvironment.shape,
+  ...opsTableEnvironment.shape,
+});
+
+/**
+ * The approve-first tier (functions/core/remediation/approval): the secret holding the HMAC key
+ * that signs the approve / reject links, `{ "key": "<base64>" }`.
+ */
+export const approvalSigningEnvironment = z.object({
+  APPROVAL_SIGNING_SECRET_ID: nonEmptyString(),
+});
+/** request-approval: stores the pending approval and publishes the notification with the links. */
+export const requestApprovalHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...notificationEnvironment.shape,
+  ...opsTableEnvironment.shape,
+  ...approvalSigningEnvironment.shape,
+  /** approve-remediation's Function URL, where the links point. */
+  APPROVAL_URL: z.url(),
+});
+/** approve-remediation: the Function URL the links open (Step Functions through AWS_ENDPOINT_URL_SFN locally). */
+export const approveRemediationHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...approvalSigningEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
 });

@@ -1,12 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import * as z from 'zod/mini';
-import { ConfigurationError } from './errors.ts';
+import { clearJsonSecretCache, readJsonSecret } from './json-secret.ts';
 import { cacheUntilRejected } from './promise-cache.ts';
-import { parseOrThrow } from './schema-problems.ts';
 import { nonEmptyString } from './schemas.ts';
-import { callAws } from './transient-errors.ts';
 
 /**
  * S3 clients for MinIO. Path-style addressing because MinIO buckets are not DNS names, and
@@ -24,12 +22,12 @@ export interface MinioClientOptions {
   maxAttempts?: number;
 }
 
-const minioSecretSchema = z.object({
-  accessKeyId: nonEmptyString(),
-  secretAccessKey: nonEmptyString(),
-});
+const minioSecret = {
+  what: 'MinIO credentials secret',
+  expected: '{"accessKeyId": "...", "secretAccessKey": "..."}',
+  schema: z.object({ accessKeyId: nonEmptyString(), secretAccessKey: nonEmptyString() }),
+};
 
-const credentialsBySecret = new Map<string, Promise<AwsCredentialIdentity>>();
 const clients = new Map<string, Promise<S3Client>>();
 
 /** The MinIO client for this endpoint and secret, created once per execution environment. */
@@ -59,60 +57,11 @@ export function readMinioCredentials(
   secretsManager: SecretsManagerClient,
   secretId: string,
 ): Promise<AwsCredentialIdentity> {
-  let credentials = credentialsBySecret.get(secretId);
-  if (!credentials) {
-    credentials = fetchCredentials(secretsManager, secretId);
-    cacheUntilRejected(credentialsBySecret, secretId, credentials, credentials);
-  }
-  return credentials;
+  return readJsonSecret(secretsManager, secretId, minioSecret);
 }
 
 /** Forgets cached clients and credentials (after a secret rotation, and between tests). */
 export function clearMinioClientCache(): void {
-  credentialsBySecret.clear();
+  clearJsonSecretCache();
   clients.clear();
-}
-
-async function fetchCredentials(
-  secretsManager: SecretsManagerClient,
-  secretId: string,
-): Promise<AwsCredentialIdentity> {
-  const secret = await callAws(`secretsmanager:GetSecretValue ${secretId}`, async () => {
-    try {
-      return await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
-    } catch (error) {
-      if ((error as Error).name === 'ResourceNotFoundException') {
-        throw new ConfigurationError(`MinIO credentials secret ${secretId} does not exist`, { secretId });
-      }
-      throw error;
-    }
-  });
-  if (secret.SecretString === undefined) {
-    throw new ConfigurationError(
-      `MinIO credentials secret ${secretId} has no SecretString (binary secrets are not supported)`,
-      {
-        secretId,
-      },
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secret.SecretString);
-  } catch {
-    throw new ConfigurationError(
-      `MinIO credentials secret ${secretId} is not JSON; expected {"accessKeyId": "...", "secretAccessKey": "..."}`,
-      { secretId },
-    );
-  }
-  // Never echo the secret's values into an error message.
-  return parseOrThrow(
-    minioSecretSchema,
-    parsed,
-    (problems) =>
-      new ConfigurationError(`MinIO credentials secret ${secretId} is incomplete: ${problems.join('; ')}`, {
-        secretId,
-        problems,
-      }),
-    { showInput: false },
-  );
 }

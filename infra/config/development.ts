@@ -1,4 +1,5 @@
 import type { EnvironmentConfigInput } from './environment-config.ts';
+import { PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
 /**
  * Development: the smallest copy of the platform. The account is left to CDK_DEFAULT_ACCOUNT (or an
@@ -49,6 +50,21 @@ export const development = {
     backup: { expression: 'cron(0 2 * * ? *)', timeZone: 'UTC' },
     // One verify-backup execution per backup.sourceBuckets entry, an hour after the 02:00 backup.
     verifyBackup: { expression: 'cron(0 3 * * ? *)', timeZone: 'UTC' },
+  },
+  // Development: every playbook acts at once, at any time (the window covers the whole week).
+  remediation: {
+    alertmanagerUrl: 'https://alertmanager.development.lakehouse.example.com',
+    prometheusUrl: 'https://prometheus.development.lakehouse.example.com',
+    routes: PLATFORM_ROUTES,
+    playbooks: playbookPolicies('automatic'),
+    changeWindows: [
+      {
+        days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'],
+        start: '00:00',
+        end: '00:00',
+        timeZone: 'UTC',
+      },
+    ],
   },
   logRetentionDays: 14,
 } satisfies EnvironmentConfigInput;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
 import { clusterConfigSchema } from './cluster-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
+import { remediationConfigSchema } from './remediation-config.ts';
 
 /**
  * One schema for every environment's settings. The three environment files are typed against its
@@ -158,6 +159,8 @@ export const environmentConfigSchema = z
     platformLayout: z.optional(platformLayoutSchema),
     /** validate-platform's performance mode: workloads and thresholds (performance-config.ts). */
     performance: performanceConfigSchema,
+    /** Alert-driven remediation: routes, tiers, windows, limits (remediation-config.ts). */
+    remediation: remediationConfigSchema,
     logRetentionDays,
   })
   .refine((config) => config.region !== config.drRegion, {

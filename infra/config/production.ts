@@ -1,4 +1,5 @@
 import type { EnvironmentConfigInput } from './environment-config.ts';
+import { DISRUPTIVE_PLAYBOOKS, PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
 /**
  * Production: general-purpose system nodes, storage-optimised i4i/i3en for MinIO and PostgreSQL,
@@ -59,6 +60,21 @@ export const production = {
     backup: { expression: 'cron(30 * * * ? *)', timeZone: 'UTC' },
     // One verify-backup execution per backup.sourceBuckets entry, half an hour after each hourly backup (started at :30).
     verifyBackup: { expression: 'cron(0 * * * ? *)', timeZone: 'UTC' },
+  },
+  // Production: disruptive playbooks wait for an operator and act only in the weekday window;
+  // restarting a MinIO pod runs in shadow mode first (it records what it would do).
+  remediation: {
+    alertmanagerUrl: 'https://alertmanager.production.lakehouse.example.com',
+    prometheusUrl: 'https://prometheus.production.lakehouse.example.com',
+    routes: PLATFORM_ROUTES,
+    playbooks: playbookPolicies('automatic', {
+      ...Object.fromEntries(DISRUPTIVE_PLAYBOOKS.map((name) => [name, { tier: 'approve-first' as const }])),
+      'restart-minio-pod': { tier: 'approve-first', mode: 'dry-run' },
+    }),
+    changeWindows: [
+      { days: ['Mon', 'Tue', 'Wed', 'Thu'], start: '09:00', end: '16:00', timeZone: 'Europe/Berlin' },
+    ],
+    rateLimits: { globalPerHour: 20, perPlaybookPerHour: 6, perTargetPerHour: 2 },
   },
   logRetentionDays: 365,
 } satisfies EnvironmentConfigInput;

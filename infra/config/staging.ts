@@ -1,4 +1,5 @@
 import type { EnvironmentConfigInput } from './environment-config.ts';
+import { DISRUPTIVE_PLAYBOOKS, PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
 /** Staging: production's shape at a tenth of its size. Placeholders as in development.ts. */
 export const staging = {
@@ -43,6 +44,19 @@ export const staging = {
     backup: { expression: 'cron(0 2 * * ? *)', timeZone: 'UTC' },
     // One verify-backup execution per backup.sourceBuckets entry, an hour after the 02:00 backup.
     verifyBackup: { expression: 'cron(0 3 * * ? *)', timeZone: 'UTC' },
+  },
+  // Staging: disruptive playbooks wait for an operator and act only in office hours.
+  remediation: {
+    alertmanagerUrl: 'https://alertmanager.staging.lakehouse.example.com',
+    prometheusUrl: 'https://prometheus.staging.lakehouse.example.com',
+    routes: PLATFORM_ROUTES,
+    playbooks: playbookPolicies(
+      'automatic',
+      Object.fromEntries(DISRUPTIVE_PLAYBOOKS.map((name) => [name, { tier: 'approve-first' as const }])),
+    ),
+    changeWindows: [
+      { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], start: '07:00', end: '19:00', timeZone: 'UTC' },
+    ],
   },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

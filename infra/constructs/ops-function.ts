@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CfnResource, type Duration, Token } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -34,6 +35,29 @@ const ESM_REQUIRE_BANNER =
  */
 export type EnvironmentSchema = z.$ZodObject;
 
+/** Where a function's network interfaces go when it must reach something inside a VPC. */
+export interface OpsFunctionNetwork {
+  readonly vpc: IVpc;
+  /** Private subnets with a route out (NAT), so the AWS APIs stay reachable. */
+  readonly subnets: SubnetSelection;
+  readonly securityGroups: readonly ISecurityGroup[];
+}
+
+/**
+ * What Lambda does with the execution role to attach a function to its VPC (the EC2 part of the
+ * AWS managed AWSLambdaVPCAccessExecutionRole). DescribeNetworkInterfaces and DescribeSubnets have
+ * no resource-level permissions, and Lambda creates, re-addresses and deletes the interfaces under
+ * ids it assigns, so AWS grants all six on "*"; so does this construct.
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
 export interface OpsFunctionProps<Schema extends EnvironmentSchema> {
   /** The handler module, relative to the repository root: `functions/<name>.handler.ts`. */
   readonly entry: string;
@@ -49,6 +73,8 @@ export interface OpsFunctionProps<Schema extends EnvironmentSchema> {
   readonly functionName?: string;
   readonly description?: string;
   readonly memorySize?: number;
+  /** Attach the function to a VPC; left out, it runs in Lambda's own network (AWS APIs only). */
+  readonly network?: OpsFunctionNetwork;
 }
 
 /**
@@ -77,6 +103,16 @@ export class OpsFunction<Schema extends EnvironmentSchema = EnvironmentSchema> e
     });
     const logGroup = new LogGroup(scope, `${id}LogGroup`, { retention: props.logRetention });
     logGroup.grantWrite(role);
+    // Inline, for the same reason: AWSLambdaVPCAccessExecutionRole (which Lambda's L2 attaches only
+    // to a role it creates itself) also grants logs:* on every log group. In the role's default
+    // policy, which the function resource depends on: Lambda checks these rights when it creates
+    // a VPC function.
+    const { network } = props;
+    if (network) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...VPC_NETWORK_INTERFACE_ACTIONS], resources: ['*'] }),
+      );
+    }
 
     super(scope, id, {
       entry,
@@ -91,6 +127,9 @@ export class OpsFunction<Schema extends EnvironmentSchema = EnvironmentSchema> e
       description: props.description,
       role,
       logGroup,
+      vpc: network?.vpc,
+      vpcSubnets: network?.subnets,
+      securityGroups: network && [...network.securityGroups],
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
       environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
@@ -109,7 +148,11 @@ export class OpsFunction<Schema extends EnvironmentSchema = EnvironmentSchema> e
     this.entryPath = props.entry;
     this.environmentSchema = props.environmentSchema;
     (this.node.defaultChild as CfnResource).addMetadata(HANDLER_METADATA_KEY, props.entry);
-    acknowledgeXRayWildcard(role);
+    acknowledgeXRayWildcard(
+      role,
+      network &&
+        `${VPC_NETWORK_INTERFACE_ACTIONS.join(', ')} are what Lambda needs to place the function in its VPC: the Describe actions have no resource-level permissions and Lambda assigns the interface ids, so they require "*" (as in AWSLambdaVPCAccessExecutionRole, without its logs:*)`,
+    );
   }
 }
 

@@ -28,10 +28,20 @@ export interface OpsObservabilityProps {
   readonly workflows: readonly Workflow[];
   readonly functions: readonly ObservedFunction[];
   readonly alarmTopic: ITopic;
-  /** Where EventBridge Scheduler puts start requests it could not deliver. */
-  readonly scheduleDeadLetterQueue: IQueue;
+  /** Queues where something that should have started a workflow ended up instead (schedules, alerts). */
+  readonly deadLetterQueues: readonly WatchedDeadLetterQueue[];
   /** The backup report's metrics (build-backup-report) and the AWS Backup vault of the volumes. */
   readonly backup?: BackupObservability;
+}
+
+export interface WatchedDeadLetterQueue {
+  /** The alarm's construct id, e.g. "ScheduleDeadLetters". */
+  readonly id: string;
+  /** The alarm's name after the environment prefix, e.g. "schedule-dead-letters". */
+  readonly name: string;
+  readonly queue: IQueue;
+  /** What a message there means and where to look. */
+  readonly description: string;
 }
 
 export interface BackupObservability {
@@ -49,7 +59,7 @@ const FUNCTION_WIDGETS_PER_ROW = 3;
 /**
  * The ops dashboard (executions per workflow; errors and p50/p99 duration per function) and the
  * alarms that page the notification topic: failed and timed-out executions, Lambda errors, and
- * schedule starts that ended in the dead-letter queue. One alarm per function names the culprit.
+ * schedule starts or alerts that ended in a dead-letter queue. One alarm per function names the culprit.
  */
 export class OpsObservability extends Construct {
   readonly dashboard: Dashboard;
@@ -137,15 +147,14 @@ export class OpsObservability extends Construct {
       rows.push(functionWidgets.slice(start, start + FUNCTION_WIDGETS_PER_ROW));
     }
 
-    addAlarm(
-      'ScheduleDeadLetters',
-      'schedule-dead-letters',
-      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: PERIOD,
-        statistic: 'Maximum',
-      }),
-      'EventBridge Scheduler could not start a workflow: the message in the dead-letter queue says which and why.',
-    );
+    for (const { id: alarmId, name, queue, description } of props.deadLetterQueues) {
+      addAlarm(
+        alarmId,
+        name,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        description,
+      );
+    }
 
     if (props.backup) {
       const backup = props.backup;

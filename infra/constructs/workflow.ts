@@ -6,11 +6,13 @@ import {
   DefinitionBody,
   type IChainable,
   InputType,
+  IntegrationPattern,
   JitterType,
   LogLevel,
   StateMachine,
   StateMachineType,
   type TaskInput,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -162,6 +164,46 @@ export function invokeOpsFunction(
     backoffRate: 2,
     maxDelay: Duration.seconds(20),
     jitterStrategy: JitterType.FULL,
+  });
+  task.addRetry({
+    errors: [...LAMBDA_SERVICE_ERRORS],
+    interval: Duration.seconds(1),
+    maxAttempts: 4,
+    backoffRate: 2,
+  });
+  invokedFunctions.set(task, fn);
+  return task;
+}
+
+export interface WaitForTaskTokenProps {
+  /** The function's event; must carry `JsonPath.taskToken` for whoever answers. */
+  readonly payload: TaskInput;
+  readonly resultPath?: string;
+  /** How long the token may go unanswered: then States.Timeout. */
+  readonly timeout: Duration;
+  readonly comment?: string;
+}
+
+/**
+ * A Lambda task that waits for SendTaskSuccess/Failure with the token it hands the function
+ * (`lambda:invoke.waitForTaskToken`): approvals. The function's own result is discarded; the
+ * answer becomes the Task's result. Retried like every other invocation (a retry hands a new
+ * token; the old one then answers TaskTimedOut).
+ */
+export function invokeOpsFunctionWithTaskToken(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  props: WaitForTaskTokenProps,
+): LambdaInvoke {
+  const task = new LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    retryOnServiceExceptions: false,
+    payload: props.payload,
+    resultPath: props.resultPath,
+    taskTimeout: Timeout.duration(props.timeout),
+    comment: props.comment,
   });
   task.addRetry({
     errors: [...LAMBDA_SERVICE_ERRORS],

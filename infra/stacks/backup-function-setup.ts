@@ -9,6 +9,7 @@ import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import type { EnvironmentSchema, OpsFunction, OpsFunctionProps } from '../constructs/ops-function.ts';
 import { backupKeyAlias } from './backup-naming.ts';
+import type { PlatformEndpoint } from './ops-network.ts';
 
 /**
  * What the functions of the backup, verify-backup and restore workflows share when they are
@@ -29,10 +30,14 @@ export interface BackupResources {
   readonly serviceRole: IRole;
 }
 
+/**
+ * How one handler is deployed. `reaches` is required, so no function is deployed without saying
+ * whether it needs the cluster's network (ops-network.ts): the Kubernetes API, MinIO or Prefect.
+ */
 export type HandlerSettings<Schema extends EnvironmentSchema> = Pick<
   OpsFunctionProps<Schema>,
   'environmentSchema' | 'environment' | 'timeout' | 'description' | 'memorySize'
->;
+> & { readonly reaches: readonly PlatformEndpoint[] };
 export type FunctionBuilder = <Schema extends EnvironmentSchema>(
   settings: HandlerSettings<Schema>,
 ) => OpsFunction;
@@ -190,17 +195,23 @@ export class BackupBucketAccess {
   }
 }
 
-function grantOpsTableItems(
+/**
+ * Actions on the ops table's items of the given partition-key patterns only (`LOCK#provision#*`),
+ * and its key.
+ */
+export function grantOpsTableItems(
   fn: OpsFunction,
   resources: Pick<BackupResources, 'opsTable' | 'opsKey'>,
   actions: readonly string[],
-  partitionKeyPattern: string,
+  partitionKeyPatterns: string | readonly string[],
 ) {
+  const patterns =
+    typeof partitionKeyPatterns === 'string' ? [partitionKeyPatterns] : [...partitionKeyPatterns];
   fn.addToRolePolicy(
     new PolicyStatement({
       actions: [...actions],
       resources: [resources.opsTable.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitionKeyPattern] } },
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } },
     }),
   );
   fn.addToRolePolicy(

@@ -51,6 +51,7 @@ export function createBackupFunction(
     case 'validate-backup-request':
       return build({
         environmentSchema: validateBackupRequestHandlerEnvironment,
+        reaches: [],
         environment: { BACKUP_SOURCE_BUCKETS: config.backup.sourceBuckets.join(',') },
         timeout: Duration.seconds(10),
         description: 'backup: validate the workflow input',
@@ -58,6 +59,8 @@ export function createBackupFunction(
     case 'dump-postgres': {
       const fn = build({
         environmentSchema: dumpPostgresHandlerEnvironment,
+        // pg_dump runs as a Job on the cluster: the function talks to Kubernetes, never to PostgreSQL.
+        reaches: ['kubernetes-api'],
         environment: setup.postgresJobEnvironment,
         // The core waits up to 10 minutes for the Job; the workflow retries to wait longer.
         timeout: Duration.minutes(12),
@@ -73,6 +76,7 @@ export function createBackupFunction(
         name === 'acquire-backup-lock'
           ? build({
               environmentSchema: backupLockHandlerEnvironment,
+              reaches: [],
               environment: {
                 OPS_TABLE_NAME: resources.opsTable.tableName,
                 BACKUP_LOCK_TTL_SECONDS: String(BACKUP_LOCK_TTL.toSeconds()),
@@ -82,6 +86,7 @@ export function createBackupFunction(
             })
           : build({
               environmentSchema: releaseLockHandlerEnvironment,
+              reaches: [],
               environment: { OPS_TABLE_NAME: resources.opsTable.tableName },
               timeout: Duration.seconds(15),
               description: 'backup: release the per-bucket lease lock',
@@ -97,6 +102,7 @@ export function createBackupFunction(
     case 'plan-backup': {
       const fn = build({
         environmentSchema: planBackupHandlerEnvironment,
+        reaches: ['minio-s3'],
         environment: {
           ...setup.minio,
           ...bucket,
@@ -126,6 +132,7 @@ export function createBackupFunction(
     case 'copy-backup-batch': {
       const fn = build({
         environmentSchema: copyBackupBatchHandlerEnvironment,
+        reaches: ['minio-s3'],
         environment: {
           ...setup.minio,
           ...bucket,
@@ -148,6 +155,7 @@ export function createBackupFunction(
     case 'finalize-backup-manifest': {
       const fn = build({
         environmentSchema: finalizeBackupHandlerEnvironment,
+        reaches: [],
         environment: bucket,
         ...STREAMING_STEP,
         description: 'backup: commit the checksummed manifest of one run',
@@ -165,6 +173,7 @@ export function createBackupFunction(
     case 'prune-backups': {
       const fn = build({
         environmentSchema: pruneBackupsHandlerEnvironment,
+        reaches: [],
         environment: { ...bucket, BACKUP_RETENTION_DAYS: String(config.backup.retentionDays) },
         ...STREAMING_STEP,
         description: 'backup: drop manifests and data past the retention',
@@ -180,6 +189,7 @@ export function createBackupFunction(
     case 'start-volume-backup': {
       const fn = build({
         environmentSchema: volumeBackupHandlerEnvironment,
+        reaches: ['kubernetes-api'],
         environment: {
           ...setup.kubernetes,
           BACKUP_VAULT_NAME: resources.vault.backupVaultName,
@@ -204,6 +214,7 @@ export function createBackupFunction(
     case 'check-volume-backup': {
       const fn = build({
         environmentSchema: checkVolumeBackupHandlerEnvironment,
+        reaches: [],
         environment: { BACKUP_VOLUME_DEADLINE_MINUTES: String(VOLUME_DEADLINE_MINUTES) },
         timeout: Duration.seconds(30),
         description: 'backup: poll the volume backup jobs',
@@ -216,6 +227,7 @@ export function createBackupFunction(
     case 'build-backup-report':
       return build({
         environmentSchema: reportHandlerEnvironment,
+        reaches: [],
         environment: { ENVIRONMENT_NAME: config.name },
         timeout: Duration.seconds(30),
         description: 'backup: build the backup report and its metrics',

@@ -1,5 +1,5 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { type ISecurityGroup, type IVpc, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import {
   Cluster,
   ClusterLoggingTypes,
@@ -56,10 +56,18 @@ export class ClusterStack extends Stack {
   readonly nodeGroups: ClusterNodeGroups;
   readonly workloadIdentities: WorkloadIdentities;
   /**
-   * A security group that may open HTTPS connections to the cluster's private API endpoint: for
-   * VPC-attached clients (the lakehouse-ops Lambdas once they run in this VPC).
+   * A security group that may open HTTPS connections to the cluster's private API endpoint, for
+   * other VPC-attached clients (a bastion, a CI runner). The lakehouse-ops functions have their own,
+   * narrower group in the OpsStack (ops-network.ts).
    */
   readonly apiClientSecurityGroup: SecurityGroup;
+  /** The cluster's VPC: the lakehouse-ops functions that reach the cluster run in its private subnets. */
+  readonly vpc: IVpc;
+  /**
+   * The security group EKS creates for the cluster and puts on the control plane's network
+   * interfaces (the private endpoint) and the managed nodes; clients are admitted by rules on it.
+   */
+  readonly clusterSecurityGroup: ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -109,6 +117,8 @@ export class ClusterStack extends Stack {
       removalPolicy: isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    this.vpc = this.network.vpc;
+    this.clusterSecurityGroup = this.cluster.clusterSecurityGroup;
     // The control plane envelope-encrypts Secrets as its role; aws-eks-v2 leaves this grant to us.
     this.cluster.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS } from '../../cluster-manifests/src/rbac.ts';
 import { BACKUP_HANDLERS } from '../../workflows/backup.workflow.ts';
 import { PROVISION_HANDLERS } from '../../workflows/provision.workflow.ts';
+import { REMEDIATE_HANDLERS } from '../../workflows/remediate.workflow.ts';
 import { RESTORE_HANDLERS } from '../../workflows/restore.workflow.ts';
 import { VALIDATE_PLATFORM_HANDLERS } from '../../workflows/validate-platform.workflow.ts';
 import { VERIFY_BACKUP_HANDLERS } from '../../workflows/verify-backup.workflow.ts';
@@ -27,6 +28,8 @@ export const WORKFLOW_KUBERNETES_GROUPS: readonly {
     handlers: [...BACKUP_HANDLERS, ...VERIFY_BACKUP_HANDLERS, ...RESTORE_HANDLERS],
   },
   { group: FUNCTION_GROUPS.provision, handlers: PROVISION_HANDLERS },
+  // The playbooks, preflight and escalation: the rights of every playbook in one group (rbac.ts).
+  { group: FUNCTION_GROUPS.remediation, handlers: REMEDIATE_HANDLERS },
 ];
 
 /** A function talks to the cluster exactly when its environment schema carries CLUSTER_NAME. */

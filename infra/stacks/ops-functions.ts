@@ -1,5 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,18 +20,24 @@ import type { RestoreHandler } from '../../workflows/restore.workflow.ts';
 import type { ValidatePlatformHandler } from '../../workflows/validate-platform.workflow.ts';
 import type { VerifyBackupHandler } from '../../workflows/verify-backup.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
-import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import { type EnvironmentSchema, OpsFunction } from '../constructs/ops-function.ts';
-import { pascalCase } from '../naming.ts';
+import { functionConstructId } from '../naming.ts';
 import {
   type BackupResources,
   backupFunctionSetup,
-  defaultPolicyOf,
+  grantOpsTableItems,
   type HandlerSettings,
 } from './backup-function-setup.ts';
 import { createBackupFunction, isBackupFunctionName } from './backup-functions.ts';
+import { grantDescribeCluster, grantNodegroups, grantPublish, grantReadSecret } from './function-grants.ts';
+import type { OpsNetwork } from './ops-network.ts';
 import { createProvisionFunction, isProvisionFunctionName } from './provision-functions.ts';
 import { createRecoveryFunction, isRecoveryFunctionName } from './recovery-functions.ts';
+import {
+  createRemediationFunction,
+  isRemediationFunctionName,
+  type RemediationFunctionName,
+} from './remediation-functions.ts';
 
 /**
  * How each handler is deployed: its environment schema and values, timeout and IAM. The schemas
@@ -48,7 +53,8 @@ export type OpsHandlerName =
   | BackupHandler
   | VerifyBackupHandler
   | RestoreHandler
-  | ProvisionHandler;
+  | ProvisionHandler
+  | RemediationFunctionName;
 
 export const SERVICE_NAME = 'lakehouse-ops';
 export const METRICS_NAMESPACE = 'LakehouseOps';
@@ -59,7 +65,12 @@ export interface OpsFunctionDependencies {
   readonly notificationTopic: ITopic;
   readonly key: IKey;
   readonly logRetention: RetentionDays;
-  /** Needed only by the functions of the backup, verify-backup and restore workflows. */
+  /** Places each function that declares a platform endpoint in the cluster's VPC. */
+  readonly network: OpsNetwork;
+  /**
+   * The backup bucket, vault and ops table: needed by the functions of the backup, verify-backup,
+   * restore and provision workflows, and (the ops table) by remediation's.
+   */
   readonly backup?: BackupResources;
 }
 
@@ -82,9 +93,16 @@ function createOpsFunction(
   deps: OpsFunctionDependencies,
 ): OpsFunction {
   const { config } = deps;
-  const build = <Schema extends EnvironmentSchema>(settings: HandlerSettings<Schema>) =>
-    new OpsFunction(scope, constructId(name), {
+  // Every handler's settings declare what it reaches (HandlerSettings.reaches): the rule for which
+  // functions run in the cluster's VPC lives in ops-network.ts, checked against the schema there.
+  const build = <Schema extends EnvironmentSchema>({ reaches, ...settings }: HandlerSettings<Schema>) =>
+    new OpsFunction(scope, functionConstructId(name), {
       ...settings,
+      network: deps.network.placementFor({
+        functionName: name,
+        environmentSchema: settings.environmentSchema,
+        reaches,
+      }),
       entry: `functions/${name}.handler.ts`,
       functionName: `${SERVICE_NAME}-${config.name}-${name}`,
       serviceName: SERVICE_NAME,
@@ -99,6 +117,8 @@ function createOpsFunction(
     MINIO_ENDPOINT: config.minio.endpoint,
     MINIO_CREDENTIALS_SECRET_ID: config.minio.credentialsSecretName,
   };
+  const grantMinio = (fn: OpsFunction) =>
+    grantReadSecret(fn, deps.minioCredentials.secretName, 'the one MinIO credentials secret');
 
   if (isBackupFunctionName(name) || isRecoveryFunctionName(name)) {
     if (!deps.backup) throw new Error(`${name}: the backup functions need OpsFunctionDependencies.backup`);
@@ -107,7 +127,7 @@ function createOpsFunction(
       resources: deps.backup,
       minio,
       kubernetes,
-      grantMinio: (fn: OpsFunction) => grantReadSecret(fn, deps.minioCredentials),
+      grantMinio,
       grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
     });
     return isBackupFunctionName(name)
@@ -116,12 +136,35 @@ function createOpsFunction(
   }
 
   if (isProvisionFunctionName(name)) {
+    if (!deps.backup)
+      throw new Error(`${name}: the provision functions need the ops table (OpsFunctionDependencies.backup)`);
+    const opsTable = deps.backup;
     return createProvisionFunction(name, build, {
       config,
       kubernetes,
       minio,
-      grantMinio: (fn: OpsFunction) => grantReadSecret(fn, deps.minioCredentials),
+      opsTableName: opsTable.opsTable.tableName,
+      grantOpsTableItems: (fn, actions, partitionKeyPattern) =>
+        grantOpsTableItems(fn, opsTable, actions, partitionKeyPattern),
+      grantMinio,
       grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
+    });
+  }
+
+  if (isRemediationFunctionName(name)) {
+    if (!deps.backup)
+      throw new Error(
+        `${name}: the remediation functions need the ops table (OpsFunctionDependencies.backup)`,
+      );
+    const opsTable = deps.backup;
+    return createRemediationFunction(scope, name, build, {
+      config,
+      kubernetes,
+      opsTableName: opsTable.opsTable.tableName,
+      notificationTopic: deps.notificationTopic,
+      key: deps.key,
+      grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
+        grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
     });
   }
 
@@ -129,6 +172,7 @@ function createOpsFunction(
     case 'validate-workflow-input':
       return build({
         environmentSchema: powertoolsEnvironment,
+        reaches: [],
         environment: {},
         timeout: Duration.seconds(10),
         description: 'validate-platform: validate the workflow input',
@@ -136,12 +180,14 @@ function createOpsFunction(
     case 'check-eks-cluster': {
       const fn = build({
         environmentSchema: kubernetesHandlerEnvironment,
+        // The EKS API only (cluster and node group status): CLUSTER_NAME without the cluster network.
+        reaches: [],
         environment: kubernetes,
         timeout: checkTimeout,
         description: 'validate-platform: EKS cluster and node group status',
       });
       grantDescribeCluster(fn, config.clusterName, ['eks:ListNodegroups']);
-      grantDescribeNodegroups(fn, config.clusterName);
+      grantNodegroups(fn, config.clusterName);
       return fn;
     }
     case 'check-nodes':
@@ -151,6 +197,7 @@ function createOpsFunction(
     case 'check-monitoring': {
       const fn = build({
         environmentSchema: kubernetesHandlerEnvironment,
+        reaches: ['kubernetes-api'],
         environment: kubernetes,
         timeout: checkTimeout,
         description: `validate-platform: ${name.replace(/^check-/, '')} check (Kubernetes API)`,
@@ -161,11 +208,12 @@ function createOpsFunction(
     case 'probe-minio-s3': {
       const fn = build({
         environmentSchema: minioHandlerEnvironment,
+        reaches: ['minio-s3'],
         environment: { ...minio, PLATFORM_LAYOUT: platformLayout },
         timeout: checkTimeout,
         description: 'validate-platform: MinIO S3 API write/read/delete probe',
       });
-      grantReadSecret(fn, deps.minioCredentials);
+      grantMinio(fn);
       return fn;
     }
     // The performance checks (validate-platform {"performance": true}): workloads and thresholds
@@ -174,6 +222,7 @@ function createOpsFunction(
     case 'check-s5cmd-throughput': {
       const fn = build({
         environmentSchema: s5cmdThroughputHandlerEnvironment,
+        reaches: ['kubernetes-api', 'minio-s3'],
         environment: {
           ...kubernetes,
           ...minio,
@@ -185,12 +234,13 @@ function createOpsFunction(
         description: 'validate-platform: s5cmd throughput Job through MinIO against the threshold',
       });
       grantDescribeCluster(fn, config.clusterName);
-      grantReadSecret(fn, deps.minioCredentials);
+      grantMinio(fn);
       return fn;
     }
     case 'check-prefect-api-latency':
       return build({
         environmentSchema: prefectApiLatencyHandlerEnvironment,
+        reaches: ['prefect-api'],
         environment: {
           PREFECT_API_URL: performance.prefectApiUrl,
           PERFORMANCE_PREFECT_API_REQUESTS: String(performance.prefectApiRequests),
@@ -203,6 +253,7 @@ function createOpsFunction(
     case 'check-flow-run-burst':
       return build({
         environmentSchema: flowRunBurstHandlerEnvironment,
+        reaches: ['prefect-api'],
         environment: {
           PREFECT_API_URL: performance.prefectApiUrl,
           PERFORMANCE_FLOW_RUN_BURST_DEPLOYMENT: performance.flowRunBurst.deployment,
@@ -216,6 +267,7 @@ function createOpsFunction(
     case 'build-validation-report':
       return build({
         environmentSchema: reportHandlerEnvironment,
+        reaches: [],
         environment: { ENVIRONMENT_NAME: config.name },
         timeout: Duration.seconds(30),
         description: 'validate-platform: build the validation report and its metrics',
@@ -223,6 +275,7 @@ function createOpsFunction(
     case 'notify': {
       const fn = build({
         environmentSchema: notificationHandlerEnvironment,
+        reaches: [],
         environment: {
           NOTIFICATION_TOPIC_ARN: deps.notificationTopic.topicArn,
           ENVIRONMENT_NAME: config.name,
@@ -234,61 +287,4 @@ function createOpsFunction(
       return fn;
     }
   }
-}
-
-/** "check-eks-cluster" -> "CheckEksClusterFunction". */
-function constructId(name: string): string {
-  return `${pascalCase(name)}Function`;
-}
-
-function clusterArn(scope: Construct, clusterName: string): string {
-  return Stack.of(scope).formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName });
-}
-
-/** DescribeCluster gives the endpoint and CA the Kubernetes client needs. */
-function grantDescribeCluster(fn: OpsFunction, clusterName: string, extraActions: string[] = []) {
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['eks:DescribeCluster', ...extraActions],
-      resources: [clusterArn(fn, clusterName)],
-    }),
-  );
-}
-
-function grantDescribeNodegroups(fn: OpsFunction, clusterName: string) {
-  // Node group ARNs end in /<name>/<uuid>: the names come from ListNodegroups at run time and the
-  // uuid is assigned by EKS, so the cluster's node groups can only be named by pattern.
-  const nodegroups = Stack.of(fn).formatArn({
-    service: 'eks',
-    resource: 'nodegroup',
-    resourceName: `${clusterName}/*/*`,
-  });
-  fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroups] }));
-  acknowledgeWildcardResources(
-    defaultPolicyOf(fn),
-    [nodegroups],
-    'eks:DescribeNodegroup on the node groups of this one cluster; names are discovered at run time and EKS appends a uuid',
-  );
-}
-
-function grantReadSecret(fn: OpsFunction, secret: ISecret) {
-  // Secrets Manager appends "-" and six random characters to a secret's ARN; "??????" matches
-  // exactly those, which is narrower than the "<name>*" that grantRead uses for a secret by name.
-  const secretArn = `${secret.secretArn}-??????`;
-  fn.addToRolePolicy(
-    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-  );
-  acknowledgeWildcardResources(
-    defaultPolicyOf(fn),
-    [secretArn],
-    'GetSecretValue on the one MinIO credentials secret; "??????" is the random suffix Secrets Manager adds to its ARN',
-  );
-}
-
-function grantPublish(fn: OpsFunction, topic: ITopic, key: IKey) {
-  // Written out instead of topic.grantPublish, which grants kms:GenerateDataKey* (a wildcard).
-  fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
-  fn.addToRolePolicy(
-    new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
-  );
 }

@@ -12,7 +12,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -26,6 +26,7 @@ import type { BackupWorkflowInput } from '../../functions/core/backup-workflow/r
 import type { ValidatePlatformRequest } from '../../functions/core/validation/request.ts';
 import { BACKUP_HANDLERS, backupWorkflow } from '../../workflows/backup.workflow.ts';
 import { PROVISION_HANDLERS, provisionWorkflow } from '../../workflows/provision.workflow.ts';
+import { remediateWorkflow } from '../../workflows/remediate.workflow.ts';
 import { RESTORE_HANDLERS, restoreWorkflow } from '../../workflows/restore.workflow.ts';
 import {
   VALIDATE_PLATFORM_HANDLERS,
@@ -36,9 +37,13 @@ import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { boundedName, pascalCase } from '../naming.ts';
+import { AlertRemediation } from './alert-remediation.ts';
 import { backupBucketName } from './backup-naming.ts';
+import { NODE_SUBNETS } from './cluster-network.ts';
 import { grantFunctionsKubernetesGroups, usesCluster } from './function-access-entries.ts';
 import { createOpsFunctions, METRICS_NAMESPACE, type OpsHandlerName, SERVICE_NAME } from './ops-functions.ts';
+import { type ClusterNetworkReference, OpsNetwork } from './ops-network.ts';
+import { REMEDIATION_HANDLERS } from './remediation-functions.ts';
 import { VolumeBackupPlan } from './volume-backup-plan.ts';
 
 type WorkflowSchedule = EnvironmentConfig['schedules'][keyof EnvironmentConfig['schedules']];
@@ -55,6 +60,11 @@ const SCHEDULE_NAME_LENGTH = 64;
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
+  /**
+   * The cluster's VPC and security group (the ClusterStack, same region): the functions that reach
+   * the Kubernetes API, MinIO or Prefect run in it, since the API endpoint is private by default.
+   */
+  readonly cluster: ClusterNetworkReference;
 }
 
 /**
@@ -94,6 +104,8 @@ export class OpsStack extends Stack {
   readonly notificationTopic: Topic;
   readonly platformEventBus: EventBus;
   readonly workflows: Record<string, Workflow>;
+  /** The alert bus, its rules, the ingress and approval endpoints around the remediate workflow. */
+  readonly alertRemediation: AlertRemediation;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -182,10 +194,23 @@ export class OpsStack extends Stack {
         ...VERIFY_BACKUP_HANDLERS,
         ...RESTORE_HANDLERS,
         ...PROVISION_HANDLERS,
+        ...REMEDIATION_HANDLERS,
       ]),
     ];
+    const network = new OpsNetwork(this, 'FunctionNetwork', {
+      vpc: props.cluster.vpc,
+      clusterSecurityGroup: props.cluster.clusterSecurityGroup,
+      subnets: NODE_SUBNETS,
+      urls: {
+        'minio-s3': config.minio.endpoint,
+        'prefect-api': config.performance.prefectApiUrl,
+        'alertmanager-api': config.remediation.alertmanagerUrl,
+        'prometheus-api': config.remediation.prometheusUrl,
+      },
+    });
     const functions = createOpsFunctions(this, handlerNames, {
       config,
+      network,
       minioCredentials,
       notificationTopic: this.notificationTopic,
       key,
@@ -242,8 +267,25 @@ export class OpsStack extends Stack {
       logRetention,
       logRemovalPolicy,
     });
+    const remediate = remediateWorkflow(this, 'Remediate', {
+      environmentName: config.name,
+      functions,
+      approvalTimeout: Duration.minutes(config.remediation.approvalTimeoutMinutes),
+      verifyInterval: Duration.seconds(config.remediation.verify.intervalSeconds),
+      logRetention,
+    });
+    // remediateWorkflow takes no logRemovalPolicy (yet): the same policy as the other workflows'.
+    (remediate.node.findChild('Logs') as LogGroup).applyRemovalPolicy(logRemovalPolicy);
+    this.alertRemediation = new AlertRemediation(this, 'AlertRemediation', {
+      config,
+      key,
+      remediate: remediate.stateMachine,
+      alertIngress: functions['alert-ingress'],
+      alertIngressSns: functions['alert-ingress-sns'],
+      approveRemediation: functions['approve-remediation'],
+    });
     this.workflows = Object.fromEntries(
-      [validatePlatform, backup, verifyBackup, restore, provision].map((workflow) => [
+      [validatePlatform, backup, verifyBackup, restore, provision, remediate].map((workflow) => [
         workflow.workflowName,
         workflow,
       ]),
@@ -303,7 +345,22 @@ export class OpsStack extends Stack {
       workflows: Object.values(this.workflows),
       functions: handlerNames.map((name) => ({ name, fn: functions[name] })),
       alarmTopic: this.notificationTopic,
-      scheduleDeadLetterQueue,
+      deadLetterQueues: [
+        {
+          id: 'ScheduleDeadLetters',
+          name: 'schedule-dead-letters',
+          queue: scheduleDeadLetterQueue,
+          description:
+            'EventBridge Scheduler could not start a workflow: the message in the dead-letter queue says which and why.',
+        },
+        {
+          id: 'AlertDeadLetters',
+          name: 'alert-dead-letters',
+          queue: this.alertRemediation.deadLetterQueue,
+          description:
+            'An alert did not reach the remediate workflow (SNS delivery, alert-ingress-sns after retries, or the alert rule target): the message says which alert; nobody acts on it until it is replayed. See runbooks/remediate.md.',
+        },
+      ],
       backup: {
         metricsNamespace: METRICS_NAMESPACE,
         vaultName: volumeBackup.vault.backupVaultName,
@@ -322,6 +379,22 @@ export class OpsStack extends Stack {
     new CfnOutput(this, 'VerifyBackupStateMachineArn', { value: verifyBackup.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RestoreStateMachineArn', { value: restore.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ProvisionStateMachineArn', { value: provision.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RemediateStateMachineArn', { value: remediate.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlertWebhookUrl', {
+      description:
+        "Alertmanager's webhook receiver (also the webhook secret's url). Auth type NONE: Alertmanager cannot sign requests with AWS credentials, so the function checks the secret's bearer token itself",
+      value: this.alertRemediation.webhookUrl,
+    });
+    new CfnOutput(this, 'ApprovalUrl', {
+      description:
+        'Where the approve/reject links of approve-first playbooks point. Auth type NONE: an approver opens a link in a browser; each link is HMAC-signed for one approval, decision and expiry',
+      value: this.alertRemediation.approvalUrl,
+    });
+    new CfnOutput(this, 'AmpAlertTopicArn', {
+      description: "The SNS topic to name in Amazon Managed Prometheus's alert manager configuration",
+      value: this.alertRemediation.ampTopic.topicArn,
+    });
+    new CfnOutput(this, 'AlertEventBusName', { value: this.alertRemediation.eventBus.eventBusName });
     new CfnOutput(this, 'BackupWorkBucketName', { value: backupWorkBucket.bucketName });
     new CfnOutput(this, 'KubernetesClientRoleArns', {
       description:

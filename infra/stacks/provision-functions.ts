@@ -3,14 +3,24 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { clusterEnvironment } from '../../cluster-manifests/src/environments.ts';
 import {
   applyManifestsHandlerEnvironment,
+  auditHandlerEnvironment,
   kubernetesHandlerEnvironment,
   minioBucketsHandlerEnvironment,
   nodeGroupsHandlerEnvironment,
   planProvisionHandlerEnvironment,
   powertoolsEnvironment,
+  provisionLockHandlerEnvironment,
+  releaseLockHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
+import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { lockKey } from '../../functions/core/locks/lease-lock.ts';
+import { PROVISION_LOCK_SCOPE } from '../../functions/core/provision/lock.ts';
 import { provisionEnvironmentVariable } from '../../functions/core/provision/settings.ts';
-import { PROVISION_HANDLERS, type ProvisionHandler } from '../../workflows/provision.workflow.ts';
+import {
+  PROVISION_HANDLERS,
+  PROVISION_LOCK_TTL,
+  type ProvisionHandler,
+} from '../../workflows/provision.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import type { OpsFunction } from '../constructs/ops-function.ts';
@@ -39,6 +49,12 @@ export interface ProvisionFunctionSetup {
   readonly minio: Record<'MINIO_ENDPOINT' | 'MINIO_CREDENTIALS_SECRET_ID', string>;
   readonly grantMinio: (fn: OpsFunction) => void;
   readonly grantDescribeCluster: (fn: OpsFunction) => void;
+  readonly opsTableName: string;
+  readonly grantOpsTableItems: (
+    fn: OpsFunction,
+    actions: readonly string[],
+    partitionKeyPattern: string,
+  ) => void;
 }
 
 /** The node groups as the ClusterStack builds them (one function for both), without the root disk size. */
@@ -62,6 +78,8 @@ export function createProvisionFunction(
     case 'plan-provision': {
       const fn = build({
         environmentSchema: planProvisionHandlerEnvironment,
+        // DescribeCluster only: the plan is computed from the manifests, not read from the cluster.
+        reaches: [],
         environment: { ...kubernetes, ...manifests },
         timeout: Duration.seconds(30),
         description: 'provision: validate the input, require the cluster ACTIVE, plan the stages',
@@ -73,6 +91,7 @@ export function createProvisionFunction(
     case 'check-node-groups': {
       const fn = build({
         environmentSchema: nodeGroupsHandlerEnvironment,
+        reaches: [],
         environment: {
           CLUSTER_NAME: config.clusterName,
           PROVISION_NODE_GROUPS: provisionNodeGroupsVariable(config),
@@ -89,6 +108,7 @@ export function createProvisionFunction(
     case 'apply-manifests': {
       const fn = build({
         environmentSchema: applyManifestsHandlerEnvironment,
+        reaches: ['kubernetes-api'],
         environment: { ...kubernetes, ...manifests },
         timeout: KUBERNETES_STEP,
         description: 'provision: server-side apply of one stage of cluster-manifests',
@@ -99,6 +119,7 @@ export function createProvisionFunction(
     case 'check-rollout': {
       const fn = build({
         environmentSchema: kubernetesHandlerEnvironment,
+        reaches: ['kubernetes-api'],
         environment: kubernetes,
         timeout: Duration.seconds(60),
         description: 'provision: rollout status of one stage of workloads',
@@ -109,6 +130,7 @@ export function createProvisionFunction(
     case 'ensure-minio-buckets': {
       const fn = build({
         environmentSchema: minioBucketsHandlerEnvironment,
+        reaches: ['minio-s3'],
         environment: { ...setup.minio, ...manifests, PLATFORM_LAYOUT: kubernetes.PLATFORM_LAYOUT },
         timeout: Duration.seconds(60),
         description: 'provision: MinIO buckets with versioning, lifecycle and event notifications',
@@ -116,9 +138,43 @@ export function createProvisionFunction(
       setup.grantMinio(fn);
       return fn;
     }
+    case 'acquire-provision-lock':
+    case 'release-provision-lock': {
+      const acquire = name === 'acquire-provision-lock';
+      const fn = build({
+        environmentSchema: acquire ? provisionLockHandlerEnvironment : releaseLockHandlerEnvironment,
+        reaches: [],
+        environment: {
+          OPS_TABLE_NAME: setup.opsTableName,
+          ...(acquire ? { PROVISION_LOCK_TTL_SECONDS: String(PROVISION_LOCK_TTL.toSeconds()) } : {}),
+        },
+        timeout: Duration.seconds(15),
+        description: `provision: ${acquire ? 'take' : 'release'} the cluster's provision lease`,
+      });
+      // Only the lease items of provision locks.
+      setup.grantOpsTableItems(
+        fn,
+        ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        lockKey(PROVISION_LOCK_SCOPE, '*'),
+      );
+      return fn;
+    }
+    case 'record-provision-audit': {
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        reaches: [],
+        environment: { OPS_TABLE_NAME: setup.opsTableName, ENVIRONMENT_NAME: config.name },
+        timeout: Duration.seconds(15),
+        description: 'provision: write the request and the report to the audit trail',
+      });
+      // A conditional UpdateItem (functions/core/audit/audit-trail.ts), on provision's audit items only.
+      setup.grantOpsTableItems(fn, ['dynamodb:UpdateItem'], `${auditPartitionKey('provision', '')}*`);
+      return fn;
+    }
     case 'build-provision-report':
       return build({
         environmentSchema: powertoolsEnvironment,
+        reaches: [],
         environment: {},
         timeout: Duration.seconds(30),
         description: 'provision: the report of what was created, changed and left unchanged',

@@ -50,6 +50,7 @@ export function createRecoveryFunction(
     case 'load-verification-plan': {
       const fn = build({
         environmentSchema: backupReaderHandlerEnvironment,
+        reaches: [],
         environment: bucket,
         // Streams the whole manifest to prove its checksum before the sample is drawn.
         ...STREAMING_STEP,
@@ -61,6 +62,7 @@ export function createRecoveryFunction(
     case 'verify-backup-sample': {
       const fn = build({
         environmentSchema: backupReaderHandlerEnvironment,
+        reaches: [],
         environment: bucket,
         ...STREAMING_STEP,
         description: 'verify-backup: re-read one shard of the sample and compare SHA-256',
@@ -72,6 +74,7 @@ export function createRecoveryFunction(
     case 'restore-postgres-dump': {
       const fn = build({
         environmentSchema: postgresRestoreHandlerEnvironment,
+        reaches: ['kubernetes-api'],
         environment: setup.postgresJobEnvironment,
         // The core waits up to 10 minutes for the pg_restore Job, as dump-postgres for pg_dump.
         timeout: Duration.minutes(12),
@@ -88,6 +91,7 @@ export function createRecoveryFunction(
     case 'restore-objects': {
       const fn = build({
         environmentSchema: restoreHandlerEnvironment,
+        reaches: ['minio-s3'],
         environment: { ...setup.minio, ...bucket },
         ...STREAMING_STEP,
         description:
@@ -105,6 +109,7 @@ export function createRecoveryFunction(
       const workflow = name === 'record-backup-verdict' ? VERIFY_BACKUP_WORKFLOW : RESTORE_WORKFLOW;
       const fn = build({
         environmentSchema: auditHandlerEnvironment,
+        reaches: [],
         environment: audit,
         timeout: Duration.seconds(15),
         description: `${workflow}: write the decision to the audit trail`,

@@ -3,13 +3,15 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BackupSimulator } from './backup.ts';
 import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
+import { EventsSimulator } from './events.ts';
 import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
 import { renderJsonProtocolError, SecretsManagerSimulator, type SeededSecret } from './secrets-manager.ts';
 import { type PublishedNotification, renderQueryError, SnsSimulator } from './sns.ts';
+import { renderJson10Error, StepFunctionsSimulator, type TaskTokenAnswers } from './step-functions.ts';
 
 /**
  * One loopback HTTP server for the AWS control planes that have no local implementation (EKS, SNS,
- * Secrets Manager, AWS Backup). The real
+ * Secrets Manager, AWS Backup, EventBridge PutEvents, Step Functions task tokens). The real
  * SDK v3 clients reach it through AWS_ENDPOINT_URL_<SERVICE>, so each service speaks its own wire
  * protocol and is recognised the way its protocol identifies requests.
  */
@@ -23,6 +25,13 @@ export interface AwsSimOptions {
   readonly secrets?: readonly SeededSecret[];
   /** AWS Backup vaults that exist (StartBackupJob refuses any other). */
   readonly backupVaults?: readonly string[];
+  /** EventBridge buses that exist besides `default`; PutEvents accepts any bus when omitted. */
+  readonly eventBuses?: readonly string[];
+  /**
+   * Who holds the task tokens SendTaskSuccess/Failure answer (the local runner's TaskTokenBroker);
+   * without one, every token is unknown (TaskDoesNotExist).
+   */
+  readonly taskTokens?: TaskTokenAnswers;
 }
 
 export interface AwsSim {
@@ -31,6 +40,8 @@ export interface AwsSim {
   readonly sns: SnsSimulator;
   readonly secretsManager: SecretsManagerSimulator;
   readonly backup: BackupSimulator;
+  /** EventBridge: the events put so far, subscribers, injected entry failures. */
+  readonly events: EventsSimulator;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
   stop(): Promise<void>;
@@ -51,12 +62,26 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const sns = new SnsSimulator(options.topicArns ?? []);
   const secretsManager = new SecretsManagerSimulator(region, accountId, options.secrets ?? []);
   const backup = new BackupSimulator(region, accountId, options.backupVaults ?? []);
+  const events = new EventsSimulator(region, accountId, options.eventBuses);
+  const stepFunctions = new StepFunctionsSimulator(options.taskTokens);
   // Order matters: the header- and form-based protocols are checked before the path-based routes.
   const routes: ServiceRoute[] = [
     {
       handles: (r) => secretsManager.handles(r),
       handle: (r) => secretsManager.handle(r),
       renderError: renderJsonProtocolError,
+    },
+    // EventBridge speaks the same JSON 1.1 protocol as Secrets Manager (another X-Amz-Target prefix).
+    {
+      handles: (r) => events.handles(r),
+      handle: (r) => events.handle(r),
+      renderError: renderJsonProtocolError,
+    },
+    // Step Functions is JSON 1.0: the same shape, another content type and X-Amz-Target prefix.
+    {
+      handles: (r) => stepFunctions.handles(r),
+      handle: (r) => stepFunctions.handle(r),
+      renderError: renderJson10Error,
     },
     { handles: (r) => sns.handles(r), handle: (r) => sns.handle(r), renderError: renderQueryError },
     { handles: (r) => eks.handles(r), handle: (r) => eks.handle(r), renderError: renderEksError },
@@ -82,6 +107,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     sns,
     secretsManager,
     backup,
+    events,
     get published() {
       return sns.published;
     },

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
 import type { CliIo } from './cli-io.ts';
+import { APPROVALS_USAGE, approvalsCommand } from './commands/approvals.ts';
 import { drillCommand } from './commands/drill.ts';
 import { runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 /** `lakehouse-ops <command>`: argument parsing and dispatch; returns the exit code. */
@@ -16,6 +18,10 @@ Commands:
       copy), and restore of a deleted prefix (dry run, then byte for byte).
   run <workflow> [--input <file|json>] [--local] [--env ${ENVIRONMENT_NAMES.join('|')}] [--json]
       Run a workflow: in the environment's AWS account, or with --local against the local lakehouse.
+${APPROVALS_USAGE}
+  serve [--env ${ENVIRONMENT_NAMES.join('|')}]
+      Keep the local lakehouse running with the alert webhook on 127.0.0.1 (prints its URL and
+      token; runs Prometheus and Alertmanager too when installed) and remediate each alert.
   help
       Show this text.
 
@@ -40,22 +46,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           },
           1,
         );
-        const environment = values.env ?? 'development';
-        if (!(ENVIRONMENT_NAMES as readonly string[]).includes(String(environment))) {
-          throw new UsageError(
-            `--env ${environment} is not an environment: expected one of ${ENVIRONMENT_NAMES.join(', ')}`,
-          );
-        }
+        const environment = environmentOption(values.env);
         return await runCommand(
           {
             workflow: positionals[0]!,
             input: values.input as string | undefined,
             local: values.local === true,
-            environment: String(environment),
+            environment,
             json: values.json === true,
           },
           io,
         );
+      }
+      case 'approvals':
+        return await approvalsCommand(rest, io);
+      case 'serve': {
+        const { values } = parse(rest, { env: { type: 'string' } }, 0);
+        return await serveCommand({ environment: environmentOption(values.env) }, io);
       }
       case 'help':
       case '--help':
@@ -75,6 +82,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     return EXIT.failed;
   }
+}
+
+/** `--env`, development when absent. */
+function environmentOption(value: string | boolean | undefined): string {
+  const environment = String(value ?? 'development');
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(environment)) {
+    throw new UsageError(
+      `--env ${environment} is not an environment: expected one of ${ENVIRONMENT_NAMES.join(', ')}`,
+    );
+  }
+  return environment;
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;

@@ -3,6 +3,7 @@ import { restoreRequestSchema } from '../../functions/core/backup/restore-reques
 import { verifyBackupRequestSchema } from '../../functions/core/backup/verify-request.ts';
 import { backupWorkflowInputSchema } from '../../functions/core/backup-workflow/request.ts';
 import { provisionRequestSchema } from '../../functions/core/provision/request.ts';
+import { alertRuleEventSchema } from '../../functions/core/remediation/remediation-plan.ts';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -48,6 +49,14 @@ const entries: readonly WorkflowEntry[] = [
     inputSchema: provisionRequestSchema,
     // Without --input: a dry run of the local environment, which changes nothing.
     defaultInput: { environment: 'development', dryRun: true, requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'remediate',
+    description:
+      'one Prometheus alert to a verified playbook chain, or an escalation (replays an alert by hand)',
+    inputSchema: alertRuleEventSchema,
+    // No default: an alert event must be given (runbooks/remediate.md has an example).
+    defaultInput: {},
   },
   {
     name: 'restore',

@@ -8,6 +8,8 @@ import { apiErrors } from './errors.ts';
  */
 export interface Identity {
   user: string;
+  /** The user's groups, system:authenticated always among them (the API server adds it). */
+  groups: string[];
   method: 'static' | 'eks';
   /** The access key that presigned an EKS token (X-Amz-Credential), for the audit trail. */
   accessKeyId?: string;
@@ -21,9 +23,18 @@ export const EKS_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 /** Clock skew tolerated for an X-Amz-Date in the future, as STS allows. */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
+/** Who a static token authenticates: a user name alone, or a user and its groups. */
+export type StaticTokenUser = string | { user: string; groups?: readonly string[] };
+
+const AUTHENTICATED_GROUP = 'system:authenticated';
+
+function withAuthenticatedGroup(groups: readonly string[]): string[] {
+  return groups.includes(AUTHENTICATED_GROUP) ? [...groups] : [...groups, AUTHENTICATED_GROUP];
+}
+
 export class Authenticator {
   constructor(
-    private readonly staticTokens: ReadonlyMap<string, string>,
+    private readonly staticTokens: ReadonlyMap<string, StaticTokenUser>,
     private readonly clock: () => Date,
   ) {}
 
@@ -33,7 +44,14 @@ export class Authenticator {
     if (!match) throw apiErrors.unauthorized('the Authorization header is not of the form "Bearer <token>"');
     const token = match[1]!;
     const staticUser = this.staticTokens.get(token);
-    if (staticUser) return { user: staticUser, method: 'static' };
+    if (typeof staticUser === 'string')
+      return { user: staticUser, groups: withAuthenticatedGroup([]), method: 'static' };
+    if (staticUser)
+      return {
+        user: staticUser.user,
+        groups: withAuthenticatedGroup(staticUser.groups ?? []),
+        method: 'static',
+      };
     if (token.startsWith(EKS_TOKEN_PREFIX)) return this.verifyEksToken(token.slice(EKS_TOKEN_PREFIX.length));
     throw apiErrors.unauthorized(
       'the bearer token is neither a known static token nor an EKS token (k8s-aws-v1.<base64url presigned STS URL>)',
@@ -65,7 +83,8 @@ export class Authenticator {
     if (!credential) throw apiErrors.unauthorized('EKS token URL has no X-Amz-Credential');
     this.checkLifetime(query.get('x-amz-date'), query.get('x-amz-expires'));
     const accessKeyId = credential.split('/')[0] ?? '';
-    return { user: `aws-iam:${accessKeyId}`, method: 'eks', accessKeyId };
+    // EKS maps the role to its access entry's groups; offline there is no role, so no groups.
+    return { user: `aws-iam:${accessKeyId}`, groups: withAuthenticatedGroup([]), method: 'eks', accessKeyId };
   }
 
   /**

@@ -144,8 +144,8 @@ export const apiErrors = {
   unauthorized(why: string): KubeApiError {
     return new KubeApiError(401, 'Unauthorized', `Unauthorized: ${why}`);
   },
-  forbidden(message: string): KubeApiError {
-    return new KubeApiError(403, 'Forbidden', message);
+  forbidden(message: string, details?: StatusDetails): KubeApiError {
+    return new KubeApiError(403, 'Forbidden', message, details);
   },
   tooManyRequests(message: string, causes: StatusCause[], retryAfterSeconds?: number): KubeApiError {
     return new KubeApiError(429, 'TooManyRequests', message, {

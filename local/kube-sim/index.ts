@@ -19,6 +19,9 @@
  *                                              // Job containers of that image really run (job-executors.ts)
  *   await sim.jobExecutions.idle()             // until every running job container has ended
  *   sim.audit                                  // who called what, with which status code
+ *   startKubeSim({ authorization: 'RBAC', tokens: { t: { user: 'u', groups: ['g'] } } })
+ *                                              // requests authorized by the stored RBAC objects
+ *   sim.rbac.decisions / sim.rbac.unusedGrants({ user, groups })   // what was allowed, by which rule
  *   await sim.stop()
  *
  * Pods carrying annotation FAULT_ANNOTATION (`kube-sim.lakehouse-ops.io/fault`) misbehave on
@@ -35,8 +38,12 @@
  * (PDB-aware) and log subresources; /metrics in kube-state-metrics format (unauthenticated, like a
  * scrape target). Workload status (observedGeneration, updated/ready/available replicas, the
  * Deployment Progressing condition) is what `kubectl rollout status` reads.
- * Not served: watch, other API groups, admission webhooks, RBAC authorization (every
- * authenticated caller may do everything), CronJob scheduling (CronJobs are stored only),
+ * Authorization: every authenticated caller may do everything unless `authorization: 'RBAC'`
+ * (authorization.ts: the privileged system:masters group, RBAC over the stored objects with
+ * wildcards, resourceNames, subresources and namespace scope, the bootstrap system:discovery
+ * binding, create on a creating server-side apply, escalate/bind on RBAC writes, and 403 Status
+ * bodies worded as kube-apiserver words them).
+ * Not served: watch, other API groups, admission webhooks, CronJob scheduling (CronJobs are stored only),
  * DaemonSet rolling updates, graceful pod termination (deleted pods go at once).
  *
  * Behaviours worth knowing, all as on a real cluster: batch/v1 Jobs orphan their pods unless the
@@ -44,7 +51,18 @@
  * (sim.apply() creates the namespace for you); list items carry no apiVersion/kind.
  * EKS tokens are accepted for 15 minutes after X-Amz-Date (or X-Amz-Expires, if longer), as on EKS.
  */
-export { EKS_TOKEN_PREFIX, eksToken, type Identity } from './auth.ts';
+export { EKS_TOKEN_PREFIX, eksToken, type Identity, type StaticTokenUser } from './auth.ts';
+export {
+  type AuthorizationDecision,
+  type AuthorizationMode,
+  describeGrant,
+  type Grant,
+  type RbacAuthorizer,
+  type RuleSource,
+  SYSTEM_AUTHENTICATED,
+  SYSTEM_MASTERS,
+  type UserInfo,
+} from './authorization.ts';
 export { FAULT_ANNOTATION, POD_FAULTS, type PodFault } from './controllers/index.ts';
 export { KubeApiError, type Status } from './errors.ts';
 export type { FaultSpec, InjectedFault } from './faults.ts';
@@ -60,5 +78,6 @@ export {
 } from './job-executors.ts';
 export type { KubeObject, Node, Pod } from './model.ts';
 export { type NodeOptions, nodeObject } from './nodes.ts';
+export type { RequestAttributes } from './rbac-rules.ts';
 export type { AuditRecord } from './server.ts';
-export { KubeSim, type KubeSimOptions, startKubeSim } from './sim.ts';
+export { ADMIN_USER, KubeSim, type KubeSimOptions, startKubeSim } from './sim.ts';

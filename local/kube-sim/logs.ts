@@ -8,6 +8,8 @@ import type { Pod } from './model.ts';
 export interface LogQuery {
   container?: string;
   tailLines?: number;
+  /** Bytes from the start of what tailLines selected, as the kubelet cuts (possibly mid-line). */
+  limitBytes?: number;
   previous?: boolean;
 }
 
@@ -47,7 +49,10 @@ export class PodLogs {
       this.logs.get(key(namespace, name, container)) ??
       this.logs.get(key(namespace, name, undefined)) ??
       defaultLog(pod, container);
-    return tail(text, query.tailLines);
+    const tailed = tail(text, query.tailLines);
+    return query.limitBytes === undefined
+      ? tailed
+      : Buffer.from(tailed, 'utf8').subarray(0, query.limitBytes).toString('utf8');
   }
 }
 

@@ -8,6 +8,7 @@ import { applyPatch, PATCH_TYPES, type PatchType, requireObject } from './patch.
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType, resourceByKind } from './resources.ts';
 import type { ObjectStore } from './store.ts';
 import { validateObject, validateUpdate } from './validation.ts';
+import { admitClaimUpdate } from './volume-expansion.ts';
 
 /**
  * The API semantics on top of the store, shared by the HTTP layer, the controllers and the
@@ -213,7 +214,10 @@ export class ObjectApi {
     applyDefaults(next, this);
     if (!jsonEqual(specOf(current), specOf(next))) next.metadata.generation = (system.generation ?? 0) + 1;
     if (options.trusted) validateObject(type, next);
-    else validateUpdate(type, current, next);
+    else {
+      validateUpdate(type, current, next);
+      admitClaimUpdate(this, type, current, next);
+    }
     return this.commit(type, current, next, options, recordManager);
   }
 

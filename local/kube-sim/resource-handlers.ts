@@ -2,7 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ControllerContext } from './controllers/context.ts';
 import { apiErrors, successStatus } from './errors.ts';
 import { evictPod } from './eviction.ts';
-import type { PodLogs } from './logs.ts';
+import type { LogQuery, PodLogs } from './logs.ts';
 import { isPlainObject, type KubeObject, type Pod } from './model.ts';
 import type { DeleteOptions, PropagationPolicy } from './objects.ts';
 import { PATCH_TYPES, type PatchType } from './patch.ts';
@@ -96,12 +96,17 @@ function decodeContinue(token: string): ContinueToken {
   throw apiErrors.badRequest(`continue key is not valid: "${token}" was not issued by this server`);
 }
 
+/** `?watch=true` (or 1) on a collection GET: the verb is watch, not list. */
+export function isWatchRequest(query: URLSearchParams): boolean {
+  return query.get('watch') === 'true' || query.get('watch') === '1';
+}
+
 function listObjects(
   dependencies: HandlerDependencies,
   route: ResourceRoute,
   query: URLSearchParams,
 ): ApiResponse {
-  if (query.get('watch') === 'true' || query.get('watch') === '1') {
+  if (isWatchRequest(query)) {
     throw apiErrors.methodNotAllowed('GET', 'a watch: kube-sim serves list and get, not watch');
   }
   const { type } = route;
@@ -349,17 +354,23 @@ function handleSubresource(
       return {
         status: 200,
         contentType: 'text/plain',
-        body: dependencies.logs.read(api.get(type, namespace, name) as Pod, {
-          ...(request.query.get('container') ? { container: request.query.get('container')! } : {}),
-          ...(integerParam(request.query, 'tailLines') === undefined
-            ? {}
-            : { tailLines: integerParam(request.query, 'tailLines')! }),
-          previous: request.query.get('previous') === 'true',
-        }),
+        body: dependencies.logs.read(api.get(type, namespace, name) as Pod, logQueryOf(request.query)),
       };
     default:
       throw apiErrors.methodNotAllowed(request.method, `${type.plural}/${name}/${subresource}`);
   }
+}
+
+function logQueryOf(query: URLSearchParams): LogQuery {
+  const container = query.get('container');
+  const tailLines = integerParam(query, 'tailLines');
+  const limitBytes = integerParam(query, 'limitBytes');
+  return {
+    ...(container ? { container } : {}),
+    ...(tailLines === undefined ? {} : { tailLines }),
+    ...(limitBytes === undefined ? {} : { limitBytes }),
+    previous: query.get('previous') === 'true',
+  };
 }
 
 function evict(

@@ -374,4 +374,8 @@ export const TYPES = {
   job: requireResourceByKind('batch/v1', 'Job'),
   cronJob: requireResourceByKind('batch/v1', 'CronJob'),
   podDisruptionBudget: requireResourceByKind('policy/v1', 'PodDisruptionBudget'),
+  role: requireResourceByKind('rbac.authorization.k8s.io/v1', 'Role'),
+  roleBinding: requireResourceByKind('rbac.authorization.k8s.io/v1', 'RoleBinding'),
+  clusterRole: requireResourceByKind('rbac.authorization.k8s.io/v1', 'ClusterRole'),
+  clusterRoleBinding: requireResourceByKind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),
 } as const;

@@ -1,10 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Authenticator, Identity } from './auth.ts';
+import type { AuthorizationMode } from './authorization.ts';
 import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, SERVER_VERSION } from './discovery.ts';
 import { apiErrors, KubeApiError } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
-import { type ApiResponse, type HandlerDependencies, handleResource } from './resource-handlers.ts';
+import {
+  type AuthorizationDependencies,
+  authorizeNonResourceRequest,
+  authorizeResourceRequest,
+} from './request-authorization.ts';
+import { type ApiResponse, handleResource } from './resource-handlers.ts';
 import { parseRoute, type Route } from './routes.ts';
 
 /**
@@ -19,8 +25,10 @@ export interface AuditRecord {
   code: number;
 }
 
-export interface ServerDependencies extends HandlerDependencies {
+export interface ServerDependencies extends AuthorizationDependencies {
   authenticator: Authenticator;
+  /** AlwaysAllow: every authenticated request; RBAC: what the stored roles and bindings grant. */
+  authorization: AuthorizationMode;
   faults: FaultInjector;
   audit: AuditRecord[];
   /** Called after each request that changed stored state (runs the controllers in sync mode). */
@@ -122,19 +130,24 @@ async function serve(
       identity = dependencies.authenticator.authenticate(request.headers.authorization);
     if (!route) throw apiErrors.unknownPath(url.pathname);
     const rawBody = await readBody(request);
+    // Health, version and metrics are served before authentication: nobody to authorize there.
+    const caller = dependencies.authorization === 'RBAC' ? identity : undefined;
     let result: ApiResponse | undefined;
     if (route.kind === 'resource') {
       const revision = dependencies.controllers.api.store.revision;
-      result = handleResource(dependencies, route, {
+      const apiRequest = {
         method,
         query: url.searchParams,
         contentType: request.headers['content-type'] ?? '',
         rawBody,
         manager: defaultManager(request),
-      });
+      };
+      if (caller) authorizeResourceRequest(dependencies, caller, route, apiRequest);
+      result = handleResource(dependencies, route, apiRequest);
       // Controllers react to changes: a write that changed nothing (an identical apply) wakes none.
       if (dependencies.controllers.api.store.revision !== revision) dependencies.afterWrite();
     } else {
+      if (caller) authorizeNonResourceRequest(dependencies.rbac, caller, method, url.pathname);
       if (!READ_METHODS.has(method)) throw apiErrors.methodNotAllowed(method, url.pathname);
       result = serveDiscovery(route, request.headers.host ?? '', dependencies);
     }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Authenticator } from './auth.ts';
+import { Authenticator, type StaticTokenUser } from './auth.ts';
+import { type AuthorizationMode, RbacAuthorizer, SYSTEM_MASTERS } from './authorization.ts';
 import { type ControllerContext, runToFixedPoint, tick } from './controllers/index.ts';
 import { FaultInjector } from './faults.ts';
 import { ImageRegistry } from './images.ts';
@@ -20,8 +21,14 @@ export interface KubeSimOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
   host?: string;
-  /** Extra static bearer tokens: token -> user name. */
-  tokens?: Record<string, string>;
+  /** Extra static bearer tokens: token -> user name, or token -> { user, groups }. */
+  tokens?: Record<string, StaticTokenUser>;
+  /**
+   * 'AlwaysAllow' (default): every authenticated request may do anything. 'RBAC': requests are
+   * authorized against the Roles, ClusterRoles and bindings stored in this kube-sim, as
+   * `--authorization-mode=RBAC` does; the built-in admin token is in system:masters.
+   */
+  authorization?: AuthorizationMode;
   /**
    * 'sync' (default): the controllers run to a fixed point after every write, so a client sees a
    * Deployment's pods on its next request. 'manual': only when settle() is called.
@@ -44,6 +51,8 @@ export interface KubeSimOptions {
   jobExecutors?: JobExecutorRegistry;
 }
 
+/** The user of the built-in admin token (`sim.token`), a member of system:masters. */
+export const ADMIN_USER = 'kube-sim-admin';
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SEED_MANAGER = 'kube-sim-seed';
 
@@ -54,6 +63,11 @@ export class KubeSim {
   /** The containers the job executors run: `await sim.jobExecutions.idle()` waits for them. */
   readonly jobExecutions: JobExecutions;
   readonly audit: AuditRecord[] = [];
+  /**
+   * The RBAC authorizer over the stored roles and bindings: its `decisions` (recorded when
+   * authorization is 'RBAC'), `grantsOf(user)` and `unusedGrants(user)`.
+   */
+  readonly rbac: RbacAuthorizer;
   /** A static token for the built-in admin user; kubeConfig() uses it by default. */
   readonly token = `kube-sim-${randomUUID()}`;
   private readonly store = new ObjectStore();
@@ -75,11 +89,15 @@ export class KubeSim {
       now: () => rfc3339(clock()),
       executions: this.jobExecutions,
     };
-    const tokens = new Map(Object.entries({ ...options.tokens, [this.token]: 'kube-sim-admin' }));
+    const admin: StaticTokenUser = { user: ADMIN_USER, groups: [SYSTEM_MASTERS] };
+    const tokens = new Map(Object.entries({ ...options.tokens, [this.token]: admin }));
+    this.rbac = new RbacAuthorizer(this.api);
     this.server = createKubeServer({
       controllers: this.context,
       logs: this.logs,
       authenticator: new Authenticator(tokens, clock),
+      authorization: options.authorization ?? 'AlwaysAllow',
+      rbac: this.rbac,
       faults: this.faults,
       audit: this.audit,
       afterWrite: () => this.afterWrite(),

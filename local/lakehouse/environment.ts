@@ -54,6 +54,30 @@ export const LOCAL_CREDENTIALS = {
   secretAccessKey: 'local-lakehouse-not-a-secret',
 };
 
+/** Where alerts come in locally: the bus the ingress publishes to and the webhook's secret. */
+export interface LocalAlertNames {
+  readonly eventBusName: string;
+  /** `{ url, token }`, seeded in aws-sim, named as the deployed one (docs/remediation.md). */
+  readonly webhookSecretId: string;
+}
+
+export function localAlertNames(environmentName: string): LocalAlertNames {
+  return {
+    eventBusName: `lakehouse-ops-${environmentName}-alerts`,
+    webhookSecretId: `lakehouse/${environmentName}/alertmanager-webhook`,
+  };
+}
+
+/** The alert ingress's variables (its endpoints are in localHandlerEnvironment). */
+export function localAlertEnvironment(names: LocalAlertNames): Record<string, string> {
+  return { ALERT_EVENT_BUS_NAME: names.eventBusName, ALERT_WEBHOOK_SECRET_ID: names.webhookSecretId };
+}
+
+/** The secret with the HMAC key of the approval links (`{ "key": "<base64>" }`), seeded in aws-sim. */
+export function localApprovalSigningSecretId(environmentName: string): string {
+  return `lakehouse/${environmentName}/approval-signing-key`;
+}
+
 export function localHandlerEnvironment(
   endpoints: LocalEndpoints,
   names: LocalPlatformNames,
@@ -69,6 +93,10 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.awsSim,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_BACKUP: endpoints.awsSim,
+    // SendTaskSuccess/Failure of the approvals; executions themselves run in the local runner.
+    AWS_ENDPOINT_URL_SFN: endpoints.awsSim,
+    // PutEvents of the alert ingress; the remediation loop dispatches what lands on the bus.
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.awsSim,
     AWS_ENDPOINT_URL_S3: endpoints.drS3,
     MINIO_ENDPOINT: endpoints.minio,
     MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,
@@ -78,6 +106,7 @@ export function localHandlerEnvironment(
     NOTIFICATION_TOPIC_ARN: names.notificationTopicArn,
     ENVIRONMENT_NAME: names.environmentName,
     OPS_TABLE_NAME: names.opsTableName,
+    APPROVAL_SIGNING_SECRET_ID: localApprovalSigningSecretId(names.environmentName),
     BACKUP_BUCKET_NAME: names.backup.bucketName,
     BACKUP_BUCKET_REGION: names.drRegion,
     BACKUP_SOURCE_BUCKETS: names.backup.sourceBuckets.join(','),

@@ -1,20 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { IMAGES as MANIFEST_IMAGES } from '../../cluster-manifests/src/images.ts';
+import { handler as approveRemediationHandler } from '../../functions/approve-remediation.handler.ts';
+import { readAuditTrail, type StoredAuditRecord } from '../../functions/core/audit/audit-trail.ts';
 import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
 import { PG_TOOLS_IMAGE } from '../../functions/core/postgres/image.ts';
 import { type AwsSim, LOCAL_ACCOUNT_ID, startAwsSim } from '../aws-sim/server.ts';
 import type { PublishedNotification } from '../aws-sim/sns.ts';
 import { type KubeSim, startKubeSim } from '../kube-sim/index.ts';
 import type { KubeObject } from '../kube-sim/model.ts';
+import { TaskTokenBroker } from '../runner/task-tokens.ts';
+import { type FunctionUrlHandler, startAlertIngressServer } from './alert-ingress-server.ts';
 import { startLocalDynamoDb } from './dynamodb.ts';
 import {
   type HandlerLogging,
   LOCAL_CREDENTIALS,
   type LocalBackupNames,
   type LocalEndpoints,
+  localAlertEnvironment,
+  localAlertNames,
+  localApprovalSigningSecretId,
   localHandlerEnvironment,
 } from './environment.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
+import {
+  type LakehouseMonitoring,
+  lakehouseClusterEnvironment,
+  missingMonitoringBinaries,
+  startLakehouseMonitoring,
+} from './monitoring.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import { LOCAL_PERFORMANCE_ENVIRONMENT, LOCAL_PREFECT } from './performance.ts';
 import { startLakehousePostgres } from './postgres.ts';
@@ -50,6 +64,21 @@ export interface LocalLakehouseOptions {
   readonly logLevel?: HandlerLogging['logLevel'];
   /** Default true: no EMF metric documents on stdout. */
   readonly metricsDisabled?: boolean;
+  /**
+   * Run a real Prometheus and Alertmanager (monitoring.ts) when their Debian binaries are
+   * installed: ALERTMANAGER_URL and PROMETHEUS_URL then point at them. Off by default: their
+   * alerts would start remediations in the middle of other workflows' tests.
+   */
+  readonly monitoring?: boolean;
+}
+
+/** The alert webhook on loopback, as a real Alertmanager is configured to reach it. */
+export interface LocalAlertWebhook {
+  readonly url: string;
+  /** The bearer token (the secret's `token`). */
+  readonly token: string;
+  /** The EventBridge bus the ingress publishes each new alert to. */
+  readonly eventBusName: string;
 }
 
 export interface LocalLakehouse {
@@ -71,8 +100,21 @@ export interface LocalLakehouse {
   readonly faults: LakehouseFaults;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
+  /**
+   * The task tokens of waiting `.waitForTaskToken` Tasks (approvals): pass it to loadWorkflows so
+   * that SendTaskSuccess/Failure on aws-sim (AWS_ENDPOINT_URL_SFN) answer the runner's Tasks.
+   */
+  readonly taskTokens: TaskTokenBroker;
+  /** Where the approval notifications' links point: approve-remediation's handler on loopback. */
+  readonly approvalUrl: string;
   /** Parts of the platform this lakehouse really runs (the drill skips scenarios that need others). */
   readonly capabilities: LakehouseCapabilities;
+  /** The alert ingress (the deployed handler) listening on loopback. */
+  readonly alertWebhook: LocalAlertWebhook;
+  /** Prometheus and Alertmanager, when asked for (`monitoring`) and installed. */
+  readonly monitoring?: LakehouseMonitoring;
+  /** One target's audit trail in the ops table, oldest first (functions/core/audit). */
+  readAuditTrail(workflow: string, target: string): Promise<StoredAuditRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +130,11 @@ export interface LakehouseCapabilities {
    * local MinIO. False when the AWS CLI its s5cmd stand-in uses is not installed.
    */
   readonly s5cmd: boolean;
+  /**
+   * A real Prometheus scraping kube-sim with the platform's rules and a real Alertmanager
+   * delivering to the alert webhook. False unless asked for, or when their binaries are missing.
+   */
+  readonly monitoring: boolean;
 }
 
 const DEFAULTS = {
@@ -124,6 +171,9 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
   // MinIO's root credentials: random per lakehouse, so only a client that read the secret gets in.
   const s3Credentials = { accessKeyId: `minio-${randomToken(8)}`, secretAccessKey: randomToken(32) };
   const postgresNames = localPostgresNames(layout);
+  const taskTokens = new TaskTokenBroker();
+  const alertNames = localAlertNames(environmentName);
+  const webhookToken = randomToken(32);
 
   const stops: (() => Promise<void>)[] = [];
   const started = async <T extends { stop(): Promise<void> }>(service: Promise<T>): Promise<T> => {
@@ -179,6 +229,8 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
     const postgresAccess = postgresAccessObjects(postgresNames, LOCAL_ACCOUNT_ID, randomToken(24));
     seedCluster(kube, [...platform, ...postgresAccess], region, layout);
     await kube.settle();
+    // The deployed handler, which reads process.env: loadWorkflows sets it before any delivery.
+    const alertIngress = await started(startAlertIngressServer());
     const awsSim = await started(
       startAwsSim({
         region,
@@ -188,11 +240,36 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         ],
         nodeGroupScaler: kubeSimNodeGroupScaler(kube, region, layout),
         topicArns: [names.notificationTopicArn],
-        secrets: [{ name: names.minioCredentialsSecretId, value: s3Credentials }],
+        eventBuses: [alertNames.eventBusName],
+        secrets: [
+          { name: names.minioCredentialsSecretId, value: s3Credentials },
+          { name: alertNames.webhookSecretId, value: { url: alertIngress.url, token: webhookToken } },
+          // Random per lakehouse, as a deployed key is: links of another lakehouse never verify.
+          {
+            name: localApprovalSigningSecretId(environmentName),
+            value: { key: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64') },
+          },
+        ],
+        taskTokens,
         backupVaults: [backup.vaultName],
       }),
     );
     await seedObjectStore(minio, region, s3Credentials);
+    // The handler reads process.env, which the local runner sets (loadWorkflows) before any link exists.
+    const approvals = await started(
+      startAlertIngressServer({ handler: approveRemediationHandler as FunctionUrlHandler }),
+    );
+
+    const monitoring =
+      options.monitoring && missingMonitoringBinaries().length === 0
+        ? await started(
+            startLakehouseMonitoring({
+              kubernetesUrl: kube.url,
+              cluster: lakehouseClusterEnvironment(clusterName, layout),
+              webhook: { url: alertIngress.url, token: webhookToken },
+            }),
+          )
+        : undefined;
 
     const endpoints: LocalEndpoints = {
       kubernetes: kube.url,
@@ -209,6 +286,11 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         }),
         ...postgresHandlerEnvironment(postgresNames),
         PREFECT_API_URL: prefect.url,
+        APPROVAL_URL: approvals.url,
+        ...localAlertEnvironment(alertNames),
+        ...(monitoring
+          ? { ALERTMANAGER_URL: monitoring.alertmanagerUrl, PROMETHEUS_URL: monitoring.prometheusUrl }
+          : {}),
         ...LOCAL_PERFORMANCE_ENVIRONMENT,
       },
       endpoints,
@@ -225,7 +307,27 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       get published() {
         return awsSim.published;
       },
-      capabilities: { postgres: postgres !== undefined, s5cmd: s5cmd !== undefined },
+      taskTokens,
+      approvalUrl: approvals.url,
+      alertWebhook: { url: alertIngress.url, token: webhookToken, eventBusName: alertNames.eventBusName },
+      ...(monitoring ? { monitoring } : {}),
+      capabilities: {
+        postgres: postgres !== undefined,
+        s5cmd: s5cmd !== undefined,
+        monitoring: monitoring !== undefined,
+      },
+      readAuditTrail: async (workflow, target) => {
+        const dynamoDb = new DynamoDBClient({
+          endpoint: dynamodb.url,
+          region,
+          credentials: LOCAL_CREDENTIALS,
+        });
+        try {
+          return await readAuditTrail({ dynamoDb, tableName: names.opsTableName }, workflow, target);
+        } finally {
+          dynamoDb.destroy();
+        }
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -7,6 +7,7 @@ import { bridgeEngineGaps } from './engine-gaps.ts';
 import type { ExecutionResult, ExecutionStatus } from './execution-result.ts';
 import type { PseudoParameters } from './intrinsics.ts';
 import type { LocalStepRun } from './local-step.ts';
+import type { TaskTokenBroker } from './task-tokens.ts';
 import { describeCause, type TimelineEvent, TimelineRecorder } from './timeline.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface CompileWorkflowOptions {
   readonly itemSource?: ItemSource;
   /** The timeout (seconds) of the Lambda function behind each Task, by state name (engine-gaps.ts). */
   readonly taskTimeouts?: Readonly<Record<string, number>>;
+  /** Where task-token Tasks park (engine-gaps.ts). */
+  readonly taskTokens?: TaskTokenBroker;
 }
 
 export interface RunWorkflowOptions {
@@ -61,6 +64,7 @@ export function compileWorkflow(options: CompileWorkflowOptions): CompiledWorkfl
   const bridged = bridgeEngineGaps(options.name, options.definition, {
     itemSource: options.itemSource,
     taskTimeouts: options.taskTimeouts,
+    taskTokens: options.taskTokens,
   });
   // The engine writes defaults (QueryLanguage) into the object it is given: keep ours pristine.
   const machine = new StateMachine(structuredClone(bridged.definition));
@@ -73,6 +77,13 @@ export function compileWorkflow(options: CompileWorkflowOptions): CompiledWorkfl
     const executionName = randomUUID();
     const recorder = new TimelineRecorder(bridged.originalTypes);
     const overrides: NonNullable<RunOptions['overrides']> = { ...timing };
+    const intercept = runOptions.interceptTask;
+    const tasks = Object.fromEntries(
+      Object.entries(options.tasks).map(([name, task]) => [
+        name,
+        intercept ? (taskInput: unknown) => intercept(name, taskInput, () => task(taskInput)) : task,
+      ]),
+    );
     const stepRun: LocalStepRun = {
       context: {
         Execution: {
@@ -87,18 +98,18 @@ export function compileWorkflow(options: CompileWorkflowOptions): CompiledWorkfl
         recorder.record(event);
         runOptions.onEvent?.(event);
       },
+      invokeTask: (state, taskInput) => {
+        const task = tasks[state];
+        if (!task) throw new Error(`${options.name}: no function is bound to Task ${state}`);
+        return task(taskInput);
+      },
     };
     const localSteps = Object.entries(bridged.localSteps).map(([name, step]) => [
       name,
       (stepInput: unknown) => step(stepInput, stepRun),
     ]);
-    const intercept = runOptions.interceptTask;
-    const tasks = Object.entries(options.tasks).map(([name, task]) => [
-      name,
-      intercept ? (taskInput: unknown) => intercept(name, taskInput, () => task(taskInput)) : task,
-    ]);
     overrides.taskResourceLocalHandlers = {
-      ...Object.fromEntries(tasks),
+      ...tasks,
       ...Object.fromEntries(localSteps),
     } as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'];
 

@@ -7,6 +7,7 @@ import {
 import type { ItemSource } from './distributed-map/item-reader.ts';
 import type { LocalStep } from './local-step.ts';
 import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts';
+import { TaskTokenBroker } from './task-tokens.ts';
 
 /**
  * The one place where the runner bridges what aws-local-stepfunctions 3.0.0 lacks or gets wrong
@@ -23,6 +24,12 @@ import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts
  *   ResultSelector, ResultPath, OutputPath, Retry and Catch; its children are executions of the
  *   ItemProcessor, bridged in turn. The timeline reports the state as a Map with its children.
  *
+ * - Task tokens (`arn:aws:states:::lambda:invoke.waitForTaskToken`, remediation's approvals): the
+ *   Task runs as a local step that parks a fresh token with the TaskTokenBroker (task-tokens.ts),
+ *   evaluates the Parameters with `$$.Task.Token` set to it, invokes the function with the
+ *   Payload, and waits for SendTaskSuccess/Failure or the state's TimeoutSeconds (States.Timeout),
+ *   as Step Functions does. HeartbeatSeconds is refused.
+ *
  * - Nested executions (`states:startExecution.sync` / `.sync:2`, provision's ValidatePlatform):
  *   not in this module but in nested-execution.ts, which binds such a Task to a handler that runs
  *   the child workflow with the same runner and answers as Step Functions does.
@@ -36,8 +43,7 @@ import { evaluatePayloadTemplate, usesJsonToString } from './payload-template.ts
  *
  * - Distributed Map ResultWriter and ItemBatcher, and ItemReaders other than s3:getObject (JSON,
  *   JSONL) and s3:listObjectsV2.
- * - Task tokens (`.waitForTaskToken` resources): to bridge, replace the Task with a local handler
- *   that parks the token in the ops table and resolves when SendTaskSuccess/Failure is called.
+ * - Task tokens on anything but lambda:invoke, and HeartbeatSeconds on a task-token Task.
  * - JSONata and Assign variables (workflows use JSONPath and no variables).
  * - States.JsonToString anywhere but in a Pass state's Parameters.
  * - Choice rules with `IsNull: false` or `IsPresent: false`: the engine returns false for them
@@ -62,6 +68,8 @@ export interface BridgeOptions {
   readonly itemSource?: ItemSource;
   /** The timeout (seconds) of the Lambda function behind each Task, by state name. */
   readonly taskTimeouts?: Readonly<Record<string, number>>;
+  /** Where task-token Tasks park (one broker per runner, shared with the local Step Functions API). */
+  readonly taskTokens?: TaskTokenBroker;
 }
 
 /** Resource of a bridged Pass: a well-formed ARN that no deployed definition contains. */
@@ -84,6 +92,7 @@ export function bridgeEngineGaps(
     problems,
     itemSource: options.itemSource ?? missingItemSource(workflow),
     taskTimeouts: options.taskTimeouts ?? {},
+    taskTokens: options.taskTokens ?? new TaskTokenBroker(),
   };
   bridgeStates(bridged.definition, context);
   if (problems.length > 0) {
@@ -100,6 +109,7 @@ interface BridgeContext {
   readonly problems: string[];
   readonly itemSource: ItemSource;
   readonly taskTimeouts: Readonly<Record<string, number>>;
+  readonly taskTokens: TaskTokenBroker;
 }
 
 /** Bridges the states of one (sub-)definition in place, depth first. */
@@ -108,6 +118,10 @@ function bridgeStates(definition: { States: Record<string, unknown> }, context: 
   for (const [name, state] of Object.entries(definition.States) as [string, AslState][]) {
     problems.push(...unsupportedFeatures(name, state));
     for (const nested of nestedDefinitions(state)) bridgeStates(nested, context);
+    if (isLambdaTaskToken(state)) {
+      bridgeTaskToken(name, state, context);
+      continue;
+    }
     const lambdaTimeout = context.taskTimeouts[name];
     if (
       state.Type === 'Task' &&
@@ -147,7 +161,10 @@ function unsupportedFeatures(name: string, state: AslState): string[] {
   if (('ItemReader' in state || 'ResultWriter' in state) && !isDistributedMap(state))
     problems.push(`${name}: ItemReader/ResultWriter on a Map that is not DISTRIBUTED`);
   if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
-    problems.push(`${name}: task token (${state.Resource})`);
+    if (!isLambdaTaskToken(state))
+      problems.push(`${name}: task token on ${state.Resource} (only lambda:invoke)`);
+    else if ('HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state)
+      problems.push(`${name}: HeartbeatSeconds on a task-token Task`);
   }
   if (state.QueryLanguage === 'JSONata' || 'Assign' in state) {
     problems.push(`${name}: JSONata or Assign variables (workflows must use JSONPath and no variables)`);
@@ -158,6 +175,52 @@ function unsupportedFeatures(name: string, state: AslState): string[] {
     );
   }
   return problems;
+}
+
+const LAMBDA_TASK_TOKEN = /^arn:[a-z-]+:states:::lambda:invoke\.waitForTaskToken$/;
+
+export function isLambdaTaskToken(state: AslState): boolean {
+  return (
+    state.Type === 'Task' && typeof state.Resource === 'string' && LAMBDA_TASK_TOKEN.test(state.Resource)
+  );
+}
+
+/** Step Functions' own limit when a task-token Task sets no TimeoutSeconds: a year. */
+const DEFAULT_TASK_TOKEN_TIMEOUT_SECONDS = 365 * 24 * 3600;
+
+function bridgeTaskToken(name: string, state: AslState, context: BridgeContext): void {
+  const parameters = state.Parameters;
+  const timeoutSeconds =
+    typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : DEFAULT_TASK_TOKEN_TIMEOUT_SECONDS;
+  const { taskTokens } = context;
+  context.bridged.localSteps[name] = async (input, run) => {
+    const executionName = String((run.context.Execution as { Name?: string } | undefined)?.Name ?? '');
+    const { token, answer } = taskTokens.park(executionName, name);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const evaluated = evaluatePayloadTemplate(parameters, input, `${name}.Parameters`, {
+        ...run.context,
+        Task: { Token: token },
+      }) as { Payload?: unknown };
+      await run.invokeTask(name, evaluated.Payload ?? {});
+      const timedOut = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          const error = new Error(`${name}: no SendTaskSuccess/Failure within ${timeoutSeconds} s`);
+          error.name = 'States.Timeout';
+          reject(error);
+        }, timeoutSeconds * 1000);
+      });
+      return await Promise.race([answer, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      taskTokens.abandon(token);
+    }
+  };
+  context.bridged.originalTypes[name] = 'Task';
+  delete state.Parameters;
+  state.Resource = LOCAL_STEP_RESOURCE;
+  // The engine's own Task timeout (60 s when absent) must not end the wait before ours does.
+  state.TimeoutSeconds = timeoutSeconds + 1;
 }
 
 function nestedDefinitions(state: AslState): { States: Record<string, unknown> }[] {

@@ -14,6 +14,8 @@ export interface LocalStepRun {
   readonly overrides: NonNullable<RunOptions['overrides']>;
   /** Adds a child execution's state event to the execution's timeline and progress stream. */
   emit(event: TimelineEvent): void;
+  /** Calls the Lambda function bound to a Task state (a bridged Task's own function). */
+  invokeTask(state: string, input: unknown): Promise<unknown>;
 }
 
 export type LocalStep = (input: unknown, run: LocalStepRun) => Promise<unknown>;

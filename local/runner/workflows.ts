@@ -8,6 +8,8 @@ import {
 } from './compiled-workflow.ts';
 import { type AslDefinition, allStates, normalizeForLocalEngine } from './definition.ts';
 import { s3ItemSource } from './distributed-map/item-reader.ts';
+import { isLambdaTaskToken } from './engine-gaps.ts';
+import { describeLocalEventRules, type LocalEventRule, workflowsForEvent } from './event-rules.ts';
 import type { ExecutionResult } from './execution-result.ts';
 import { type PseudoParameters, resolveIntrinsics } from './intrinsics.ts';
 import { resolveHandlerEnvironment } from './lambda-environment.ts';
@@ -32,6 +34,7 @@ import {
   type LocalBucket,
   localS3Client,
 } from './stack-buckets.ts';
+import { TaskTokenBroker } from './task-tokens.ts';
 import { type CfnTemplate, resourcesOfType, synthesizeOpsStack } from './template.ts';
 
 export type { RunWorkflowOptions } from './compiled-workflow.ts';
@@ -50,6 +53,8 @@ export interface LoadWorkflowsOptions {
   readonly environment?: string;
   /** The local lakehouse's variables (startLocalLakehouse().environment); AWS_REGION is required. */
   readonly localEnvironment: Readonly<Record<string, string>>;
+  /** Where task-token Tasks wait for SendTaskSuccess/Failure; a new one by default. */
+  readonly taskTokens?: TaskTokenBroker;
 }
 
 export interface LocalWorkflows {
@@ -70,6 +75,15 @@ export interface LocalWorkflows {
     retimedTasks: string[];
   };
   runWorkflow(name: string, input: unknown, options?: RunWorkflowOptions): Promise<ExecutionResult>;
+  /** Task-token Tasks waiting for an answer (approvals), and the way to answer them. */
+  readonly taskTokens: TaskTokenBroker;
+  /** The stack's EventBridge rules that start its workflows (event-rules.ts). */
+  readonly eventRules: readonly LocalEventRule[];
+  /**
+   * What EventBridge does with an event put on the bus: every workflow a matching rule targets
+   * runs with the whole event as input. Resolves when those executions have ended.
+   */
+  dispatchEvent(event: unknown, options?: RunWorkflowOptions): Promise<ExecutionResult[]>;
 }
 
 interface WorkflowDefinition {
@@ -152,14 +166,19 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     return s3;
   });
   const workflows = new Map<string, CompiledWorkflow>();
+  const taskTokens = options.taskTokens ?? new TaskTokenBroker();
   // A nested execution runs its child with this runner, by then fully loaded.
   const runChild: RunChild = (name, input) => requireLoaded(workflows, name).run(input);
   const nested = { machines: resources.stateMachines ?? new Map(), runChild };
   for (const workflow of resolveWorkflowDefinitions(template, pseudo)) {
     const { tasks, taskTimeouts } = await bindTasks(workflow.name, workflow.definition, byArn, nested);
-    workflows.set(workflow.name, compileWorkflow({ ...workflow, tasks, taskTimeouts, pseudo, itemSource }));
+    workflows.set(
+      workflow.name,
+      compileWorkflow({ ...workflow, tasks, taskTimeouts, pseudo, itemSource, taskTokens }),
+    );
   }
 
+  const eventRules = describeLocalEventRules(template, nested.machines);
   const buckets = [...resources.buckets.values()];
   let deployed: Promise<void> | undefined;
   const deployBuckets = () => {
@@ -174,6 +193,7 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     names: [...workflows.keys()],
     environment,
     buckets,
+    taskTokens,
     describe: (name) => {
       const workflow = requireLoaded(workflows, name);
       return {
@@ -187,6 +207,15 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
       const workflow = requireLoaded(workflows, name);
       await deployBuckets();
       return workflow.run(input, runOptions);
+    },
+    eventRules,
+    dispatchEvent: async (event, runOptions) => {
+      await deployBuckets();
+      return Promise.all(
+        workflowsForEvent(eventRules, event).map((name) =>
+          requireLoaded(workflows, name).run(event, runOptions),
+        ),
+      );
     },
   };
 }
@@ -217,7 +246,12 @@ async function bindTasks(
       tasks[stateName] = nestedExecutionHandler(String(state.Resource), nested.machines, nested.runChild);
       continue;
     }
-    const fn = byArn.get(String(state.Resource));
+    // A task-token Task names its function in Parameters (engine-gaps.ts runs it).
+    const fn = byArn.get(
+      isLambdaTaskToken(state)
+        ? String((state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName)
+        : String(state.Resource),
+    );
     if (!fn) {
       throw new Error(
         `${workflow}: Task ${stateName} calls ${String(state.Resource)}, not a Lambda function of this stack; the local runner only runs Lambda tasks with payloadResponseOnly and nested executions of this stack's state machines`,

@@ -134,7 +134,7 @@ describe('plan-backup handler', () => {
       handler(run('yesterday'), lambdaContext()),
       'InvalidInputError',
       '"yesterday"',
-      'YYYYMMDDTHHMMSSZ',
+      'YYYYMMDDTHHMMSSmmmZ',
     );
   });
 

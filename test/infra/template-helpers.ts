@@ -4,10 +4,13 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { beforeAll } from 'vitest';
 import { type BuiltApp, buildApp } from '../../infra/app-builder.ts';
 
 export interface SynthesizedEnvironment extends BuiltApp {
+  /** The OpsStack's template. */
   readonly template: Template;
+  readonly clusterTemplate: Template;
   readonly assemblyDirectory: string;
 }
 
@@ -22,7 +25,27 @@ export function synthesizeEnvironment(
     cloudFormationValidation: options.cloudFormationValidation ?? false,
   });
   const assembly = built.app.synth();
-  return { ...built, template: Template.fromStack(built.opsStack), assemblyDirectory: assembly.directory };
+  return {
+    ...built,
+    template: Template.fromStack(built.opsStack),
+    clusterTemplate: Template.fromStack(built.clusterStack),
+    assemblyDirectory: assembly.directory,
+  };
+}
+
+/**
+ * Synthesizes one environment once, before the tests of the calling file, and returns its getter
+ * (a synthesis takes seconds: every test of the file reads the same one).
+ */
+export function synthesizeBeforeAll(environment: string): () => SynthesizedEnvironment {
+  let synthesized: SynthesizedEnvironment | undefined;
+  beforeAll(() => {
+    synthesized = synthesizeEnvironment(environment);
+  }, 120_000);
+  return () => {
+    if (!synthesized) throw new Error(`${environment} is synthesized in beforeAll: read it inside a test`);
+    return synthesized;
+  };
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -45,6 +68,29 @@ export function policyStatements(template: Template, logicalIdPrefix: string): P
     .flatMap(
       ([, policy]) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement,
     );
+}
+
+/**
+ * The `Fn::ImportValue` by which another stack reads this value of the template (CDK exports a
+ * value once a stack of the same region references it); throws when the template does not export it.
+ */
+export function importOf(template: Template, value: unknown): { 'Fn::ImportValue': string } {
+  const outputs = Object.values(template.toJSON().Outputs ?? {}) as {
+    Value: unknown;
+    Export?: { Name: string };
+  }[];
+  const exported = outputs.find(
+    (output) => output.Export && JSON.stringify(output.Value) === JSON.stringify(value),
+  );
+  if (!exported?.Export) throw new Error(`the template exports no ${JSON.stringify(value)}`);
+  return { 'Fn::ImportValue': exported.Export.Name };
+}
+
+/** The logical id of the template's only resource of this type. */
+export function onlyLogicalIdOf(template: Template, type: string): string {
+  const ids = Object.keys(resourcesOfType(template, type));
+  if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
+  return ids[0]!;
 }
 
 export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

@@ -94,6 +94,18 @@ describe('provision workflow', () => {
       ['lakehouse-ops-probe', 'unchanged', 'not configured'],
     ]);
     expect(result.timeline.find((entry) => entry.state === 'ValidatePlatform')?.status).toBe('SUCCEEDED');
+    // Each run is in the audit trail with its outcome; the failed one released its lock (or this
+    // run could not have taken it).
+    const audit = await lakehouse.readAuditTrail('provision', lakehouse.clusterName);
+    expect(audit.map((record) => [record.decision, record.actor])).toEqual([
+      ['DRY_RUN', 'vitest'],
+      ['FAILED', 'vitest'],
+      ['PROVISIONED', 'vitest'],
+    ]);
+    expect(audit.at(-1)?.after).toMatchObject({ status: 'PROVISIONED', summary: report.summary });
+    expect(result.timeline.map((entry) => entry.state)).toEqual(
+      expect.arrayContaining(['AcquireProvisionLock', 'ReleaseProvisionLock', 'RecordProvisionAudit']),
+    );
   }, 120_000);
 
   it('changes nothing when run again: every object, node group and bucket unchanged', async () => {

@@ -16,48 +16,111 @@ import {
   serviceAccount,
   statefulSet,
 } from '../workloads.ts';
+import { ALERT_TARGET_LABELS, HOST_LABEL } from './alert-rule.ts';
 import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT } from './ports.ts';
+import { type MonitoringTiming, PRODUCTION_TIMING } from './timing.ts';
+
+/** Where the webhook's bearer token is mounted (the ExternalSecret SECRETS.alertmanagerWebhookToken). */
+export const WEBHOOK_TOKEN_DIRECTORY = '/etc/alertmanager-webhook';
+const WEBHOOK_TOKEN_FILE = `${WEBHOOK_TOKEN_DIRECTORY}/token`;
+const RECEIVER = 'lakehouse-ops';
 
 /**
- * alertmanager.yml as an External Secrets template: every alert goes to lakehouse-ops' alert
- * webhook, whose URL and bearer token are the Secrets Manager secret's `url` and `token`. The
- * values pass through toJson, so any character in them stays one YAML string. The remediation
- * issue refines the routes; a literal `{{` of Alertmanager's own templates must then be written
- * `{{ "{{" }}`.
+ * Alerts with the same name and target go out together; every label that can name a target is
+ * listed (a missing label groups as empty), so one notification never mixes two targets.
  */
-const TEMPLATE_VALUES = {
-  __WEBHOOK_URL__: '{{ .url | toJson }}',
-  __WEBHOOK_TOKEN__: '{{ .token | toJson }}',
-};
+const GROUP_BY = ['alertname', ...new Set(Object.values(ALERT_TARGET_LABELS).flat())];
 
-export function alertmanagerConfigTemplate(): string {
-  const config = stringify({
+/**
+ * Alerts per notification. The ingress refuses bodies over 1 MiB; an alert is 1-2 KiB of JSON,
+ * so 100 leave ample room. A group above it (only info groups, by alert name, get that large) is
+ * cut and says how many alerts it left out.
+ */
+const MAX_ALERTS = 100;
+
+export interface AlertmanagerConfigOptions {
+  readonly webhookUrl: string;
+  /** The bearer token's file. Alertmanager reads it on every delivery: a rotated token needs no reload. */
+  readonly credentialsFile: string;
+  readonly timing?: MonitoringTiming;
+}
+
+/**
+ * Every alert goes to lakehouse-ops' alert webhook, which starts remediation for critical and
+ * warning alerts and only notifies for info ones; the routes differ in how fast and how often.
+ * Critical alerts leave within seconds. Info alerts are grouped by name: nothing acts on them, so a
+ * digest is enough. A node that is not Ready silences the alerts of its pods and the other alerts
+ * about it: draining it (cordon-drain-node) is the remedy, and a restart on a dead node cannot help.
+ */
+export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<string, unknown> {
+  const timing = options.timing ?? PRODUCTION_TIMING;
+  return {
     route: {
-      receiver: 'lakehouse-ops',
-      group_by: ['alertname', 'namespace', 'workload'],
-      group_wait: '30s',
-      group_interval: '5m',
+      receiver: RECEIVER,
+      group_by: [...GROUP_BY],
+      group_wait: timing.groupWait('30s'),
+      group_interval: timing.groupInterval('5m'),
       repeat_interval: '4h',
+      routes: [
+        {
+          receiver: RECEIVER,
+          matchers: ['severity="critical"'],
+          group_wait: timing.groupWait('5s'),
+          group_interval: timing.groupInterval('1m'),
+          repeat_interval: '1h',
+        },
+        { receiver: RECEIVER, matchers: ['severity="warning"'] },
+        {
+          receiver: RECEIVER,
+          matchers: ['severity="info"'],
+          group_by: ['alertname'],
+          group_wait: timing.groupWait('5m'),
+          group_interval: timing.groupInterval('30m'),
+          repeat_interval: '24h',
+        },
+      ],
     },
+    // `equal` treats a label missing on both sides as equal: each target side therefore requires
+    // the label, or one NodeNotReady would silence every alert without it.
+    inhibit_rules: [HOST_LABEL, 'node'].map((label) => ({
+      source_matchers: ['alertname="NodeNotReady"'],
+      target_matchers: ['alertname!="NodeNotReady"', `${label}=~".+"`],
+      equal: [label],
+    })),
     receivers: [
       {
-        name: 'lakehouse-ops',
+        name: RECEIVER,
         webhook_configs: [
           {
-            url: '__WEBHOOK_URL__',
+            url: options.webhookUrl,
             send_resolved: true,
-            http_config: { authorization: { type: 'Bearer', credentials: '__WEBHOOK_TOKEN__' } },
+            max_alerts: MAX_ALERTS,
+            http_config: {
+              authorization: { type: 'Bearer', credentials_file: options.credentialsFile },
+            },
           },
         ],
       },
     ],
-  });
-  // The placeholders are plain YAML scalars; the template expressions replace them unquoted, so
-  // what External Secrets renders (a JSON string) is the YAML value itself.
-  return Object.entries(TEMPLATE_VALUES).reduce(
-    (text, [placeholder, expression]) => text.replaceAll(placeholder, expression),
-    config,
+  };
+}
+
+const URL_PLACEHOLDER = '__WEBHOOK_URL__';
+
+/**
+ * alertmanager.yml as an External Secrets template: the webhook URL is the Secrets Manager secret's
+ * `url` (the ingress endpoint exists only once lakehouse-ops is deployed), passed through toJson so
+ * any character in it stays one YAML string. The token is not in the file: it is mounted on its own
+ * (SECRETS.alertmanagerWebhookToken), so the rendered configuration never holds it. A literal `{{`
+ * in the configuration (an Alertmanager template) would have to be written `{{ "{{" }}`.
+ */
+export function alertmanagerConfigTemplate(): string {
+  const config = stringify(
+    alertmanagerConfig({ webhookUrl: URL_PLACEHOLDER, credentialsFile: WEBHOOK_TOKEN_FILE }),
   );
+  // The placeholder is a plain YAML scalar; the template expression replaces it unquoted, so what
+  // External Secrets renders (a JSON string) is the YAML value itself.
+  return config.replaceAll(URL_PLACEHOLDER, '{{ .url | toJson }}');
 }
 
 /** Replicas form one cluster through the headless Service (gossip on ALERTMANAGER_CLUSTER_PORT). */
@@ -100,7 +163,10 @@ export function alertmanager(environment: ClusterEnvironment): Manifest[] {
       uid: IMAGE_UIDS.alertmanager,
       serviceAccountName: name,
       placement: spreadOnPool(onSystemPool(), identity),
-      volumes: [{ name: 'config', secret: { secretName: SECRETS.alertmanagerConfig } }],
+      volumes: [
+        { name: 'config', secret: { secretName: SECRETS.alertmanagerConfig } },
+        { name: 'webhook-token', secret: { secretName: SECRETS.alertmanagerWebhookToken } },
+      ],
       claims: [{ name: 'data', storage: '1Gi', storageClassName: STORAGE_CLASSES.standard }],
       containers: [
         {
@@ -122,6 +188,7 @@ export function alertmanager(environment: ClusterEnvironment): Manifest[] {
           volumeMounts: [
             { name: 'data', mountPath: '/alertmanager' },
             { name: 'config', mountPath: '/etc/alertmanager', readOnly: true },
+            { name: 'webhook-token', mountPath: WEBHOOK_TOKEN_DIRECTORY, readOnly: true },
           ],
         },
       ],

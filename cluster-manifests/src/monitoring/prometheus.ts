@@ -19,19 +19,57 @@ import {
 } from '../workloads.ts';
 import { ALERTMANAGER_PORT, PROMETHEUS_PORT } from './ports.ts';
 import { platformAlertRules } from './rules.ts';
+import { SCRAPE_JOBS } from './scrape-jobs.ts';
 
 const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const PROMETHEUS_CONFIG = 'prometheus-config';
 export const PROMETHEUS_RULES = 'prometheus-rules';
 
+/** Prometheus scrapes a pod where its prometheus.io/* annotations say (Istio's merged endpoint). */
+const annotatedTarget = (): Record<string, unknown>[] => [
+  {
+    source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
+    regex: 'true',
+    action: 'keep',
+  },
+  {
+    source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
+    regex: '(.+)',
+    target_label: '__metrics_path__',
+  },
+  {
+    source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+    regex: '([^:]+)(?::\\d+)?;(\\d+)',
+    replacement: '$1:$2',
+    target_label: '__address__',
+  },
+];
+
+const APP_LABEL = '__meta_kubernetes_pod_label_app_kubernetes_io_name';
+
+/** The kubelets (port 10250 of every node) with the service account's token. */
+function kubeletJob(jobName: string, metricsPath: string): Record<string, unknown> {
+  return {
+    job_name: jobName,
+    scheme: 'https',
+    metrics_path: metricsPath,
+    kubernetes_sd_configs: [{ role: 'node' }],
+    authorization: { credentials_file: `${SERVICE_ACCOUNT_DIRECTORY}/token` },
+    // EKS kubelets serve self-signed certificates; the bearer token still authenticates us to them.
+    tls_config: { ca_file: `${SERVICE_ACCOUNT_DIRECTORY}/ca.crt`, insecure_skip_verify: true },
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+  };
+}
+
 /**
  * What Prometheus scrapes: every meshed pod that asks for it (prometheus.io/* annotations, served by
- * Istio's merged endpoint), the kubelets' cAdvisor (container CPU and memory, which right-sizing
- * reads) and itself; alerts go to the Alertmanager pods.
+ * Istio's merged endpoint), kube-state-metrics, the kubelets' cAdvisor (container CPU and memory,
+ * which right-sizing reads) and volume statistics (the MinIO claims' free space), and itself;
+ * alerts go to the Alertmanager pods.
  */
 export function prometheusConfig(environment: ClusterEnvironment): Record<string, unknown> {
   const { monitoring } = environment.layout;
-  const alertmanager = platformIdentities(environment).alertmanager;
+  const { alertmanager, kubeStateMetrics } = platformIdentities(environment);
   return {
     global: {
       scrape_interval: '30s',
@@ -44,10 +82,7 @@ export function prometheusConfig(environment: ClusterEnvironment): Record<string
           kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [monitoring.namespace] } }],
           relabel_configs: [
             {
-              source_labels: [
-                '__meta_kubernetes_pod_label_app_kubernetes_io_name',
-                '__meta_kubernetes_pod_container_port_number',
-              ],
+              source_labels: [APP_LABEL, '__meta_kubernetes_pod_container_port_number'],
               regex: `${alertmanager.app};${ALERTMANAGER_PORT}`,
               action: 'keep',
             },
@@ -59,25 +94,11 @@ export function prometheusConfig(environment: ClusterEnvironment): Record<string
     scrape_configs: [
       { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
       {
-        job_name: 'lakehouse-pods',
+        job_name: SCRAPE_JOBS.lakehousePods,
         kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: lakehouseNamespaces(environment) } }],
         relabel_configs: [
-          {
-            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
-            regex: 'true',
-            action: 'keep',
-          },
-          {
-            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
-            regex: '(.+)',
-            target_label: '__metrics_path__',
-          },
-          {
-            source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-            regex: '([^:]+)(?::\\d+)?;(\\d+)',
-            replacement: '$1:$2',
-            target_label: '__address__',
-          },
+          ...annotatedTarget(),
+          { source_labels: [APP_LABEL], regex: kubeStateMetrics.app, action: 'drop' },
           { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
           {
@@ -87,14 +108,28 @@ export function prometheusConfig(environment: ClusterEnvironment): Record<string
         ],
       },
       {
-        job_name: 'kubelet-cadvisor',
-        scheme: 'https',
-        metrics_path: '/metrics/cadvisor',
-        kubernetes_sd_configs: [{ role: 'node' }],
-        authorization: { credentials_file: `${SERVICE_ACCOUNT_DIRECTORY}/token` },
-        // EKS kubelets serve self-signed certificates; the bearer token still authenticates us to them.
-        tls_config: { ca_file: `${SERVICE_ACCOUNT_DIRECTORY}/ca.crt`, insecure_skip_verify: true },
-        relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+        // Its series name other pods and namespaces in their own `namespace` and `pod` labels:
+        // they must win (honor_labels), and the job adds no such labels of the exporter's pod, or
+        // series without them (nodes) would seem to be about kube-state-metrics' pod.
+        job_name: SCRAPE_JOBS.kubeStateMetrics,
+        honor_labels: true,
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [monitoring.namespace] } }],
+        relabel_configs: [
+          { source_labels: [APP_LABEL], regex: kubeStateMetrics.app, action: 'keep' },
+          ...annotatedTarget(),
+        ],
+      },
+      kubeletJob(SCRAPE_JOBS.kubeletCadvisor, '/metrics/cadvisor'),
+      {
+        ...kubeletJob(SCRAPE_JOBS.kubelet, '/metrics'),
+        // The kubelet's own metrics are mostly about itself; the alerts need the volume statistics.
+        metric_relabel_configs: [
+          {
+            source_labels: ['__name__'],
+            regex: 'kubelet_volume_stats_(available|capacity)_bytes',
+            action: 'keep',
+          },
+        ],
       },
     ],
   };

@@ -68,6 +68,17 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
 }
 
+export interface PodLogOptions {
+  /** Required when the pod has more than one container. */
+  container?: string;
+  /** The last lines only. */
+  tailLines?: number;
+  /** At most this many bytes (the server cuts the log there, possibly mid-line). */
+  limitBytes?: number;
+  /** The log of the previous, terminated instance of the container (a crash-looping one's last run). */
+  previous?: boolean;
+}
+
 export interface KubernetesApi {
   get<Resource>(path: ObjectPath<Resource>): Promise<Resource | undefined>;
   list<Resource>(path: CollectionPath<Resource>, options?: ListOptions): Promise<Resource[]>;
@@ -95,6 +106,8 @@ export interface KubernetesApi {
   delete<Resource>(path: ObjectPath<Resource>, options?: DeleteOptions): Promise<Resource | V1Status>;
   /** policy/v1 Eviction: respects PodDisruptionBudgets; a refusal is an EvictionBlockedError. */
   evict(namespace: string, pod: string, options?: { dryRun?: boolean }): Promise<void>;
+  /** GET .../pods/{name}/log: a container's log as text. */
+  podLog(namespace: string, pod: string, options?: PodLogOptions): Promise<string>;
 }
 
 export interface KubernetesApiOptions {
@@ -300,6 +313,20 @@ export function createKubernetesApi(
         },
         true,
       );
+    },
+
+    podLog(namespace, pod, logOptions = {}) {
+      const target = kubernetesResources.pods.named(namespace, pod);
+      const { container, tailLines, limitBytes, previous } = logOptions;
+      return exchange(`read the log of ${target.description}${container ? ` (${container})` : ''}`, {
+        method: 'GET',
+        path: withQuery(`${target.path}/log`, {
+          container,
+          tailLines: tailLines === undefined ? undefined : String(tailLines),
+          limitBytes: limitBytes === undefined ? undefined : String(limitBytes),
+          previous: previous ? 'true' : undefined,
+        }),
+      });
     },
   };
 }

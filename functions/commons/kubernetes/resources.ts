@@ -6,10 +6,13 @@ import type {
   V1Job,
   V1Namespace,
   V1Node,
+  V1PersistentVolumeClaim,
   V1Pod,
   V1PodDisruptionBudget,
+  V1ReplicaSet,
   V1ServiceAccount,
   V1StatefulSet,
+  V1StorageClass,
 } from '@kubernetes/client-node';
 import { InvalidInputError } from '../errors.ts';
 
@@ -120,6 +123,13 @@ export const kubernetesResources = {
     'poddisruptionbudgets',
     'poddisruptionbudget',
   ),
+  replicaSets: namespacedResource<V1ReplicaSet>('apps/v1', 'replicasets', 'replicaset'),
+  persistentVolumeClaims: namespacedResource<V1PersistentVolumeClaim>(
+    'v1',
+    'persistentvolumeclaims',
+    'persistentvolumeclaim',
+  ),
+  storageClasses: clusterResource<V1StorageClass>('storage.k8s.io/v1', 'storageclasses', 'storageclass'),
 } as const;
 
 /**

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { InvalidInputError, namedError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
@@ -162,4 +167,65 @@ function stateJson(value: unknown): string {
   return json.length <= MAX_STATE_JSON_LENGTH
     ? json
     : JSON.stringify({ truncated: true, length: json.length, head: json.slice(0, MAX_STATE_JSON_LENGTH) });
+}
+
+/** A record as read back: before/after parsed again. */
+export interface StoredAuditRecord {
+  workflow: string;
+  action: string;
+  target: string;
+  decision: string;
+  actor: string;
+  auditAt: string;
+  executionId?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * One target's history in one workflow, oldest first by time of the decision (the `audit-by-time`
+ * index answers "what happened on day X" across targets). Reads every page.
+ */
+export async function readAuditTrail(
+  table: AuditTable,
+  workflow: string,
+  target: string,
+): Promise<StoredAuditRecord[]> {
+  const pk = auditPartitionKey(workflow, target);
+  const records: StoredAuditRecord[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await callAws(`dynamodb:Query ${table.tableName} ${pk}`, () =>
+      table.dynamoDb.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) records.push(storedRecord(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return records.sort((a, b) => a.auditAt.localeCompare(b.auditAt));
+}
+
+function storedRecord(item: Record<string, AttributeValue>): StoredAuditRecord {
+  const text = (name: string) => item[name]?.S;
+  const json = (name: string) => {
+    const value = text(name);
+    return value === undefined ? undefined : (JSON.parse(value) as unknown);
+  };
+  return {
+    workflow: text('workflow') ?? '',
+    action: text('action') ?? '',
+    target: text('target') ?? '',
+    decision: text('decision') ?? '',
+    actor: text('actor') ?? '',
+    auditAt: text('auditAt') ?? '',
+    executionId: text('executionId'),
+    before: json('before'),
+    after: json('after'),
+  };
 }

@@ -13,8 +13,14 @@ const MANIFEST_SUFFIX = '.jsonl';
 
 /** S3 bucket naming rules (3-63 characters, lower case, digits, dots, hyphens); no `/` ever. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** `YYYYMMDDTHHMMSSZ-<8 hex>`: lexicographic order is start-time order. */
-const RUN_ID = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-([0-9a-f]{8})$/;
+/**
+ * `YYYYMMDDTHHMMSSmmmZ-<8 hex>`: lexicographic order is start-time order, to the millisecond, so two
+ * runs of one bucket started within the same second still order (the newest manifest is the one
+ * the next run diffs against). Ids from before the milliseconds were added (`...SSZ-<hex>`) are
+ * still read.
+ */
+export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})?Z-([0-9a-f]{8})$/;
+const RUN_ID_FORMAT = 'YYYYMMDDTHHMMSSmmmZ-<8 hex>';
 
 export function assertBucketName(bucket: string, what = 'source bucket'): string {
   if (!BUCKET_NAME.test(bucket)) {
@@ -74,7 +80,7 @@ export function runIdOfManifestKey(sourceBucket: string, key: string): string | 
   const prefix = manifestPrefix(sourceBucket);
   if (!key.startsWith(prefix) || !key.endsWith(MANIFEST_SUFFIX)) return undefined;
   const runId = key.slice(prefix.length, -MANIFEST_SUFFIX.length);
-  return RUN_ID.test(runId) ? runId : undefined;
+  return RUN_ID_PATTERN.test(runId) ? runId : undefined;
 }
 
 /** Where the work files of a bucket's runs live (one folder per run). */
@@ -101,26 +107,25 @@ export function runKeys(sourceBucket: string, runId: string) {
 }
 
 export function newRunId(now: Date, random: () => Buffer = () => randomBytes(4)): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:.]/g, '');
   return `${stamp}-${random().toString('hex').slice(0, 8)}`;
 }
 
 export function isRunId(value: string): boolean {
-  return RUN_ID.test(value);
+  return RUN_ID_PATTERN.test(value);
 }
 
 export function assertRunId(runId: string): string {
-  if (!RUN_ID.test(runId)) throw notA('run id', runId, 'YYYYMMDDTHHMMSSZ-<8 hex>');
+  if (!RUN_ID_PATTERN.test(runId)) throw notA('run id', runId, RUN_ID_FORMAT);
   return runId;
 }
 
-/** When the run started (second precision), from its id. */
+/** When the run started (to the millisecond; to the second for older ids), from its id. */
 export function runStartedAt(runId: string): Date {
-  const [, year, month, day, hour, minute, second] = RUN_ID.exec(assertRunId(runId))!;
-  return new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+  const [, year, month, day, hour, minute, second, millisecond = '000'] = RUN_ID_PATTERN.exec(
+    assertRunId(runId),
+  )!;
+  return new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millisecond}Z`);
 }
 
 /** S3 lists keys in the byte order of their UTF-8 encoding, which differs from JS string order. */

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../../commons/schemas.ts';
+import { RUN_ID_PATTERN } from './layout.ts';
 
 /** Request fields verify-backup and restore share: which bucket's backup, and which run of it. */
 export const bucketNameSchema = () =>
@@ -8,7 +9,7 @@ export const bucketNameSchema = () =>
   );
 export const runIdSchema = () =>
   nonEmptyString().check(
-    z.regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'expected a backup run id such as "20260101T000000Z-0a1b2c3d"'),
+    z.regex(RUN_ID_PATTERN, 'expected a backup run id such as "20260101T000000123Z-0a1b2c3d"'),
   );
 
 /**

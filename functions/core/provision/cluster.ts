@@ -62,7 +62,7 @@ export async function requireActiveCluster({
   return { version: cluster.version };
 }
 
-async function listNodeGroups(eks: EKSClient, clusterName: string): Promise<string[]> {
+export async function listNodeGroups(eks: EKSClient, clusterName: string): Promise<string[]> {
   return callAws(`eks:ListNodegroups ${clusterName}`, async () => {
     const names: string[] = [];
     for await (const page of paginateListNodegroups({ client: eks }, { clusterName }))
@@ -71,7 +71,11 @@ async function listNodeGroups(eks: EKSClient, clusterName: string): Promise<stri
   });
 }
 
-async function describeNodeGroup(eks: EKSClient, clusterName: string, name: string): Promise<Nodegroup> {
+export async function describeNodeGroup(
+  eks: EKSClient,
+  clusterName: string,
+  name: string,
+): Promise<Nodegroup> {
   const { nodegroup } = await callAws(`eks:DescribeNodegroup ${clusterName}/${name}`, () =>
     eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: name })),
   );

@@ -29,6 +29,8 @@ export type ProvisionStage = z.output<typeof provisionStageSchema>;
 /** The plan as it travels through the workflow into each step's event. */
 export const provisionPlanSchema = z.object({
   environment: nonEmptyString(),
+  /** The EKS cluster: what the run's lock and audit record are about. */
+  cluster: nonEmptyString(),
   components: z.array(z.enum(PROVISION_COMPONENTS)).check(z.minLength(1)),
   dryRun: z.boolean(),
   requestedBy: nonEmptyString(),
@@ -64,6 +66,7 @@ export function planProvision(environment: ClusterEnvironment, request: Provisio
   const components = expandComponents(request.components);
   return {
     environment: environment.name,
+    cluster: environment.clusterName,
     components,
     dryRun: request.dryRun,
     requestedBy: request.requestedBy,

@@ -6,6 +6,7 @@ import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
 import { PROVISION_DRILL_SCENARIOS } from './provision-scenarios.ts';
+import { REMEDIATION_DRILL_SCENARIOS } from './remediation-scenarios.ts';
 import { RESTORE_DRILL_SCENARIOS } from './restore-scenarios.ts';
 import { type DrillScenario, type ScenarioVerdict, VALIDATE_DRILL_SCENARIOS } from './scenarios.ts';
 import { VERIFY_BACKUP_DRILL_SCENARIOS } from './verify-backup-scenarios.ts';
@@ -23,6 +24,8 @@ export const DRILL_SCENARIOS: readonly DrillScenario[] = [
   ...VERIFY_BACKUP_DRILL_SCENARIOS,
   UNCHANGED_BACKUP_SCENARIO,
   ...RESTORE_DRILL_SCENARIOS,
+  // Alerts from a real Prometheus about the seeded platform, before provision replaces it.
+  ...REMEDIATION_DRILL_SCENARIOS,
   // Last: they replace the seeded platform with the one cluster-manifests describes.
   ...PROVISION_DRILL_SCENARIOS,
 ];
@@ -63,7 +66,10 @@ export type DrillProgress =
 
 export async function runDrill(options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
-  const lakehouse = await startLocalLakehouse();
+  const scenarios = options.scenarios ?? DRILL_SCENARIOS;
+  const lakehouse = await startLocalLakehouse({
+    monitoring: scenarios.some((scenario) => scenario.requires?.includes('monitoring')),
+  });
   const forgetSignals = stopOnSignal(lakehouse);
   try {
     const lakehouseMs = Date.now() - started;
@@ -71,11 +77,12 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     const workflows = await loadWorkflows({
       environment: options.environment,
       localEnvironment: lakehouse.environment,
+      // Approve-first Tasks park where the approval links (aws-sim's Step Functions) answer them.
+      taskTokens: lakehouse.taskTokens,
     });
     const workflowsMs = Date.now() - started - lakehouseMs;
     options.onProgress?.({ kind: 'workflows-loaded', ms: workflowsMs });
 
-    const scenarios = options.scenarios ?? DRILL_SCENARIOS;
     const environment = options.environment ?? DEFAULT_ENVIRONMENT;
     const skipped = scenarios.flatMap((scenario) => {
       const reason = whyNotRunnable(scenario, workflows.names, lakehouse.capabilities);
@@ -95,7 +102,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       let notifications: readonly PublishedNotification[];
       let verdict: ScenarioVerdict;
       try {
-        execution = await workflows.runWorkflow(scenario.workflow, scenarioInput(scenario, environment));
+        execution = scenario.run
+          ? await scenario.run({ lakehouse, workflows })
+          : await workflows.runWorkflow(scenario.workflow, scenarioInput(scenario, environment));
         notifications = lakehouse.published.slice(publishedBefore);
         verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
       } finally {

@@ -45,6 +45,11 @@ export interface DrillScenario {
   readonly input: unknown | ((context: ScenarioInputContext) => unknown);
   /** Injects the fault; returns how to undo it. Absent for a baseline. */
   readonly inject?: (lakehouse: LocalLakehouse) => Promise<RestoreFault>;
+  /**
+   * Starts the workflow another way than with `input` (remediation: through Prometheus, the
+   * webhook and the alert bus, as an alert starts it) and returns the execution to show.
+   */
+  readonly run?: (context: Omit<DrillRunContext, 'notifications'>) => Promise<ExecutionResult>;
   evaluate(result: ExecutionResult, context: DrillRunContext): ScenarioVerdict | Promise<ScenarioVerdict>;
 }
 export interface DrillExpectation {

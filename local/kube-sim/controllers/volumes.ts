@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../model.ts';
 import { TYPES } from '../resources.ts';
+import { expandClaimVolume } from '../volume-expansion.ts';
 import { type ControllerContext, writeObject, writeStatus } from './context.ts';
 
 /**
  * The EBS CSI provisioner and the PV binder: every claim gets a dynamically provisioned
  * PersistentVolume `pvc-<claim uid>` of the requested size (an EBS volume, as on EKS), and is bound
- * to it. Consumers such as the volume backup find the EBS volume id through claim -> volume.
+ * to it. Consumers such as the volume backup find the EBS volume id through claim -> volume. A
+ * bound claim whose storage request grew is expanded (../volume-expansion.ts).
  */
 interface ClaimSpec {
   volumeName?: string;
@@ -40,7 +42,10 @@ export function provisionVolumes(context: ControllerContext): void {
       continue;
     }
     // Bound once; afterwards status belongs to whoever resizes the volume.
-    if ((claim.status as { phase?: string } | undefined)?.phase === 'Bound') continue;
+    if ((claim.status as { phase?: string } | undefined)?.phase === 'Bound') {
+      expandClaimVolume(context.api, claim);
+      continue;
+    }
     writeStatus(
       context,
       TYPES.persistentVolumeClaim,

@@ -1,12 +1,13 @@
-import type { V1Job, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import type { V1CronJob, V1Job } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClusterEnvironment } from '../../../cluster-manifests/src/environments.ts';
 import { buildEnvironment } from '../../../cluster-manifests/src/generate.ts';
 import { postgresLocation } from '../../../cluster-manifests/src/identities.ts';
-import type { Manifest } from '../../../cluster-manifests/src/manifest.ts';
 import { FUNCTION_GROUPS, resourceOf } from '../../../cluster-manifests/src/rbac.ts';
+import { kubernetesResources } from '../../../functions/commons/kubernetes/resources.ts';
 import { createClusterReader } from '../../../functions/commons/kubernetes-cluster-reader.ts';
 import { submitJob, waitForJob } from '../../../functions/core/postgres/job-run.ts';
+import { pgDumpJobManifest } from '../../../functions/core/postgres/manifests.ts';
 import { applyStage } from '../../../functions/core/provision/apply.ts';
 import { checkRollouts } from '../../../functions/core/provision/rollout.ts';
 import { checkMinioStatefulSet } from '../../../functions/core/validation/minio-statefulset.ts';
@@ -16,26 +17,42 @@ import { checkPrefect } from '../../../functions/core/validation/prefect.ts';
 import { checkS5cmdExecutor } from '../../../functions/core/validation/s5cmd-executor.ts';
 import { checkS5cmdThroughput } from '../../../functions/core/validation/s5cmd-throughput.ts';
 import { discoverBackupVolumes } from '../../../functions/core/volumes/persistent-volumes.ts';
-import { grantsOf, RbacEnforcingApi } from '../support/rbac-enforcing-api.ts';
+import { FAULT_ANNOTATION, type PodFault } from '../../../local/kube-sim/index.ts';
+import { applyAsAdmin, type RbacCluster, startRbacCluster } from '../support/rbac-cluster.ts';
 
+/**
+ * The RBAC of the production manifests against the calls the functions really make: kube-sim
+ * authorizes with the roles and bindings applied into it, the functions' own client calls as each
+ * function group's Kubernetes group, and every grant must be used by the run (no wider than needed)
+ * while every call succeeds (wide enough).
+ */
 const environment = loadClusterEnvironment('production');
-const manifests = buildEnvironment('production').files.flatMap((file) => file.documents);
+const files = buildEnvironment('production').files;
+const manifests = files.flatMap((file) => file.documents);
+const { validatePlatform, backup, provision, remediation, cost } = FUNCTION_GROUPS;
 
-/** Where the API serves an object of the manifests. */
-function pathOf(object: Manifest): string {
-  const { apiGroup, resource } = resourceOf(object);
-  const root = apiGroup === '' ? '/api/v1' : `/apis/${object.apiVersion}`;
-  const namespace = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
-  return `${root}${namespace}/${resource}/${object.metadata.name}`;
-}
-
-function apiFor(group: string, afterCreate?: (object: Manifest) => void): RbacEnforcingApi {
-  const api = new RbacEnforcingApi(grantsOf(manifests, group), group, afterCreate);
-  for (const object of manifests) api.seed(pathOf(object), object);
-  return api.seed('/api/v1/nodes/ip-10-0-10-10', { metadata: { name: 'ip-10-0-10-10' } });
+/** Marks a pod (or a pod template) to misbehave the way kube-sim's kubelet simulates (`fail`, `not-ready`). */
+function withFault<T extends { metadata?: { annotations?: Record<string, string> } }>(
+  pod: T,
+  fault: PodFault,
+): T {
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [FAULT_ANNOTATION]: fault } },
+  };
 }
 
 describe('rbac', () => {
+  let cluster: RbacCluster;
+  beforeAll(async () => {
+    cluster = await startRbacCluster(environment, manifests);
+  }, 120_000);
+  afterAll(() => cluster?.sim.stop());
+  /** A poll's sleep: time passes, so the controllers run (the Job's pods start and fail). */
+  const timePasses = async () => {
+    await cluster.sim.settle();
+  };
+
   it('binds every function group to its own Kubernetes group and nothing else', () => {
     const bindings = manifests.filter((object) => object.kind.endsWith('RoleBinding'));
     for (const group of Object.values(FUNCTION_GROUPS)) {
@@ -49,152 +66,151 @@ describe('rbac', () => {
     }
   });
 
-  it('lets validate-platform run every Kubernetes check with exactly the reads it makes', async () => {
-    const api = apiFor(FUNCTION_GROUPS.validatePlatform);
-    const dependencies = { reader: createClusterReader(api.asKubernetesApi()), layout: environment.layout };
+  it('lets validate-platform run every Kubernetes check with exactly the calls it makes', async () => {
+    const from = cluster.sim.rbac.decisions.length;
+    const kubernetes = cluster.kubernetesAs(validatePlatform);
+    const dependencies = { reader: createClusterReader(kubernetes), layout: environment.layout };
 
-    const [nodes, prefect, minio, s5cmd, monitoring] = await Promise.all([
+    const checks = await Promise.all([
       checkNodes(dependencies),
       checkPrefect(dependencies),
       checkMinioStatefulSet(dependencies),
       checkS5cmdExecutor(dependencies),
       checkMonitoring(dependencies),
     ]);
+    // The platform is up on the production node groups, so every check passes on what it read.
+    expect(checks.map(({ name, status }) => `${name} ${status}`)).toEqual([
+      'nodes PASSED',
+      'prefect PASSED',
+      'minio-statefulset PASSED',
+      's5cmd-executor PASSED',
+      'monitoring PASSED',
+    ]);
 
-    // The objects are found by the names and labels the checks look for. (They have no status
-    // outside a cluster, so the availability checks fail; the s5cmd check needs no status.)
-    expect(s5cmd.status).toBe('PASSED');
-    expect(prefect.observations.workers).toEqual([expect.objectContaining({ name: 'prefect-worker' })]);
-    expect(prefect.detail).not.toMatch(/not found|no worker Deployments/);
-    expect(minio.observations).toMatchObject({ expectedReplicas: 4, desired: 4 });
-    expect(monitoring.detail).not.toMatch(/not found/);
-    expect(nodes.name).toBe('nodes');
+    // A MinIO pod that is not ready: the check lists the set's pods to name it.
+    const [minioPod] = cluster.sim.list('v1', 'Pod', environment.layout.minio.namespace);
+    if (!minioPod) throw new Error('the MinIO StatefulSet has no pods');
+    cluster.sim.apply(withFault(minioPod, 'not-ready'));
+    await cluster.sim.settle();
+    expect((await checkMinioStatefulSet(dependencies)).detail).toContain(minioPod.metadata.name);
 
-    // Performance mode: the s5cmd throughput Job, once failing (pods listed for the reason) and
+    // Performance mode: the s5cmd throughput Job, once failing (its pods listed for the reason) and
     // once overrunning its time (deleted). MinIO is not reached on either path.
     const throughput = (timeoutMs: number) =>
       checkS5cmdThroughput({
-        kubernetes: api.asKubernetesApi(),
+        kubernetes,
         s3: undefined as never,
         layout: environment.layout,
         sizeMiB: 1,
         minMiBPerSecond: 1,
         timeoutMs,
         pollIntervalMs: 1,
-        sleep: async () => {},
+        sleep: timePasses,
       });
-    api.afterCreate = (object) => {
-      (object as V1Job).status = {
-        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }],
-      };
-    };
+    const { namespace, jobTemplateCronJob } = environment.layout.s5cmd;
+    const stored = cluster.sim.get('batch/v1', 'CronJob', jobTemplateCronJob, namespace);
+    const jobSpec = (stored as V1CronJob | undefined)?.spec?.jobTemplate.spec;
+    if (!stored || !jobSpec) throw new Error(`CronJob ${namespace}/${jobTemplateCronJob} was not applied`);
+    const spec = stored.spec as NonNullable<V1CronJob['spec']>;
+    cluster.sim.apply({
+      ...stored,
+      spec: { ...spec, jobTemplate: { spec: { ...jobSpec, template: withFault(jobSpec.template, 'fail') } } },
+    });
     expect((await throughput(60_000)).detail).toMatch(/failed: .*BackoffLimitExceeded/);
-    api.afterCreate = undefined;
     expect((await throughput(0)).detail).toMatch(/did not finish within 0 s; it was deleted/);
-    expect([...api.used].sort()).toEqual([...grantsOf(manifests, FUNCTION_GROUPS.validatePlatform)].sort());
+
+    expect(cluster.denialsOf(validatePlatform, from)).toEqual([]);
+    expect(cluster.unusedGrantsOf(validatePlatform)).toEqual([]);
   });
 
-  it('refuses validate-platform a write', async () => {
-    const api = apiFor(FUNCTION_GROUPS.validatePlatform).asKubernetesApi();
-    await expect(
-      api.create(
-        { kind: 'collection', path: '/apis/batch/v1/namespaces/prefect/jobs', description: 'jobs' },
-        {},
-      ),
-    ).rejects.toThrow(
-      'forbidden: group lakehouse-ops:validate-platform cannot create batch/jobs in namespace prefect',
+  it('refuses validate-platform a write it was not granted, as the API server words it', async () => {
+    const jobs = kubernetesResources.jobs.inNamespace('prefect');
+    await expect(cluster.kubernetesAs(validatePlatform).create(jobs, {})).rejects.toThrow(
+      'Kubernetes API answered 403 Forbidden: jobs.batch is forbidden: User "lambda-validate-platform" cannot create resource "jobs" in API group "batch" in the namespace "prefect"',
     );
   });
 
   it('lets the backup Lambdas run their Jobs and find the volumes with exactly the calls they make', async () => {
-    const failJob = (object: Manifest) => {
-      (object as V1Job).status = {
-        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }],
-      };
-    };
-    const api = apiFor(FUNCTION_GROUPS.backup, failJob);
-    const claim: V1PersistentVolumeClaim = {
-      metadata: { name: 'data0-minio-0', namespace: environment.layout.minio.namespace },
-      spec: { volumeName: 'pv-data0' },
-      status: { phase: 'Bound' },
-    };
-    const volume: V1PersistentVolume = {
-      metadata: { name: 'pv-data0' },
-      spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0123456789abcdef0' } },
-    };
-    api
-      .seed(
-        `/api/v1/namespaces/${environment.layout.minio.namespace}/persistentvolumeclaims/data0-minio-0`,
-        claim,
-      )
-      .seed('/api/v1/persistentvolumes/pv-data0', volume);
-    const kubernetes = api.asKubernetesApi();
+    const from = cluster.sim.rbac.decisions.length;
+    const kubernetes = cluster.kubernetesAs(backup);
 
     const discovery = await discoverBackupVolumes(kubernetes, environment.backup.volumeNamespaces);
-    expect(discovery.volumes).toEqual([
-      {
-        namespace: 'minio',
-        claim: 'data0-minio-0',
-        persistentVolume: 'pv-data0',
-        volumeId: 'vol-0123456789abcdef0',
-      },
-    ]);
+    const claims = environment.backup.volumeNamespaces.flatMap((namespace) =>
+      cluster.sim.list('v1', 'PersistentVolumeClaim', namespace),
+    );
+    expect(claims.length).toBeGreaterThan(0);
+    expect(discovery.volumes.map((volume) => volume.claim).sort()).toEqual(
+      claims.map((claim) => claim.metadata.name).sort(),
+    );
+    expect(discovery.volumes.every((volume) => /^vol-[0-9a-f]{17}$/.test(volume.volumeId))).toBe(true);
 
     const { namespace } = postgresLocation(environment);
-    const reference = await submitJob(kubernetes, {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: 'pg-dump-1', namespace },
+    const dump = pgDumpJobManifest({
+      namespace,
+      name: 'pg-dump-rbac',
+      connection: { host: 'prefect-postgresql', user: 'prefect' },
+      database: 'prefect',
+      destination: { bucket: 'lakehouse-backup', key: 'postgres/prefect/rbac.dump' },
     });
+    const template = dump.spec?.template;
+    if (!dump.spec || !template) throw new Error('the pg_dump Job has no pod template');
+    const reference = await submitJob(kubernetes, {
+      ...dump,
+      spec: { ...dump.spec, template: withFault(template, 'fail') },
+    } as V1Job);
     await expect(
-      waitForJob(
-        { kubernetes, sleep: async () => {} },
-        reference,
-        {},
-        (failure) => new Error(failure.reason),
-      ),
+      waitForJob({ kubernetes, sleep: timePasses }, reference, {}, (failure) => new Error(failure.reason)),
     ).rejects.toThrow('BackoffLimitExceeded');
 
-    expect([...api.used].sort()).toEqual([...grantsOf(manifests, FUNCTION_GROUPS.backup)].sort());
-  });
-
-  it('lets provision apply the whole folder and wait for its rollouts with exactly the calls it makes', async () => {
-    const api = new RbacEnforcingApi(
-      grantsOf(manifests, FUNCTION_GROUPS.provision),
-      FUNCTION_GROUPS.provision,
-    );
-    const kubernetes = api.asKubernetesApi();
-
-    for (const file of buildEnvironment('production').files) {
-      const result = await applyStage({ kubernetes }, file.file, file.documents, false);
-      // Outside a cluster nothing rolls out: the check reads each workload and lists its pods.
-      const rollouts = await checkRollouts(kubernetes, result.rollouts);
-      expect(rollouts.complete).toBe(result.rollouts.length === 0);
-    }
-
-    // escalate and bind are checked by the RBAC authorizer itself, never requested as calls.
-    const requested = [...grantsOf(manifests, FUNCTION_GROUPS.provision)].filter(
-      (grant) => !/^(escalate|bind) /.test(grant),
-    );
-    expect([...api.used].sort()).toEqual(requested.sort());
+    expect(cluster.denialsOf(backup, from)).toEqual([]);
+    expect(cluster.unusedGrantsOf(backup)).toEqual([]);
   });
 
   it('lets provision create and patch every kind the folder holds, and delete nothing', () => {
-    const grants = grantsOf(manifests, FUNCTION_GROUPS.provision);
+    const grants = cluster.grantsOf(provision);
     for (const object of manifests) {
       const { apiGroup, resource } = resourceOf(object);
       for (const verb of ['get', 'create', 'patch']) {
         expect(grants).toContain(`${verb} ${apiGroup || 'core'}/${resource} in *`);
       }
     }
-    expect([...grants].filter((grant) => grant.startsWith('delete '))).toEqual([]);
+    expect(grants.filter((grant) => grant.startsWith('delete '))).toEqual([]);
   });
 
+  // Their workflows have no Kubernetes calls in functions/ yet: the grants are checked by shape.
   it('gives remediation and cost the eviction API but never pod deletion outside the lakehouse namespaces', () => {
-    for (const group of [FUNCTION_GROUPS.remediation, FUNCTION_GROUPS.cost]) {
-      const grants = [...grantsOf(manifests, group)];
+    for (const group of [remediation, cost]) {
+      const grants = cluster.grantsOf(group);
       expect(grants).toContain('create core/pods/eviction in *');
       expect(grants.filter((grant) => grant.startsWith('delete ') && grant.endsWith(' in *'))).toEqual([]);
     }
+  });
+});
+
+describe('rbac of provision', () => {
+  // The bootstrap an administrator does once: provision's own ClusterRole and binding, nothing else.
+  let cluster: RbacCluster;
+  beforeAll(async () => {
+    cluster = await startRbacCluster(environment, []);
+    await applyAsAdmin(
+      cluster.sim,
+      manifests.filter(
+        (object) => object.metadata.name === provision && object.kind.startsWith('ClusterRole'),
+      ),
+    );
+  }, 120_000);
+  afterAll(() => cluster?.sim.stop());
+
+  it('lets provision apply the whole folder and wait for its rollouts with exactly the calls it makes', async () => {
+    const kubernetes = cluster.kubernetesAs(provision);
+    for (const file of files) {
+      const result = await applyStage({ kubernetes }, file.file, file.documents, false);
+      // The controllers have not run since the apply: nothing has rolled out yet.
+      const rollouts = await checkRollouts(kubernetes, result.rollouts);
+      expect(rollouts.complete).toBe(result.rollouts.length === 0);
+    }
+    expect(cluster.denialsOf(provision)).toEqual([]);
+    // Including escalate and bind: its Roles grant what provision does not hold, so RBAC asks for them.
+    expect(cluster.unusedGrantsOf(provision)).toEqual([]);
   });
 });

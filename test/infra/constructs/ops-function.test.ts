@@ -1,11 +1,18 @@
 import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import * as classic from 'zod';
 import * as z from 'zod/mini';
 import { kubernetesEnvironment, powertoolsEnvironment } from '../../../functions/commons/environment.ts';
-import { checkEnvironment, OpsFunction } from '../../../infra/constructs/ops-function.ts';
+import {
+  checkEnvironment,
+  OpsFunction,
+  type OpsFunctionNetwork,
+  VPC_NETWORK_INTERFACE_ACTIONS,
+} from '../../../infra/constructs/ops-function.ts';
+import { acknowledgementsIn, asList, policyStatements } from '../template-helpers.ts';
 
 const schema = z.extend(powertoolsEnvironment, kubernetesEnvironment.shape);
 const powertools = { POWERTOOLS_SERVICE_NAME: 'lakehouse-ops', POWERTOOLS_METRICS_NAMESPACE: 'LakehouseOps' };
@@ -62,13 +69,18 @@ describe('checkEnvironment', () => {
 });
 
 describe('OpsFunction', () => {
-  function createFunction(entry: string, environment: Record<string, string>) {
+  function createFunction(
+    entry: string,
+    environment: Record<string, string>,
+    placement?: (stack: Stack) => OpsFunctionNetwork,
+  ) {
     const app = new App({
       builtinCloudFormationValidation: false,
       context: { 'aws:cdk:bundling-stacks': [] },
     });
     const stack = new Stack(app, 'FunctionUnderTest');
     const fn = new OpsFunction(stack, 'Fn', {
+      network: placement?.(stack),
       environmentSchema: schema,
       serviceName: 'lakehouse-ops',
       metricsNamespace: 'LakehouseOps',
@@ -77,8 +89,22 @@ describe('OpsFunction', () => {
       entry,
       environment: environment as never,
     });
-    return { stack, fn };
+    return { app, stack, fn };
   }
+
+  function privateNetwork(stack: Stack): OpsFunctionNetwork {
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    return {
+      vpc,
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [new SecurityGroup(stack, 'FunctionSecurityGroup', { vpc, allowAllOutbound: false })],
+    };
+  }
+
+  const ec2Actions = (stack: Stack) =>
+    policyStatements(Template.fromStack(stack), '').flatMap((statement) =>
+      asList(statement.Action).filter((action) => action.startsWith('ec2:')),
+    );
 
   it('deploys the handler with its environment, Powertools settings and Metadata', () => {
     const { stack, fn } = createFunction('functions/check-nodes.handler.ts', {
@@ -107,6 +133,50 @@ describe('OpsFunction', () => {
     // Its own role, without the AWS managed basic execution policy.
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     expect(fn.entryPath).toBe('functions/check-nodes.handler.ts');
+  });
+
+  it("runs in Lambda's own network, without network-interface rights, when given no placement", () => {
+    const { stack } = createFunction('functions/check-nodes.handler.ts', { CLUSTER_NAME: 'c' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.absent() });
+    expect(ec2Actions(stack)).toEqual([]);
+  });
+
+  it('attaches to the private subnets and security groups it is placed in, with inline network-interface rights', () => {
+    const { app, stack } = createFunction(
+      'functions/check-nodes.handler.ts',
+      { CLUSTER_NAME: 'c' },
+      privateNetwork,
+    );
+    const template = Template.fromStack(stack);
+    const privateSubnets = Object.entries(template.findResources('AWS::EC2::Subnet'))
+      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
+      .map(([logicalId]) => ({ Ref: logicalId }));
+    expect(privateSubnets).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: {
+        SubnetIds: privateSubnets,
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionSecurityGroup'), 'GroupId'] }],
+      },
+    });
+    // Inline instead of AWSLambdaVPCAccessExecutionRole (whose logs:* reaches every log group)...
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: [...VPC_NETWORK_INTERFACE_ACTIONS], Resource: '*' },
+        ]),
+      },
+    });
+    // ...in the default policy, which the function waits for: Lambda checks it on CreateFunction.
+    const [functionResource] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functionResource?.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^FnRoleDefaultPolicy/)]),
+    );
+    // The one "*" acknowledgement of the role names these actions as well as X-Ray's.
+    const [wildcard] = acknowledgementsIn(app).filter(
+      ({ ruleId }) => ruleId === 'AwsSolutions-IAM5[Resource::*]',
+    );
+    expect(wildcard?.reason).toMatch(/xray:PutTraceSegments.*ec2:CreateNetworkInterface.*require "\*"/);
   });
 
   it('refuses an environment with a key the handler schema does not declare', () => {

@@ -409,6 +409,16 @@ describe('buildApp with the ClusterStack', () => {
     expect(built.opsStack.dependencies).toContain(built.clusterStack);
   });
 
+  it('exposes its VPC and the security group EKS puts on the private endpoint, for the ops functions', () => {
+    const { clusterStack } = built;
+    expect(clusterStack.vpc).toBe(clusterStack.network.vpc);
+    const cluster = Object.keys(resourcesOfType(clusterTemplate(), 'AWS::EKS::Cluster'));
+    expect(cluster).toHaveLength(1);
+    expect(clusterStack.resolve(clusterStack.clusterSecurityGroup.securityGroupId)).toEqual({
+      'Fn::GetAtt': [cluster[0], 'ClusterSecurityGroupId'],
+    });
+  });
+
   it('gives the cluster the name every cluster-using function is configured with', () => {
     clusterTemplate().hasResourceProperties('AWS::EKS::Cluster', { Name: built.config.clusterName });
     const clusterNames = Object.values(resourcesOfType(opsTemplate(), 'AWS::Lambda::Function'))

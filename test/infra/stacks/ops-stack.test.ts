@@ -5,27 +5,34 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
-import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
+import { REPO_ROOT, VPC_NETWORK_INTERFACE_ACTIONS } from '../../../infra/constructs/ops-function.ts';
+import { PLATFORM_ENDPOINTS, type PlatformEndpoint } from '../../../infra/stacks/ops-network.ts';
 import {
   OpsStack,
   SCHEDULED_BACKUP_INPUT,
   SCHEDULED_VALIDATE_PLATFORM_INPUT,
   scheduledVerifyBackupInput,
 } from '../../../infra/stacks/ops-stack.ts';
+import { REMEDIATION_HANDLERS } from '../../../infra/stacks/remediation-functions.ts';
 import { BACKUP_HANDLERS } from '../../../workflows/backup.workflow.ts';
 import { PROVISION_HANDLERS } from '../../../workflows/provision.workflow.ts';
 import { RESTORE_HANDLERS } from '../../../workflows/restore.workflow.ts';
 import { VALIDATE_PLATFORM_HANDLERS } from '../../../workflows/validate-platform.workflow.ts';
 import { VERIFY_BACKUP_HANDLERS } from '../../../workflows/verify-backup.workflow.ts';
+import { endpointsReachedBy } from '../handler-endpoints.ts';
 import {
   acknowledgementAudit,
+  acknowledgementsIn,
   asList,
+  importOf,
+  onlyLogicalIdOf,
   policyStatements,
   resourcesOfType,
   type SynthesizedEnvironment,
   synthesizeEnvironment,
   validationReport,
 } from '../template-helpers.ts';
+import { clusterNetworkFixture } from './cluster-network-fixture.ts';
 
 const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
 const ALL_HANDLERS = [
@@ -35,17 +42,23 @@ const ALL_HANDLERS = [
     ...VERIFY_BACKUP_HANDLERS,
     ...RESTORE_HANDLERS,
     ...PROVISION_HANDLERS,
+    ...REMEDIATION_HANDLERS,
   ]),
 ];
-const WORKFLOW_NAMES = ['validate-platform', 'backup', 'verify-backup', 'restore', 'provision'];
+const WORKFLOW_NAMES = ['validate-platform', 'backup', 'verify-backup', 'restore', 'provision', 'remediate'];
 const WORKFLOWS = WORKFLOW_NAMES.length;
 const BACKUP_ALARMS = 2;
+/** The schedules' and the alerts' dead-letter queues. */
+const DEAD_LETTER_QUEUES = 2;
+/** Handler module -> the platform endpoints its code reaches (its import graph). */
+let endpointsOf: Map<string, PlatformEndpoint[]>;
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const name of ENVIRONMENT_NAMES) {
     // One environment also runs CDK's CloudFormation schema validation (about 10 s).
     environments[name] = synthesizeEnvironment(name, { cloudFormationValidation: name === 'production' });
   }
+  endpointsOf = await endpointsReachedBy(ALL_HANDLERS.map((handler) => `functions/${handler}.handler.ts`));
 }, 180_000);
 
 describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
@@ -297,7 +310,10 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => asList(statement.Action));
     expect(wildcardActions.length).toBeGreaterThan(0);
-    for (const action of wildcardActions) expect(action).toMatch(resourceless);
+    const networkInterfaceActions: readonly string[] = VPC_NETWORK_INTERFACE_ACTIONS;
+    for (const action of wildcardActions.filter((each) => !networkInterfaceActions.includes(each))) {
+      expect(action).toMatch(resourceless);
+    }
     // Each documented exception only where it is needed: X-Ray in every traced role, log delivery
     // in the state machine roles, DescribeBackupJob in the one function that polls the jobs.
     const owners = (action: RegExp) =>
@@ -317,11 +333,107 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
     expect(owners(/^logs:/)).toHaveLength(WORKFLOWS);
     for (const owner of owners(/^backup:/)) expect(owner).toMatch(/^CheckVolumeBackupFunction/);
     expect(owners(/^xray:/).length).toBeGreaterThanOrEqual(ALL_HANDLERS.length + WORKFLOWS);
+    // Lambda's network-interface rights: in the VPC functions' roles, all of them, nowhere else.
+    expect(owners(/^ec2:/).sort()).toEqual(vpcFunctionPolicies().sort());
+    for (const statement of policyStatements(template(), '')) {
+      const ec2 = asList(statement.Action).filter((action) => action.startsWith('ec2:'));
+      if (ec2.length > 0) expect(ec2.sort()).toEqual([...VPC_NETWORK_INTERFACE_ACTIONS].sort());
+    }
+  });
+
+  /** The logical ids of the functions with a VpcConfig. */
+  const vpcFunctions = () =>
+    Object.entries(resourcesOfType(template(), 'AWS::Lambda::Function'))
+      .filter(([, fn]) => fn.Properties.VpcConfig !== undefined)
+      .map(([logicalId]) => logicalId);
+  /** The default policies of the VPC functions' roles (a Role's policy: <function id>Role...DefaultPolicy...). */
+  const vpcFunctionPolicies = () => {
+    const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
+    return vpcFunctions().map((logicalId) => {
+      const role = (functions[logicalId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+        'Fn::GetAtt'
+      ][0];
+      const policies = Object.entries(resourcesOfType(template(), 'AWS::IAM::Policy'))
+        .filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .map(([policyId]) => policyId);
+      expect(policies, logicalId).toHaveLength(1);
+      return policies[0]!;
+    });
+  };
+
+  it('runs exactly the functions that reach the Kubernetes API, MinIO, Prefect or monitoring in the cluster VPC', () => {
+    const clusterTemplate = environments[name].clusterTemplate;
+    const privateSubnets = Object.entries(resourcesOfType(clusterTemplate, 'AWS::EC2::Subnet'))
+      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
+      .map(([logicalId]) => importOf(clusterTemplate, { Ref: logicalId }));
+    expect(privateSubnets).toHaveLength(config.cluster.availabilityZones.length);
+    const securityGroup = onlyLogicalIdOf(template(), 'AWS::EC2::SecurityGroup');
+    const placed = new Set<PlatformEndpoint>();
+    for (const fn of Object.values(resourcesOfType(template(), 'AWS::Lambda::Function'))) {
+      const module = String(fn.Metadata?.['lakehouse-ops:handler']);
+      const reaches = endpointsOf.get(module);
+      expect(reaches, module).toBeDefined();
+      if (reaches!.length === 0) {
+        expect(fn.Properties.VpcConfig, `${module} calls only AWS APIs`).toBeUndefined();
+        continue;
+      }
+      for (const endpoint of reaches!) placed.add(endpoint);
+      const vpcConfig = fn.Properties.VpcConfig as { SubnetIds: unknown[]; SecurityGroupIds: unknown[] };
+      expect(vpcConfig, `${module} reaches ${reaches!.join(', ')}`).toBeDefined();
+      expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [securityGroup, 'GroupId'] }]);
+      expect(vpcConfig.SubnetIds).toHaveLength(privateSubnets.length);
+      expect(vpcConfig.SubnetIds).toEqual(expect.arrayContaining(privateSubnets));
+    }
+    // Each endpoint is reached by some function, so the rule above was exercised for all of them.
+    expect([...placed].sort()).toEqual([...PLATFORM_ENDPOINTS].sort());
+  });
+
+  it('lets the functions security group out only to the cluster API, MinIO, Prefect and monitoring in the VPC, and AWS over 443', () => {
+    const clusterTemplate = environments[name].clusterTemplate;
+    const securityGroup = onlyLogicalIdOf(template(), 'AWS::EC2::SecurityGroup');
+    const vpcCidr = importOf(clusterTemplate, {
+      'Fn::GetAtt': [onlyLogicalIdOf(clusterTemplate, 'AWS::EC2::VPC'), 'CidrBlock'],
+    });
+    const clusterSecurityGroup = importOf(clusterTemplate, {
+      'Fn::GetAtt': [onlyLogicalIdOf(clusterTemplate, 'AWS::EKS::Cluster'), 'ClusterSecurityGroupId'],
+    });
+    const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443 };
+    const egress = resourcesOfType(template(), 'AWS::EC2::SecurityGroup')[securityGroup]!.Properties
+      .SecurityGroupEgress as Record<string, unknown>[];
+    // Every configured endpoint is https without a port: one VPC rule on 443 names them all.
+    expect(egress).toEqual([
+      expect.objectContaining({ ...https, CidrIp: '0.0.0.0/0' }),
+      expect.objectContaining({
+        ...https,
+        CidrIp: vpcCidr,
+        Description: expect.stringMatching(/MinIO S3 API.*Prefect API.*Alertmanager API.*Prometheus API/),
+      }),
+    ]);
+    const sourceGroup = { 'Fn::GetAtt': [securityGroup, 'GroupId'] };
+    expect(Object.values(resourcesOfType(template(), 'AWS::EC2::SecurityGroupEgress'))).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          ...https,
+          GroupId: sourceGroup,
+          DestinationSecurityGroupId: clusterSecurityGroup,
+        }),
+      }),
+    ]);
+    // The private endpoint answers: the cluster security group admits the functions on 443 only.
+    expect(Object.values(resourcesOfType(template(), 'AWS::EC2::SecurityGroupIngress'))).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          ...https,
+          GroupId: clusterSecurityGroup,
+          SourceSecurityGroupId: sourceGroup,
+        }),
+      }),
+    ]);
   });
 
   it('alarms on failed and timed-out executions, every function and dead letters, to the topic', () => {
     const alarms = Object.values(resourcesOfType(template(), 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2 * WORKFLOWS + ALL_HANDLERS.length + 1 + BACKUP_ALARMS);
+    expect(alarms).toHaveLength(2 * WORKFLOWS + ALL_HANDLERS.length + DEAD_LETTER_QUEUES + BACKUP_ALARMS);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^NotificationTopic/) }]);
     }
@@ -329,7 +441,9 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
     expect(metricNames.filter((metric) => metric === 'ExecutionsFailed')).toHaveLength(WORKFLOWS);
     expect(metricNames.filter((metric) => metric === 'ExecutionsTimedOut')).toHaveLength(WORKFLOWS);
     expect(metricNames.filter((metric) => metric === 'Errors')).toHaveLength(ALL_HANDLERS.length);
-    expect(metricNames).toContain('ApproximateNumberOfMessagesVisible');
+    expect(metricNames.filter((metric) => metric === 'ApproximateNumberOfMessagesVisible')).toHaveLength(
+      DEAD_LETTER_QUEUES,
+    );
     expect(metricNames).toEqual(expect.arrayContaining(['NumberOfBackupJobsFailed', 'BackupAchievedRpo']));
   });
 
@@ -387,6 +501,26 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
     expect(acknowledgements).toBeGreaterThan(0);
     expect(withoutFinding).toEqual([]);
   });
+
+  it('gives the "*" of the network-interface rights its reason where, and only where, they are granted', () => {
+    const { app, opsStack } = environments[name];
+    const wildcardReasons = acknowledgementsIn(app).filter(
+      ({ constructPath, ruleId }) =>
+        ruleId === 'AwsSolutions-IAM5[Resource::*]' &&
+        constructPath.startsWith(`${opsStack.node.path}/`) &&
+        /FunctionRole\/DefaultPolicy$/.test(constructPath),
+    );
+    const placedPolicies = new Set(
+      vpcFunctionPolicies().map((logicalId) => logicalId.replace(/DefaultPolicy[0-9A-F]{8}$/, '')),
+    );
+    // One role per function (check-volume-backup acknowledges "*" twice: X-Ray, then DescribeBackupJob).
+    expect(new Set(wildcardReasons.map(({ constructPath }) => constructPath)).size).toBe(ALL_HANDLERS.length);
+    for (const { constructPath, reason } of wildcardReasons) {
+      const roleId = constructPath.split('/').at(-2)!;
+      expect(reason, constructPath).toMatch(/xray:PutTraceSegments/);
+      expect(reason.includes('ec2:CreateNetworkInterface'), constructPath).toBe(placedPolicies.has(roleId));
+    }
+  });
 });
 
 describe('OpsStack notifications', () => {
@@ -395,11 +529,17 @@ describe('OpsStack notifications', () => {
       ...loadEnvironmentConfig('development'),
       notifications: { emails: ['oncall@example.com', 'lead@example.com'] },
     };
-    const stack = new OpsStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'EmailTest', {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new OpsStack(app, 'EmailTest', {
       config,
+      env: { region: config.region },
+      cluster: clusterNetworkFixture(app, config.region),
     });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    const subscriptions = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription'));
+    expect(subscriptions.filter((subscription) => subscription.Properties.Protocol === 'email')).toHaveLength(
+      2,
+    );
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',

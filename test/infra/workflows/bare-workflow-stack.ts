@@ -47,10 +47,12 @@ export async function runLocally(
   input: object,
   handlers: StateHandlers,
   waitTimeOverrides: Record<string, number> = {},
+  /** Milliseconds per retry, by Task state name (`{ AcquireTargetLease: 0 }` retries at once). */
+  retryIntervalOverrides: Record<string, number> = {},
 ) {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides },
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides, retryIntervalOverrides },
     // As the local runner (local/runner/compiled-workflow.ts) and Step Functions provide it.
     context: {
       Execution: {
@@ -58,6 +60,8 @@ export async function runLocally(
         Name: 'execution-under-test',
         StartTime: new Date().toISOString(),
       },
+      // What a task-token Task hands its function; the handler standing in answers at once.
+      Task: { Token: 'task-token-under-test' },
     } as never,
   });
   return execution.result.then(

@@ -16,6 +16,7 @@ import { runLocally, synthesizeBareWorkflow, VERB_NOUN_PASCAL_CASE } from './bar
 
 const plan = (dryRun = false): ProvisionPlan => ({
   environment: 'development',
+  cluster: 'lakehouse-development',
   components: ['infrastructure', 'minio'],
   dryRun,
   requestedBy: 'test',
@@ -58,14 +59,47 @@ describe('provisionWorkflow definition', () => {
   });
 
   function scenario(
-    options: { dryRun?: boolean; failStage?: string; validation?: 'HEALTHY' | 'UNHEALTHY' } = {},
+    options: {
+      dryRun?: boolean;
+      failStage?: string;
+      validation?: 'HEALTHY' | 'UNHEALTHY';
+      lockHeld?: boolean;
+    } = {},
   ) {
     const calls: string[] = [];
+    const lockEvents: string[] = [];
+    const audits: { plan: ProvisionPlan; report: { status: string }; executionId: string }[] = [];
     const notifications: unknown[] = [];
     let rolloutChecks = 0;
     let nodeGroupChecks = 0;
     const handlers = {
       PlanProvision: () => plan(options.dryRun),
+      AcquireProvisionLock: ({ cluster, owner }: { cluster: string; owner: string }) => {
+        lockEvents.push(`acquire ${cluster}`);
+        if (options.lockHeld) {
+          // No quotes: this bare engine lacks the runner's JsonToString bridge (local/runner/engine-gaps.ts).
+          const error = new Error(
+            `provision lock ${cluster} is held by other-run until 2030-01-01T00:00:00.000Z`,
+          );
+          error.name = 'LockHeldError';
+          throw error;
+        }
+        return {
+          scope: 'provision',
+          name: cluster,
+          owner,
+          acquiredAt: '2026-01-01T00:00:00.000Z',
+          expiresAt: 1,
+        };
+      },
+      ReleaseProvisionLock: ({ cluster }: { cluster: string }) => {
+        lockEvents.push(`release ${cluster}`);
+        return { scope: 'provision', name: cluster, released: true };
+      },
+      RecordProvisionAudit: (event: (typeof audits)[number]) => {
+        audits.push(event);
+        return { alreadyRecorded: false };
+      },
       EnsureNodeGroups: ({ dryRun }: { dryRun: boolean }) => ({
         changes: [
           { name: 'compute', action: 'created', scaling: { minSize: 0, maxSize: 2, desiredSize: 1 } },
@@ -124,6 +158,8 @@ describe('provisionWorkflow definition', () => {
       handlers,
       calls,
       notifications,
+      lockEvents,
+      audits,
       rolloutChecks: () => rolloutChecks,
       nodeGroupChecks: () => nodeGroupChecks,
     };
@@ -161,6 +197,27 @@ describe('provisionWorkflow definition', () => {
       validation: { status: 'HEALTHY', executionArn: 'arn:child' },
     });
     expect(run.notifications).toEqual([]);
+    expect(run.lockEvents).toEqual(['acquire lakehouse-development', 'release lakehouse-development']);
+    expect(run.audits).toEqual([
+      expect.objectContaining({ report: expect.objectContaining({ status: 'PROVISIONED' }) }),
+    ]);
+  });
+
+  it('stops before any change when another run holds the cluster lock, and reports and audits why', async () => {
+    const run = scenario({ lockHeld: true });
+    const { failure } = await runLocally(definition, { environment: 'development' }, run.handlers, INSTANT);
+
+    expect(run.calls).toEqual([]);
+    expect(run.nodeGroupChecks()).toBe(0);
+    // The lease is not ours, so it is not released.
+    expect(run.lockEvents).toEqual(['acquire lakehouse-development']);
+    expect(failure?.error).toBe(PROVISION_FAILED_ERROR);
+    expect(JSON.parse(failure!.cause)).toMatchObject({
+      status: 'FAILED',
+      failure: { error: 'LockHeldError', detail: expect.stringContaining('held by other-run') },
+    });
+    expect(run.audits.map((audit) => audit.report.status)).toEqual(['FAILED']);
+    expect(run.notifications).toHaveLength(1);
   });
 
   it('skips the validation in a dry run and succeeds with a DRY_RUN report', async () => {
@@ -174,6 +231,9 @@ describe('provisionWorkflow definition', () => {
 
     expect(output).toMatchObject({ status: 'DRY_RUN', validation: { status: 'SKIPPED' } });
     expect(run.rolloutChecks()).toBe(0);
+    // A dry run changes nothing: no lock, but still an audit record of what it would have done.
+    expect(run.lockEvents).toEqual([]);
+    expect(run.audits.map((audit) => audit.report.status)).toEqual(['DRY_RUN']);
   });
 
   it('stops at a failed stage, reports it with the stages before it, notifies and fails with ProvisionFailed', async () => {

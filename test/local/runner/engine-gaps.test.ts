@@ -5,6 +5,7 @@ import type { AslDefinition } from '../../../local/runner/definition.ts';
 import { normalizeForLocalEngine } from '../../../local/runner/definition.ts';
 import { bridgeEngineGaps, UnsupportedByLocalEngineError } from '../../../local/runner/engine-gaps.ts';
 import type { LocalStep } from '../../../local/runner/local-step.ts';
+import { TaskTokenBroker } from '../../../local/runner/task-tokens.ts';
 
 const serializeThenFail = {
   StartAt: 'Serialize',
@@ -19,19 +20,114 @@ const serializeThenFail = {
   },
 } as unknown as AslDefinition;
 
-async function causeOf(definition: AslDefinition, steps: Record<string, LocalStep>, input: unknown) {
-  const run = { context: {}, overrides: {}, emit: () => undefined };
+function runBridged(
+  definition: AslDefinition,
+  steps: Record<string, LocalStep>,
+  input: unknown,
+  functions: Record<string, (payload: unknown) => Promise<unknown>> = {},
+) {
+  const run = {
+    context: { Execution: { Name: 'exec-1' } },
+    overrides: {},
+    emit: () => undefined,
+    invokeTask: (state: string, payload: unknown) => functions[state]!(payload),
+  };
   const tasks = Object.fromEntries(
     Object.entries(steps).map(([name, step]) => [name, (stepInput: unknown) => step(stepInput, run)]),
   );
-  const execution = new StateMachine(definition).run(input as never, {
+  return new StateMachine(definition).run(input as never, {
     overrides: { taskResourceLocalHandlers: tasks as never },
   });
+}
+
+async function causeOf(definition: AslDefinition, steps: Record<string, LocalStep>, input: unknown) {
+  const execution = runBridged(definition, steps, input);
   let cause: unknown;
   for await (const event of execution.eventLogs) if (event.type === 'ExecutionFailed') cause = event.Cause;
   await execution.result.catch(() => undefined);
   return cause;
 }
+
+const approval = (timeoutSeconds: number) =>
+  ({
+    StartAt: 'RequestApproval',
+    States: {
+      RequestApproval: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: {
+          FunctionName: 'arn:aws:lambda:eu-central-1:000000000000:function:approve',
+          Payload: {
+            'taskToken.$': '$$.Task.Token',
+            'alert.$': '$.alert',
+            'execution.$': '$$.Execution.Name',
+          },
+        },
+        TimeoutSeconds: timeoutSeconds,
+        ResultPath: '$.approval',
+        Catch: [
+          { ErrorEquals: ['ApprovalRejected', 'States.Timeout'], ResultPath: '$.refused', Next: 'Refused' },
+        ],
+        End: true,
+      },
+      Refused: { Type: 'Pass', End: true },
+    },
+  }) as unknown as AslDefinition;
+
+describe('task-token Tasks', () => {
+  function parkedApproval(timeoutSeconds = 60) {
+    const taskTokens = new TaskTokenBroker();
+    const bridged = bridgeEngineGaps('remediate', approval(timeoutSeconds), { taskTokens });
+    const payloads: { taskToken: string; alert: string; execution: string }[] = [];
+    // Registered before the run: the Task may park before runBridged returns.
+    const parked = new Promise<string>((resolve) =>
+      taskTokens.onParked((task) => setTimeout(() => resolve(task.token), 10)),
+    );
+    const execution = runBridged(
+      bridged.definition,
+      bridged.localSteps,
+      { alert: 'PodCrashLooping' },
+      {
+        RequestApproval: async (payload) => {
+          payloads.push(payload as (typeof payloads)[number]);
+          return { notified: true };
+        },
+      },
+    );
+    return { taskTokens, execution, payloads, parked };
+  }
+
+  it("hands the function a token and continues with SendTaskSuccess's output", async () => {
+    const { taskTokens, execution, payloads, parked } = parkedApproval();
+    const token = await parked;
+    expect(taskTokens.pending()).toEqual([
+      expect.objectContaining({ token, executionName: 'exec-1', state: 'RequestApproval' }),
+    ]);
+
+    taskTokens.succeed(token, JSON.stringify({ approvedBy: 'alice' }));
+    expect(await execution.result).toEqual({ alert: 'PodCrashLooping', approval: { approvedBy: 'alice' } });
+    expect(payloads).toEqual([{ taskToken: token, alert: 'PodCrashLooping', execution: 'exec-1' }]);
+    // A second answer (an approval link clicked twice) is refused as Step Functions refuses it.
+    expect(() => taskTokens.succeed(token, '{}')).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
+    expect(() => taskTokens.fail('no-such-token')).toThrow(
+      expect.objectContaining({ name: 'TaskDoesNotExist' }),
+    );
+  });
+
+  it('ends in the Catch of the error SendTaskFailure names', async () => {
+    const { taskTokens, execution, parked } = parkedApproval();
+    taskTokens.fail(await parked, 'ApprovalRejected', 'rejected by bob');
+    expect(await execution.result).toMatchObject({
+      refused: { Error: 'ApprovalRejected', Cause: 'rejected by bob' },
+    });
+  });
+
+  it('times out with States.Timeout when nobody answers within TimeoutSeconds', async () => {
+    const { taskTokens, execution } = parkedApproval(1);
+    expect(await execution.result).toMatchObject({ refused: { Error: 'States.Timeout' } });
+    expect(taskTokens.pending()).toEqual([]);
+  });
+});
 
 describe('bridgeEngineGaps', () => {
   const report = { detail: '{"errorType":"TransientError"}\nline two \\ backslash' };

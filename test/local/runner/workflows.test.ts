@@ -23,32 +23,36 @@ const REGION = 'eu-central-1';
 const CDK_SYNTH_TIMEOUT_MS = 240_000;
 
 // Only the definitions matter here, so the endpoints are placeholders nothing connects to.
-const localEnvironment = localHandlerEnvironment(
-  {
-    kubernetes: 'http://127.0.0.1:9',
-    awsSim: 'http://127.0.0.1:9',
-    dynamodb: 'http://127.0.0.1:9',
-    minio: 'http://127.0.0.1:9',
-    drS3: 'http://127.0.0.1:9',
-  },
-  {
-    region: REGION,
-    drRegion: 'eu-west-1',
-    clusterName: 'lakehouse-local',
-    environmentName: 'local',
-    minioCredentialsSecretId: 'lakehouse/local/minio-credentials',
-    notificationTopicArn: `arn:aws:sns:${REGION}:000000000000:lakehouse-ops-local-notifications`,
-    opsTableName: 'lakehouse-ops-local-ops',
-    layout: defaultPlatformLayout,
-    backup: {
-      bucketName: 'lakehouse-ops-local-backup',
-      sourceBuckets: ['market-data', 'lakehouse'],
-      vaultName: 'lakehouse-ops-local-vault',
-      roleArn: 'arn:aws:iam::000000000000:role/lakehouse-ops-local-backup',
+const localEnvironment = {
+  ...localHandlerEnvironment(
+    {
+      kubernetes: 'http://127.0.0.1:9',
+      awsSim: 'http://127.0.0.1:9',
+      dynamodb: 'http://127.0.0.1:9',
+      minio: 'http://127.0.0.1:9',
+      drS3: 'http://127.0.0.1:9',
     },
-  },
-  { logLevel: 'SILENT', metricsDisabled: true },
-);
+    {
+      region: REGION,
+      drRegion: 'eu-west-1',
+      clusterName: 'lakehouse-local',
+      environmentName: 'local',
+      minioCredentialsSecretId: 'lakehouse/local/minio-credentials',
+      notificationTopicArn: `arn:aws:sns:${REGION}:000000000000:lakehouse-ops-local-notifications`,
+      opsTableName: 'lakehouse-ops-local-ops',
+      layout: defaultPlatformLayout,
+      backup: {
+        bucketName: 'lakehouse-ops-local-backup',
+        sourceBuckets: ['market-data', 'lakehouse'],
+        vaultName: 'lakehouse-ops-local-vault',
+        roleArn: 'arn:aws:iam::000000000000:role/lakehouse-ops-local-backup',
+      },
+    },
+    { logLevel: 'SILENT', metricsDisabled: true },
+  ),
+  // approve-remediation's Function URL, which the local lakehouse serves itself.
+  APPROVAL_URL: 'http://127.0.0.1:9/',
+};
 
 describe('loadWorkflows', () => {
   let outdir: string;
@@ -80,7 +84,7 @@ describe('loadWorkflows', () => {
     }
   });
 
-  it('resolves every Task to a local Lambda ARN of a function with handler metadata, or a nested execution of a local state machine', () => {
+  it('resolves every Task to a local Lambda ARN of a function with handler metadata (a task-token Task in its Parameters), or a nested execution of a local state machine', () => {
     for (const name of workflows.names) {
       const tasks = [...allStates(workflows.describe(name).deployed)].filter(
         ([, state]) => state.Type === 'Task',
@@ -94,7 +98,13 @@ describe('loadWorkflows', () => {
           );
           continue;
         }
-        expect(task.Resource).toMatch(/^arn:aws:lambda:eu-central-1:000000000000:function:[A-Za-z0-9]+$/);
+        const lambdaArn = /^arn:aws:lambda:eu-central-1:000000000000:function:[A-Za-z0-9]+$/;
+        if (task.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+          // A task-token Task (remediate's approval) names its function in Parameters.
+          expect((task.Parameters as { FunctionName?: string }).FunctionName).toMatch(lambdaArn);
+          continue;
+        }
+        expect(task.Resource).toMatch(lambdaArn);
       }
     }
   });

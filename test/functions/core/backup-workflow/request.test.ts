@@ -15,7 +15,7 @@ describe('buildBackupRequest', () => {
       buckets: ['lakehouse-raw', 'lakehouse-curated'],
       dryRun: false,
       requestedBy: 'console',
-      runId: expect.stringMatching(/^20260301T020005Z-[0-9a-f]{8}$/),
+      runId: expect.stringMatching(/^20260301T020005000Z-[0-9a-f]{8}$/),
       startedAt: '2026-03-01T02:00:05.000Z',
     });
   });

@@ -63,13 +63,26 @@ describe('run ids', () => {
   it('encodes the UTC start time so that string order is time order', () => {
     const early = newRunId(new Date('2024-03-01T09:05:07.123Z'), () => Buffer.from('ffffffff', 'hex'));
     const late = newRunId(new Date('2024-03-01T09:05:08.000Z'), () => Buffer.from('00000000', 'hex'));
-    expect(early).toBe('20240301T090507Z-ffffffff');
+    expect(early).toBe('20240301T090507123Z-ffffffff');
     expect(early < late).toBe(true);
-    expect(runStartedAt(early).toISOString()).toBe('2024-03-01T09:05:07.000Z');
+    expect(runStartedAt(early).toISOString()).toBe('2024-03-01T09:05:07.123Z');
+  });
+
+  it('orders two runs started within the same second by their milliseconds, whatever their random part', () => {
+    const first = newRunId(new Date('2024-03-01T09:05:07.100Z'), () => Buffer.from('ffffffff', 'hex'));
+    const second = newRunId(new Date('2024-03-01T09:05:07.101Z'), () => Buffer.from('00000000', 'hex'));
+    expect([second, first].sort()).toEqual([first, second]);
+  });
+
+  it('still reads run ids written before they carried milliseconds', () => {
+    expect(runStartedAt('20240301T090507Z-0a1b2c3d').toISOString()).toBe('2024-03-01T09:05:07.000Z');
+    expect(manifestKey('src-bucket', '20240301T090507Z-0a1b2c3d')).toBe(
+      'manifests/src-bucket/20240301T090507Z-0a1b2c3d.jsonl',
+    );
   });
 
   it('refuses a malformed run id with what was expected', () => {
-    expect(() => runKeys('src-bucket', '2024-03-01')).toThrow(/YYYYMMDDTHHMMSSZ-<8 hex>/);
+    expect(() => runKeys('src-bucket', '2024-03-01')).toThrow(/YYYYMMDDTHHMMSSmmmZ-<8 hex>/);
   });
 });
 

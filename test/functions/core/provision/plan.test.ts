@@ -47,12 +47,23 @@ describe('planProvision', () => {
     expect(plan.stages.map((stage) => stage.name)).not.toContain('30-storage');
   });
 
-  it('gives infrastructure the cluster-wide objects and no application namespace', () => {
+  it('gives infrastructure the cluster-wide objects and the RBAC in default, no application namespace', () => {
     const plan = planProvision(DEVELOPMENT, request(['infrastructure']));
     const objects = plan.stages.flatMap((stage) => stageObjects(DEVELOPMENT, plan.components, stage.name));
 
     expect(new Set(objects.map((object) => object.kind))).toEqual(
-      new Set(['ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'ClusterSecretStore']),
+      new Set([
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'StorageClass',
+        'ClusterSecretStore',
+        'Role',
+        'RoleBinding',
+      ]),
+    );
+    // Only remediation's read of Node events lives in a namespace: `default`, which every cluster has.
+    expect(new Set(objects.flatMap((object) => object.metadata.namespace ?? []))).toEqual(
+      new Set(['default']),
     );
     expect(plan).toMatchObject({ nodeGroups: true, buckets: false });
   });

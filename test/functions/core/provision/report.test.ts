@@ -5,6 +5,7 @@ import { buildProvisionReport } from '../../../../functions/core/provision/repor
 
 const plan: ProvisionPlan = {
   environment: 'development',
+  cluster: 'lakehouse-development',
   components: ['infrastructure', 'minio'],
   dryRun: false,
   requestedBy: 'test',

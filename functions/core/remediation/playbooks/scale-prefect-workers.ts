@@ -1,0 +1,44 @@
+import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
+import { scalePrefectWorkersParams } from './catalogue.ts';
+import { definePlaybook, refused, tell } from './playbook.ts';
+import { workloadSnapshot } from './workloads.ts';
+
+/**
+ * More Prefect workers for a work queue with late flow runs: the worker Deployment's replicas grow
+ * by `step` (default 1), never beyond `max`. Each worker polls the pool on its own, so more
+ * replicas drain the backlog without any coordination; the bound keeps a runaway backlog (a flow
+ * that cannot succeed) from taking the cluster's capacity.
+ */
+export const DEFAULT_WORKER_STEP = 1;
+
+export const scalePrefectWorkers = definePlaybook(
+  'scale-prefect-workers',
+  scalePrefectWorkersParams,
+  async (context) => {
+    const { kubernetes, target, dryRun, params } = context;
+    const namespace = target.namespace ?? '';
+    const path = kubernetesResources.deployments.named(namespace, target.name);
+    const described = `Deployment ${namespace}/${target.name}`;
+    const deployment = await kubernetes.get(path);
+    if (!deployment) return refused(`${described} does not exist`);
+    const before = workloadSnapshot({ kind: 'Deployment', object: deployment });
+    const current = deployment.spec?.replicas ?? 1;
+    if (current >= params.max) {
+      return refused(`${described} already runs ${current} workers, the bound is ${params.max}`, before);
+    }
+    const replicas = Math.min(current + (params.step ?? DEFAULT_WORKER_STEP), params.max);
+    const scaled = await kubernetes.patch(path, { spec: { replicas } }, { strategy: 'merge', dryRun });
+    const change = `replicas ${current} -> ${replicas}`;
+    return {
+      outcome: 'acted',
+      detail: tell(
+        dryRun,
+        `scaled ${described} from ${current} to ${replicas} workers (bound ${params.max})`,
+        `would scale ${described} from ${current} to ${replicas} workers (bound ${params.max})`,
+      ),
+      before,
+      after: workloadSnapshot({ kind: 'Deployment', object: scaled }),
+      changes: [{ kind: 'Deployment', namespace, name: target.name, change }],
+    };
+  },
+);
