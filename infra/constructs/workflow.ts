@@ -165,14 +165,19 @@ export function invokeOpsFunction(
     maxDelay: Duration.seconds(20),
     jitterStrategy: JitterType.FULL,
   });
+  retryLambdaServiceErrors(task);
+  invokedFunctions.set(task, fn);
+  return task;
+}
+
+/** Throttling and Lambda's own service errors: the invocation never ran, so it is safe to repeat. */
+function retryLambdaServiceErrors(task: LambdaInvoke): void {
   task.addRetry({
     errors: [...LAMBDA_SERVICE_ERRORS],
     interval: Duration.seconds(1),
     maxAttempts: 4,
     backoffRate: 2,
   });
-  invokedFunctions.set(task, fn);
-  return task;
 }
 
 export interface WaitForTaskTokenProps {
@@ -187,8 +192,8 @@ export interface WaitForTaskTokenProps {
 /**
  * A Lambda task that waits for SendTaskSuccess/Failure with the token it hands the function
  * (`lambda:invoke.waitForTaskToken`): approvals. The function's own result is discarded; the
- * answer becomes the Task's result. Retried like every other invocation (a retry hands a new
- * token; the old one then answers TaskTimedOut).
+ * answer becomes the Task's result. Retried only on Lambda service errors, where the function never
+ * ran (a retry hands a new token; the old one then answers TaskTimedOut).
  */
 export function invokeOpsFunctionWithTaskToken(
   scope: Construct,
@@ -205,12 +210,7 @@ export function invokeOpsFunctionWithTaskToken(
     taskTimeout: Timeout.duration(props.timeout),
     comment: props.comment,
   });
-  task.addRetry({
-    errors: [...LAMBDA_SERVICE_ERRORS],
-    interval: Duration.seconds(1),
-    maxAttempts: 4,
-    backoffRate: 2,
-  });
+  retryLambdaServiceErrors(task);
   invokedFunctions.set(task, fn);
   return task;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { ClusterEnvironment } from '../../../cluster-manifests/src/environments.ts';
-import { ConfigurationError } from '../../commons/errors.ts';
-import { parseOrThrow } from '../../commons/schema-problems.ts';
+
+import { parseJsonVariable } from '../../commons/json-variable.ts';
 import { nonEmptyString } from '../../commons/schemas.ts';
 import type { PlatformLayout } from '../platform/layout.ts';
 import { PROVISION_ENVIRONMENTS } from './request.ts';
@@ -36,29 +36,10 @@ const provisionEnvironmentShape = z.looseObject({
   minioCredentialsSecretName: nonEmptyString(),
 });
 
-function parseJsonVariable(name: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigurationError(`${name} is not valid JSON: ${(error as Error).message}`, {
-      variable: name,
-    });
-  }
-}
-
-function parseVariable<Schema extends z.core.$ZodType>(name: string, text: string, schema: Schema) {
-  return parseOrThrow(
-    schema,
-    parseJsonVariable(name, text),
-    (problems) =>
-      new ConfigurationError(`${name} is invalid: ${problems.join('; ')}`, { variable: name, problems }),
-  );
-}
-
 export function provisionEnvironmentFrom(variable: string): ProvisionEnvironment {
   // Written by provisionEnvironmentVariable from the validated config: the shape check catches a
   // hand-edited or truncated variable, not every field.
-  const checked: unknown = parseVariable('PROVISION_ENVIRONMENT', variable, provisionEnvironmentShape);
+  const checked: unknown = parseJsonVariable('PROVISION_ENVIRONMENT', variable, provisionEnvironmentShape);
   return checked as ProvisionEnvironment;
 }
 
@@ -110,7 +91,7 @@ const nodeGroupSpecsSchema = z.array(nodeGroupSpecSchema).check(
 );
 
 export function nodeGroupSpecsFrom(variable: string): NodeGroupSpec[] {
-  return parseVariable('PROVISION_NODE_GROUPS', variable, nodeGroupSpecsSchema);
+  return parseJsonVariable('PROVISION_NODE_GROUPS', variable, nodeGroupSpecsSchema);
 }
 
 /** How long provision waits for one stage's workloads before it gives up. */

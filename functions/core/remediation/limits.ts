@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { ConfigurationError } from '../../commons/errors.ts';
-import { parseOrThrow } from '../../commons/schema-problems.ts';
+import { parseJsonVariable } from '../../commons/json-variable.ts';
 import { nonEmptyString } from '../../commons/schemas.ts';
 import { admitThroughBreaker, type BreakerSettings, type BreakerTable, readBreaker } from './breaker.ts';
 import { PLAYBOOK_NAMES } from './playbooks/catalogue.ts';
@@ -27,17 +26,7 @@ export const limitsSettingsSchema = z.object({
 export type LimitsSettings = z.output<typeof limitsSettingsSchema>;
 
 export function parseLimitsSettings(text: string): LimitsSettings {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ConfigurationError('REMEDIATION_LIMITS is not JSON', {});
-  }
-  return parseOrThrow(
-    limitsSettingsSchema,
-    json,
-    (problems) => new ConfigurationError(`REMEDIATION_LIMITS: ${problems.join('; ')}`, { problems }),
-  );
+  return parseJsonVariable('REMEDIATION_LIMITS', text, limitsSettingsSchema);
 }
 
 export const limitsRequestSchema = z.object({

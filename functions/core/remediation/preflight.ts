@@ -1,9 +1,9 @@
 import type { V1Node, V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import * as z from 'zod/mini';
 import { ConfigurationError, InvalidInputError } from '../../commons/errors.ts';
+import { parseJsonVariable } from '../../commons/json-variable.ts';
 import type { KubernetesApi } from '../../commons/kubernetes/api.ts';
 import { kubernetesResources } from '../../commons/kubernetes/resources.ts';
-import { parseOrThrow } from '../../commons/schema-problems.ts';
 import { isPodReady } from '../kubernetes/pod-problems.ts';
 import type { PlatformLayout } from '../platform/layout.ts';
 import { type ChangeWindow, changeWindowSchema, describeWindow, openChangeWindow } from './change-window.ts';
@@ -323,24 +323,10 @@ export async function preflight(
 
 /** REMEDIATION_CHANGE_WINDOWS: the configuration's change windows as JSON (`[]`: never). */
 export function parseChangeWindows(json: string): ChangeWindow[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new ConfigurationError(
-      `REMEDIATION_CHANGE_WINDOWS is not valid JSON: ${(error as Error).message}`,
-      {
-        variable: 'REMEDIATION_CHANGE_WINDOWS',
-      },
-    );
-  }
-  return parseOrThrow(
+  return parseJsonVariable(
+    'REMEDIATION_CHANGE_WINDOWS',
+    json,
     z.array(changeWindowSchema),
-    raw,
-    (problems) =>
-      new ConfigurationError(
-        `REMEDIATION_CHANGE_WINDOWS is not a list of change windows: ${problems.join('; ')}`,
-        { variable: 'REMEDIATION_CHANGE_WINDOWS', problems },
-      ),
+    'a list of change windows',
   );
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigurationError, InvalidInputError } from '../../commons/errors.ts';
-import { parseOrThrow } from '../../commons/schema-problems.ts';
+import { parseJsonVariable } from '../../commons/json-variable.ts';
 import { nonEmptyString } from '../../commons/schemas.ts';
 import { type AlertEvent, alertEventSchema } from './alert-event.ts';
 import { PLAYBOOK_NAMES, type PlaybookName } from './playbooks/catalogue.ts';
@@ -43,17 +43,7 @@ export const remediationRoutingSchema = z.object({
 export type RemediationRouting = z.output<typeof remediationRoutingSchema>;
 
 export function parseRemediationRouting(text: string): RemediationRouting {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ConfigurationError('REMEDIATION_ROUTING is not JSON', {});
-  }
-  return parseOrThrow(
-    remediationRoutingSchema,
-    json,
-    (problems) => new ConfigurationError(`REMEDIATION_ROUTING: ${problems.join('; ')}`, { problems }),
-  );
+  return parseJsonVariable('REMEDIATION_ROUTING', text, remediationRoutingSchema);
 }
 
 /** An EventBridge event as a rule target receives it; only the detail matters here. */
