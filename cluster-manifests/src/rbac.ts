@@ -1,4 +1,5 @@
 import type { V1PolicyRule } from '@kubernetes/client-node';
+import { PLAYBOOK_NAMES, type PlaybookName } from '../../functions/core/remediation/playbooks/catalogue.ts';
 import type { ClusterEnvironment } from './environments.ts';
 import { postgresLocation } from './identities.ts';
 import type { Manifest } from './manifest.ts';
@@ -19,6 +20,11 @@ export const FUNCTION_GROUPS = {
 } as const;
 
 export type FunctionGroup = keyof typeof FUNCTION_GROUPS;
+
+/** Every Kubernetes group lakehouse-ops' functions act as: the workflows' and each playbook's. */
+export function allFunctionGroups(): string[] {
+  return [...Object.values(FUNCTION_GROUPS), ...PLAYBOOK_NAMES.map(playbookGroup)];
+}
 
 export interface FunctionGroupAccess {
   readonly group: string;
@@ -89,8 +95,7 @@ function backupAccess(environment: ClusterEnvironment): FunctionGroupAccess {
 }
 
 /**
- * Cordon and drain (remediation's node playbook, cost's spot migration and interruption handling):
- * cordon is a patch of the Node; drain lists the Node's pods in every namespace, reads the
+ * Cordon and drain (cost's spot migration and interruption handling): cordon is a patch of the Node; drain lists the Node's pods in every namespace, reads the
  * PodDisruptionBudgets for the preflight and evicts (never deletes) each pod.
  */
 const DRAIN_RULES: V1PolicyRule[] = [
@@ -101,33 +106,135 @@ const DRAIN_RULES: V1PolicyRule[] = [
 ];
 
 /**
- * The remediation playbooks of issue 4 (functions/ has none yet; these are the calls its playbook
- * catalogue names): rollout restart and memory-limit raise patch Deployments and StatefulSets;
- * a crash-looping pod or one MinIO pod is deleted; a filling MinIO claim is expanded; escalation
- * attaches the target's events and logs.
+ * Finding a workload (functions/core/remediation/playbooks/workloads.ts `resolveWorkload`): a pod
+ * target is read, then its ReplicaSet and Deployment or its StatefulSet; a pod that is already gone
+ * is matched by name against the namespace's StatefulSets and ReplicaSets.
+ */
+const RESOLVE_WORKLOAD_RULES: V1PolicyRule[] = [
+  rule(CORE, ['pods'], ['get']),
+  rule(APPS, ['replicasets'], ['get', 'list']),
+  rule(APPS, ['statefulsets'], ['get', 'list']),
+  rule(APPS, ['deployments'], ['get']),
+];
+/** patchWorkload: the new pod template of a Deployment or StatefulSet. */
+const PATCH_WORKLOAD_RULES: V1PolicyRule[] = [rule(APPS, ['deployments', 'statefulsets'], ['patch'])];
+
+/** The same rules in every namespace of `namespaces`. */
+function inNamespaces(namespaces: readonly string[], rules: V1PolicyRule[]): Record<string, V1PolicyRule[]> {
+  const namespaced: Record<string, V1PolicyRule[]> = {};
+  for (const namespace of namespaces) addRules(namespaced, namespace, rules);
+  return namespaced;
+}
+
+/** The Kubernetes group of one remediation playbook: its Lambda acts as this group and no other. */
+export function playbookGroup(playbook: PlaybookName): string {
+  return `${FUNCTION_GROUPS.remediation}:${playbook}`;
+}
+
+/**
+ * Each remediation playbook's own rights (issue 4: "each a Lambda action with its own
+ * least-privilege Kubernetes RBAC"), the calls of functions/core/remediation/playbooks/<name>.ts.
+ * Workload playbooks act in every lakehouse namespace (an alert may name any of them); the MinIO
+ * playbooks only in MinIO's, scale-prefect-workers only in Prefect's.
+ */
+const PLAYBOOK_RULES: Record<
+  PlaybookName,
+  (environment: ClusterEnvironment) => Omit<FunctionGroupAccess, 'group'>
+> = {
+  'rollout-restart': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(lakehouseNamespaces(environment), [
+      ...RESOLVE_WORKLOAD_RULES,
+      ...PATCH_WORKLOAD_RULES,
+    ]),
+  }),
+  // Without the alert's container label it looks for the OOM-killed container in the workload's pods.
+  'raise-memory-limit': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(lakehouseNamespaces(environment), [
+      ...RESOLVE_WORKLOAD_RULES,
+      ...PATCH_WORKLOAD_RULES,
+      rule(CORE, ['pods'], ['list']),
+    ]),
+  }),
+  // Reads the pod (its restarts and controller), then deletes it.
+  'delete-pod': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(lakehouseNamespaces(environment), [rule(CORE, ['pods'], ['get', 'delete'])]),
+  }),
+  // Cordon (a Node patch), the node's pods in every namespace, evictions, and the budgets that
+  // refused one, named in the report.
+  'cordon-drain-node': () => ({
+    cluster: [
+      rule(CORE, ['nodes'], ['get', 'patch']),
+      rule(CORE, ['pods'], ['list']),
+      rule(CORE, ['pods/eviction'], ['create']),
+      rule('policy', ['poddisruptionbudgets'], ['list']),
+    ],
+    namespaced: {},
+  }),
+  // Reads the worker Deployment's replicas, patches them.
+  'scale-prefect-workers': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(
+      [environment.layout.prefect.namespace],
+      [rule(APPS, ['deployments'], ['get', 'patch'])],
+    ),
+  }),
+  // The pod and its StatefulSet, the set's pods for the quorum check, then one pod deleted.
+  'restart-minio-pod': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(
+      [environment.layout.minio.namespace],
+      [rule(CORE, ['pods'], ['get', 'list', 'delete']), rule(APPS, ['statefulsets'], ['get'])],
+    ),
+  }),
+  // The claim, its StorageClass's allowVolumeExpansion, then the claim's new size.
+  'expand-minio-pvc': (environment) => ({
+    cluster: [rule('storage.k8s.io', ['storageclasses'], ['get'])],
+    namespaced: inNamespaces(
+      [environment.layout.minio.namespace],
+      [rule(CORE, ['persistentvolumeclaims'], ['get', 'patch'])],
+    ),
+  }),
+  // Reads the unschedulable pod's selector and tolerations; the node groups are EKS (IAM).
+  'scale-node-group': (environment) => ({
+    cluster: [],
+    namespaced: inNamespaces(lakehouseNamespaces(environment), [rule(CORE, ['pods'], ['get'])]),
+  }),
+};
+
+function playbookAccess(environment: ClusterEnvironment): FunctionGroupAccess[] {
+  return PLAYBOOK_NAMES.map((playbook) => ({
+    group: playbookGroup(playbook),
+    ...PLAYBOOK_RULES[playbook](environment),
+  }));
+}
+
+/**
+ * The remediate workflow's own reads, around the playbooks: preflight (functions/core/remediation/
+ * preflight.ts: the target, the pods that would leave and their budgets, a node's pods, a claim,
+ * MinIO's StatefulSet for the quorum) and escalation (playbooks/escalation-context.ts: the target's
+ * events, pods and their logs; a Node's events are recorded in `default`). Nothing here writes.
  */
 function remediationAccess(environment: ClusterEnvironment): FunctionGroupAccess {
-  const namespaced: Record<string, V1PolicyRule[]> = {};
-  for (const namespace of lakehouseNamespaces(environment)) {
-    addRules(namespaced, namespace, [
-      // A pod's workload: pod -> ReplicaSet -> Deployment, or a deleted pod's name -> StatefulSet.
-      rule(APPS, ['deployments'], ['get', 'patch']),
-      rule(APPS, ['statefulsets'], ['get', 'list', 'patch']),
-      rule(APPS, ['replicasets'], ['get', 'list']),
-      rule(CORE, ['pods'], ['get', 'delete']),
-      rule(CORE, ['pods/log'], ['get']),
-      rule(CORE, ['events'], ['list']),
-    ]);
-  }
-  addRules(namespaced, environment.layout.minio.namespace, [
-    rule(CORE, ['persistentvolumeclaims'], ['get', 'patch']),
+  // A gone pod target is reported gone, not resolved by name, so no ReplicaSet or StatefulSet lists.
+  const namespaced = inNamespaces(lakehouseNamespaces(environment), [
+    rule(CORE, ['pods'], ['get']),
+    rule(APPS, ['replicasets', 'statefulsets', 'deployments'], ['get']),
+    rule(CORE, ['pods/log'], ['get']),
+    rule(CORE, ['events'], ['list']),
   ]);
-  // Events about a Node are recorded in `default` (escalation attaches them).
+  addRules(namespaced, environment.layout.minio.namespace, [rule(CORE, ['persistentvolumeclaims'], ['get'])]);
   addRules(namespaced, 'default', [rule(CORE, ['events'], ['list'])]);
   return {
     group: FUNCTION_GROUPS.remediation,
-    // expand-minio-pvc reads the claim's StorageClass for allowVolumeExpansion.
-    cluster: [...DRAIN_RULES, rule('storage.k8s.io', ['storageclasses'], ['get'])],
+    // A node target's pods and their budgets may be in any namespace (kube-system's too).
+    cluster: [
+      rule(CORE, ['nodes'], ['get']),
+      rule(CORE, ['pods'], ['list']),
+      rule('policy', ['poddisruptionbudgets'], ['list']),
+    ],
     namespaced,
   };
 }
@@ -213,6 +320,7 @@ export function functionGroupAccess(environment: ClusterEnvironment): FunctionGr
     validatePlatformAccess(environment),
     backupAccess(environment),
     remediationAccess(environment),
+    ...playbookAccess(environment),
     costAccess(environment),
   ];
 }

@@ -1,6 +1,7 @@
 import type { CfnAccessEntry } from 'aws-cdk-lib/aws-eks-v2';
 import type { Construct } from 'constructs';
-import { FUNCTION_GROUPS } from '../../cluster-manifests/src/rbac.ts';
+import { FUNCTION_GROUPS, playbookGroup } from '../../cluster-manifests/src/rbac.ts';
+import { PLAYBOOK_NAMES, type PlaybookName } from '../../functions/core/remediation/playbooks/catalogue.ts';
 import { BACKUP_HANDLERS } from '../../workflows/backup.workflow.ts';
 import { PROVISION_HANDLERS } from '../../workflows/provision.workflow.ts';
 import { REMEDIATE_HANDLERS } from '../../workflows/remediate.workflow.ts';
@@ -28,8 +29,12 @@ export const WORKFLOW_KUBERNETES_GROUPS: readonly {
     handlers: [...BACKUP_HANDLERS, ...VERIFY_BACKUP_HANDLERS, ...RESTORE_HANDLERS],
   },
   { group: FUNCTION_GROUPS.provision, handlers: PROVISION_HANDLERS },
-  // The playbooks, preflight and escalation: the rights of every playbook in one group (rbac.ts).
-  { group: FUNCTION_GROUPS.remediation, handlers: REMEDIATE_HANDLERS },
+  // remediate's own steps (preflight, escalation) read; each playbook acts as its own group.
+  {
+    group: FUNCTION_GROUPS.remediation,
+    handlers: REMEDIATE_HANDLERS.filter((handler) => !PLAYBOOK_NAMES.includes(handler as PlaybookName)),
+  },
+  ...PLAYBOOK_NAMES.map((playbook) => ({ group: playbookGroup(playbook), handlers: [playbook] })),
 ];
 
 /** A function talks to the cluster exactly when its environment schema carries CLUSTER_NAME. */

@@ -1,6 +1,6 @@
 import type { ClusterEnvironment } from '../../../cluster-manifests/src/environments.ts';
 import type { Manifest } from '../../../cluster-manifests/src/manifest.ts';
-import { FUNCTION_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
+import { allFunctionGroups } from '../../../cluster-manifests/src/rbac.ts';
 import { createKubernetesApi, type KubernetesApi } from '../../../functions/commons/kubernetes/api.ts';
 import { pathOfObject } from '../../../functions/commons/kubernetes/resources.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
@@ -21,11 +21,12 @@ import { NODE_POOLS, poolNode } from '../../../local/lakehouse/seed/node-pools.t
  * calls as a user of its Kubernetes group, the way EKS maps a Lambda role's access entry.
  */
 
-type FunctionGroupName = (typeof FUNCTION_GROUPS)[keyof typeof FUNCTION_GROUPS];
+/** A Kubernetes group of cluster-manifests/src/rbac.ts (`allFunctionGroups()`). */
+type FunctionGroupName = string;
 
-/** `lakehouse-ops:backup` -> the user name its Lambdas authenticate as. */
+/** `lakehouse-ops:backup` -> the user name its Lambdas authenticate as (`lambda-backup`). */
 function userOf(group: FunctionGroupName): string {
-  return `lambda-${group.slice(group.indexOf(':') + 1)}`;
+  return `lambda-${group.slice(group.indexOf(':') + 1).replaceAll(':', '-')}`;
 }
 
 function tokenOf(group: FunctionGroupName): string {
@@ -38,7 +39,7 @@ export function identityOf(group: FunctionGroupName): UserInfo {
 }
 
 const FUNCTION_TOKENS: Record<string, StaticTokenUser> = Object.fromEntries(
-  Object.values(FUNCTION_GROUPS).map((group) => [tokenOf(group), { user: userOf(group), groups: [group] }]),
+  allFunctionGroups().map((group) => [tokenOf(group), { user: userOf(group), groups: [group] }]),
 );
 
 export interface RbacCluster {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
+import { FUNCTION_GROUPS, playbookGroup } from '../../../cluster-manifests/src/rbac.ts';
 import { parseLimitsSettings } from '../../../functions/core/remediation/limits.ts';
 import { PLAYBOOK_NAMES } from '../../../functions/core/remediation/playbooks/catalogue.ts';
 import { parseChangeWindows } from '../../../functions/core/remediation/preflight.ts';
@@ -220,14 +220,17 @@ describe('remediation functions', () => {
     }
   });
 
-  it('maps the functions that reach the cluster to the remediation group, and no others', () => {
+  it('maps each playbook to its own Kubernetes group, the workflow steps that read the cluster to the remediation group, and no others', () => {
     const entries = Object.values(resourcesOfType(synthesized().template, 'AWS::EKS::AccessEntry'));
     const roleOf = (handler: string) => functionOf(handler).fn.Properties.Role;
     const groupsOf = (handler: string) =>
       entries.find(
         (entry) => JSON.stringify(entry.Properties.PrincipalArn) === JSON.stringify(roleOf(handler)),
       )?.Properties.KubernetesGroups;
-    for (const handler of [...PLAYBOOK_NAMES, 'preflight-remediation', 'escalate-remediation']) {
+    for (const playbook of PLAYBOOK_NAMES) {
+      expect(groupsOf(playbook), playbook).toEqual([playbookGroup(playbook)]);
+    }
+    for (const handler of ['preflight-remediation', 'escalate-remediation']) {
       expect(groupsOf(handler), handler).toEqual([FUNCTION_GROUPS.remediation]);
     }
     for (const handler of ['alert-ingress', 'alert-ingress-sns', 'approve-remediation', 'silence-alert']) {
