@@ -9,6 +9,9 @@ import {
 import { ALERT_DEDUP_TTL_SECONDS } from '../../functions/core/remediation/ingress/alert-dedup.ts';
 import { MAX_BODY_BYTES } from '../../functions/core/remediation/ingress/alert-webhook.ts';
 import { clearWebhookCredentialsCache } from '../../functions/core/remediation/ingress/webhook-auth.ts';
+import { loadEnvironmentConfig } from '../../infra/config/load-config.ts';
+import { alertRules } from '../../infra/stacks/alert-rules.ts';
+import { alertRuleWirePattern, matchesEventPattern } from '../infra/event-pattern.ts';
 import {
   BASIC,
   BEARER,
@@ -264,17 +267,17 @@ describe('alert-ingress handler', () => {
     });
   });
 
-  it('publishes exactly 100 events for 10,000 deliveries carrying 100 distinct alerts', async () => {
+  it('publishes exactly 100 events for 10,000 deliveries carrying 100 distinct alerts, which start exactly 100 remediations', async () => {
     const fingerprints = freshFingerprints(100);
     const random = fc.sample(fc.integer({ min: 0, max: 99 }), { numRuns: 20_000, seed: 4 });
     const deliveries = Array.from({ length: 10_000 }, (_, index) => {
       // Groups of one or two alerts, so a group holds both a seen and an unseen alert at times.
       const members = new Set([random[2 * index]!, random[2 * index + 1]!].slice(0, 1 + (index % 2)));
-      return webhookPayload([...members].map((n) => webhookAlert({ fingerprint: fingerprints[n]! })));
+      return webhookPayload([...members].map((n) => routedAlert(fingerprints[n]!)));
     });
     // Every alert appears at least once, whatever the sample.
     fingerprints.forEach((fp, n) => {
-      deliveries[n] = webhookPayload([webhookAlert({ fingerprint: fp })]);
+      deliveries[n] = webhookPayload([routedAlert(fp)]);
     });
 
     let published = 0;
@@ -290,6 +293,12 @@ describe('alert-ingress handler', () => {
     expect(published).toBe(100);
     expect(eventsFor(fingerprints)).toHaveLength(100);
     expect(new Set(eventsFor(fingerprints).map(fingerprintOf)).size).toBe(100);
+    // The production stack's rules start one remediate execution per event, and nothing else.
+    const rules = alertRules(loadEnvironmentConfig('production').remediation);
+    const started = eventsFor(fingerprints).flatMap((event) =>
+      rules.filter((rule) => matchesEventPattern(alertRuleWirePattern(rule), event)).map((rule) => rule.id),
+    );
+    expect(started).toEqual(Array.from({ length: 100 }, () => 'RemediatePodCrashLooping'));
   }, 180_000);
 
   it('answers 4xx and changes nothing for 1,000 fuzzed or malformed payloads', async () => {
@@ -312,6 +321,11 @@ describe('alert-ingress handler', () => {
     return backends.events().filter((event) => wanted.has(fingerprintOf(event)));
   }
 });
+
+/** PodCrashLooping at a severity production routes to its playbook chain. */
+function routedAlert(fingerprint: string): Record<string, unknown> {
+  return webhookAlert({ fingerprint, labels: { severity: 'warning' } });
+}
 
 function fingerprintOf(event: { detail: Record<string, unknown> }): string {
   return String(event.detail.fingerprint);

@@ -40,3 +40,11 @@ function matchesValue(matchers: readonly unknown[], value: unknown, key: string)
     return !operand.includes(value);
   });
 }
+
+/** An alert rule's pattern as EventBridge stores it (the CDK pattern's detailType is `detail-type` on the wire). */
+export function alertRuleWirePattern(rule: {
+  pattern: { source?: unknown; detailType?: unknown; detail?: unknown };
+}): EventPattern {
+  const { source, detailType, detail } = rule.pattern;
+  return { source, 'detail-type': detailType, detail };
+}

@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import type { RemediationConfig } from '../../../infra/config/remediation-config.ts';
 import { type AlertRule, alertRules } from '../../../infra/stacks/alert-rules.ts';
-import { matchesEventPattern } from '../event-pattern.ts';
-
-/** The rule as EventBridge stores it (the CDK pattern's detailType is `detail-type` on the wire). */
-function wirePattern(rule: AlertRule) {
-  const { source, detailType, detail } = rule.pattern;
-  return { source, 'detail-type': detailType, detail };
-}
+import { alertRuleWirePattern, matchesEventPattern } from '../event-pattern.ts';
 
 function alertEvent(alertname: string, severity: string, status: 'firing' | 'resolved' = 'firing') {
   return {
@@ -20,7 +14,9 @@ function alertEvent(alertname: string, severity: string, status: 'firing' | 'res
 
 /** The ids of the rules an event matches. */
 function rulesMatching(rules: AlertRule[], event: unknown): string[] {
-  return rules.filter((rule) => matchesEventPattern(wirePattern(rule), event)).map((rule) => rule.id);
+  return rules
+    .filter((rule) => matchesEventPattern(alertRuleWirePattern(rule), event))
+    .map((rule) => rule.id);
 }
 
 const { remediation } = loadEnvironmentConfig('production');
