@@ -221,7 +221,8 @@ export function networkPolicies(environment: ClusterEnvironment): Manifest[] {
     }),
     networkPolicy('alertmanager', monitoring.namespace, forPods(id.alertmanager), {
       ingress: [
-        { from: [podsOf(id.prometheus), podsOf(id.grafana)], ports: [tcp(ALERTMANAGER_PORT)] },
+        // The gateway: remediate's silence-alert and expire-silence Lambdas (ALERTMANAGER_URL).
+        { from: [podsOf(id.prometheus), podsOf(id.grafana), gateway], ports: [tcp(ALERTMANAGER_PORT)] },
         {
           from: [podsOf(id.alertmanager)],
           ports: [tcp(ALERTMANAGER_CLUSTER_PORT), { protocol: 'UDP', port: ALERTMANAGER_CLUSTER_PORT }],
