@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
+import { allFunctionGroups } from '../../../cluster-manifests/src/rbac.ts';
 import { POOL_LABEL, POOL_TAINTS } from '../../../cluster-manifests/src/scheduling.ts';
 import { buildApp } from '../../../infra/app-builder.ts';
 import { isStorageOptimisedInstanceType } from '../../../infra/config/cluster-config.ts';
@@ -446,7 +446,7 @@ describe('buildApp with the ClusterStack', () => {
         )
         .sort(),
     ).toEqual(clusterRoles);
-    const groups = new Set<string>(Object.values(FUNCTION_GROUPS));
+    const groups = new Set<string>(allFunctionGroups());
     for (const entry of entries) {
       expect(entry.Properties).toMatchObject({ ClusterName: built.config.clusterName, Type: 'STANDARD' });
       expect(entry.Properties.AccessPolicies).toBeUndefined();
