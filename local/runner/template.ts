@@ -1,8 +1,10 @@
 import { buildApp } from '../../infra/app-builder.ts';
+import { foldNestedStacks } from './nested-stacks.ts';
 
 /**
  * The OpsStack's CloudFormation template, synthesized in-process exactly as `cdk synth` does but
- * with bundling off: the runner reads definitions and metadata, never the bundles.
+ * with bundling off: the runner reads definitions and metadata, never the bundles. Its nested
+ * stacks are folded in (./nested-stacks.ts), so the runner sees one template.
  */
 export interface CfnResource {
   readonly Type: string;
@@ -25,7 +27,10 @@ export function synthesizeOpsStack(environment: string): SynthesizedStack {
   const { app, opsStack } = buildApp({ environment, bundling: false, cloudFormationValidation: false });
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(opsStack.artifactId);
-  return { stackName: artifact.stackName, template: artifact.template as CfnTemplate };
+  return {
+    stackName: artifact.stackName,
+    template: foldNestedStacks(artifact.template as CfnTemplate, assembly.directory, opsStack),
+  };
 }
 
 export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {

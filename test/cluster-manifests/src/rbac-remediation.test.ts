@@ -174,7 +174,9 @@ describe('rbac of remediation', () => {
     const [worker] = cluster.sim.list('apps/v1', 'Deployment', prefect.namespace, prefect.workerSelector);
     if (!worker) throw new Error(`no Prefect worker Deployment (${prefect.workerSelector})`);
     const result = await scalePrefectWorkers(
-      playbookEvent(target('Deployment', worker.metadata.name, prefect.namespace), { params: { max: 20 } }),
+      playbookEvent(target('Deployment', worker.metadata.name ?? '', prefect.namespace), {
+        params: { max: 20 },
+      }),
       playbookAs('scale-prefect-workers'),
     );
     expect(result.outcome).toBe('CHANGED');
@@ -201,7 +203,7 @@ describe('rbac of remediation', () => {
     const from = cluster.sim.rbac.decisions.length;
     const claim = minioClaim();
     const result = await expandMinioPvc(
-      playbookEvent(target('PersistentVolumeClaim', claim.metadata.name, minio.namespace), {
+      playbookEvent(target('PersistentVolumeClaim', claim.metadata.name ?? '', minio.namespace), {
         params: { maxBytes: 64 * 1024 * GIB },
       }),
       playbookAs('expand-minio-pvc'),
@@ -224,7 +226,7 @@ describe('rbac of remediation', () => {
       await cluster.sim.settle();
       results.push(
         await cordonDrainNode(
-          playbookEvent(target('Node', node.metadata.name), { params: { timeoutSeconds: 1 } }),
+          playbookEvent(target('Node', node.metadata.name ?? ''), { params: { timeoutSeconds: 1 } }),
           {
             ...playbookAs('cordon-drain-node'),
             sleep: (milliseconds) =>
@@ -256,7 +258,7 @@ describe('rbac of remediation', () => {
       expect(context.logs.length).toBeGreaterThan(0);
     }
     await check(
-      target('PersistentVolumeClaim', minioClaim().metadata.name, minio.namespace),
+      target('PersistentVolumeClaim', minioClaim().metadata.name ?? '', minio.namespace),
       'expand-minio-pvc',
     );
     await check(target('Pod', `${minioSetName()}-1`, minio.namespace), 'restart-minio-pod');
@@ -280,7 +282,7 @@ describe('rbac of remediation', () => {
   function minioClaim() {
     const claim = cluster.sim
       .list('v1', 'PersistentVolumeClaim', minio.namespace)
-      .find((candidate) => candidate.metadata.name.endsWith(`-${minioSetName()}-0`));
+      .find((candidate) => candidate.metadata.name?.endsWith(`-${minioSetName()}-0`));
     if (!claim) throw new Error('MinIO has no PersistentVolumeClaim');
     return claim;
   }
