@@ -2,6 +2,7 @@ import { secretsManagerClient } from './commons/aws-clients.ts';
 import { minioBucketsHandlerEnvironment } from './commons/environment.ts';
 import { createHandler } from './commons/middleware.ts';
 import { getMinioClient } from './commons/minio-client.ts';
+import { parseStorageTiering } from './core/cost/storage-tiering.ts';
 import { parsePlatformLayout } from './core/platform/layout.ts';
 import { ensureBuckets, lakehouseBuckets } from './core/provision/buckets.ts';
 import { provisionEnvironmentFrom } from './core/provision/settings.ts';
@@ -20,6 +21,7 @@ export const handler = createHandler(
       dataBuckets: provisionEnvironmentFrom(env.PROVISION_ENVIRONMENT).backup.sourceBuckets,
       probeBucket: parsePlatformLayout(env.PLATFORM_LAYOUT).minio.probeBucket,
       notificationTarget: env.MINIO_NOTIFICATION_TARGET_ARN,
+      tiering: parseStorageTiering(env.MINIO_STORAGE_TIERING),
     });
     return ensureBuckets(s3, buckets, dryRun);
   },

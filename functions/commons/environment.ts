@@ -262,6 +262,8 @@ export const minioBucketsHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...provisionManifestsEnvironment.shape,
   /** MinIO notification target for the data buckets' events (`arn:minio:sqs::<id>:webhook`); none when unset. */
   MINIO_NOTIFICATION_TARGET_ARN: z.optional(nonEmptyString()),
+  /** JSON of functions/core/cost/storage-tiering.ts `minioStorageTieringSchema`; none when unset. */
+  MINIO_STORAGE_TIERING: z.optional(nonEmptyString()),
 });
 
 /**
@@ -348,4 +350,90 @@ export const approveRemediationHandlerEnvironment = z.extend(powertoolsEnvironme
   ...opsTableEnvironment.shape,
   ...approvalSigningEnvironment.shape,
   ENVIRONMENT_NAME: nonEmptyString(),
+});
+
+/**
+ * Off-hours scale-down (functions/core/cost/off-hours): OFF_HOURS_SETTINGS is the environment's
+ * validated settings as JSON (`offHoursSettingsVariable`; all defaults when unset), the lease TTL
+ * outlives the workflow's timeout so only a dead execution's lease ever expires.
+ */
+export const offHoursSettingsEnvironment = z.object({
+  OFF_HOURS_SETTINGS: z.optional(z.string()),
+});
+/** preflight-off-hours: the environment (production is refused) and its cluster (EKS API only). */
+export const offHoursPreflightHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  CLUSTER_NAME: nonEmptyString(),
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+export const offHoursLeaseHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  OFF_HOURS_LEASE_TTL_SECONDS: countVariable(),
+});
+/** plan-off-hours: the cluster, the EKS node groups and the snapshot in the ops table. */
+export const offHoursPlanHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...opsTableEnvironment.shape,
+  ...offHoursSettingsEnvironment.shape,
+});
+/** scale-off-hours-workloads, resize-off-hours-node-groups, check-off-hours-progress. */
+export const offHoursClusterHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...offHoursSettingsEnvironment.shape,
+});
+
+/**
+ * Spot (issue 6, functions/core/cost/spot): the spot-migration lease, how long the migration waits
+ * for node groups and drains, and how long an interruption drain may take for a rebalance
+ * recommendation (an interruption warning's two minutes are fixed by EC2).
+ */
+export const spotMigrationLeaseHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  /** Longer than the spot-migration workflow's timeout, so only a dead execution's lease ever expires. */
+  SPOT_MIGRATION_LEASE_TTL_SECONDS: countVariable(),
+});
+export const spotMigrationClusterHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  /** From the new group's creation to its Nodes Ready; 1200 when unset. */
+  SPOT_NODE_GROUP_TIMEOUT_SECONDS: z.optional(countVariable()),
+  /** Per batch of Nodes, how long refused evictions are retried; 300 when unset. */
+  SPOT_DRAIN_BATCH_TIMEOUT_SECONDS: z.optional(countVariable()),
+  /** From the old group's scale-in to its deletion; 1800 when unset. */
+  SPOT_RETIRE_TIMEOUT_SECONDS: z.optional(countVariable()),
+});
+export const spotInterruptionHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  /** How long a rebalance recommendation's drain may take; 300 when unset. */
+  SPOT_REBALANCE_DRAIN_SECONDS: z.optional(countVariable()),
+});
+
+/**
+ * Applying right-sizing (functions/core/cost/apply, the cost-optimise workflow): RIGHTSIZING_APPLY
+ * is the environment's apply settings as JSON (mode, approval, weekly cap, watch; all defaults,
+ * mode off, when `{}`), the lease TTL outlives the workflow's timeout.
+ */
+export const rightsizingApplyEnvironment = z.object({
+  RIGHTSIZING_APPLY: nonEmptyString(),
+});
+export const rightsizingLeaseHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+  RIGHTSIZING_LEASE_TTL_SECONDS: countVariable(),
+});
+/** plan-rightsizing: reads the workloads and the right-sizing history. */
+export const planRightsizingHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...opsTableEnvironment.shape,
+  ...rightsizingApplyEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+/** apply-rightsizing, rollback-rightsizing: patch workloads, write the history and the audit trail. */
+export const changeRightsizingHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...opsTableEnvironment.shape,
+});
+/** build-cost-report: the recommender's pricing (COST_PRICING, JSON) and the report bucket. */
+export const costReportHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ENVIRONMENT_NAME: nonEmptyString(),
+  COST_PRICING: nonEmptyString(),
+  COST_REPORT_BUCKET_NAME: nonEmptyString(),
 });

@@ -4,6 +4,7 @@ import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/cor
 import { clusterConfigSchema } from './cluster-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
 import { remediationConfigSchema } from './remediation-config.ts';
+import { storageTieringConfigProblems, storageTieringConfigSchema } from './storage-tiering-config.ts';
 
 /**
  * One schema for every environment's settings. The three environment files are typed against its
@@ -161,6 +162,8 @@ export const environmentConfigSchema = z
     performance: performanceConfigSchema,
     /** Alert-driven remediation: routes, tiers, windows, limits (remediation-config.ts). */
     remediation: remediationConfigSchema,
+    /** Lifecycle tiers of the MinIO data buckets and the DR backup bucket (storage-tiering-config.ts). */
+    storageTiering: storageTieringConfigSchema,
     logRetentionDays,
   })
   .refine((config) => config.region !== config.drRegion, {
@@ -168,6 +171,9 @@ export const environmentConfigSchema = z
     path: ['drRegion'],
   })
   .superRefine((config, context) => {
+    for (const message of storageTieringConfigProblems(config.storageTiering, config.backup.sourceBuckets)) {
+      context.addIssue({ code: 'custom', path: ['storageTiering', 'minio'], message });
+    }
     const zonesElsewhere = config.cluster.availabilityZones.filter(
       (zone) => zone.slice(0, -1) !== config.region,
     );

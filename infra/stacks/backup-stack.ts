@@ -2,7 +2,13 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { BackupVault } from 'aws-cdk-lib/aws-backup';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { backupBucketName, backupKeyAlias, drBackupVaultName } from './backup-naming.ts';
@@ -10,6 +16,11 @@ import { backupBucketName, backupKeyAlias, drBackupVaultName } from './backup-na
 export interface BackupStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
+
+/** The backup's object copies and database dumps; manifests and run files stay in Standard. */
+const TIERED_PREFIXES = ['data/', 'postgres/'];
+/** S3 bills smaller objects as 128 KiB in the infrequent tiers: tiering them costs more. */
+const SMALLEST_TIERED_OBJECT_BYTES = 128 * 1024;
 
 /** Work-in-progress files of a run (runs/<bucket>/<runId>/) left behind by a failed run. */
 const RUN_FILES_EXPIRY = Duration.days(14);
@@ -60,6 +71,23 @@ export class BackupStack extends Stack {
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
         { id: 'expire-abandoned-run-files', prefix: 'runs/', expiration: RUN_FILES_EXPIRY },
+        // Storage tiering (infra/config/storage-tiering-config.ts): copies and dumps age into cheaper
+        // tiers that still read at once, as verify-backup, restore and dr-failover need.
+        ...TIERED_PREFIXES.map((prefix) => ({
+          id: `tier-${prefix.replace(/\/$/, '')}`,
+          prefix,
+          objectSizeGreaterThan: SMALLEST_TIERED_OBJECT_BYTES,
+          transitions: [
+            {
+              storageClass: StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(config.storageTiering.drBucket.infrequentAccessAfterDays),
+            },
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(config.storageTiering.drBucket.archiveAfterDays),
+            },
+          ],
+        })),
         {
           id: 'expire-deleted-versions',
           noncurrentVersionExpiration: Duration.days(config.backup.retentionDays),

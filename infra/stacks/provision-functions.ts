@@ -131,9 +131,15 @@ export function createProvisionFunction(
       const fn = build({
         environmentSchema: minioBucketsHandlerEnvironment,
         reaches: ['minio-s3'],
-        environment: { ...setup.minio, ...manifests, PLATFORM_LAYOUT: kubernetes.PLATFORM_LAYOUT },
+        environment: {
+          ...setup.minio,
+          ...manifests,
+          PLATFORM_LAYOUT: kubernetes.PLATFORM_LAYOUT,
+          MINIO_STORAGE_TIERING: JSON.stringify(config.storageTiering.minio),
+        },
         timeout: Duration.seconds(60),
-        description: 'provision: MinIO buckets with versioning, lifecycle and event notifications',
+        description:
+          'provision: MinIO buckets with versioning, lifecycle (storage tiering) and event notifications',
       });
       setup.grantMinio(fn);
       return fn;

@@ -13,6 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { callAws, classifyAwsError, httpStatusOf } from '../../commons/transient-errors.ts';
+import { type MinioStorageTiering, NO_STORAGE_TIERING, tieringRules } from '../cost/storage-tiering.ts';
 
 /**
  * The lakehouse's MinIO buckets, each with its settings: the data buckets (the backup's source
@@ -53,12 +54,15 @@ export interface LakehouseBucketNames {
   /** validate-platform's probe bucket (the platform layout's minio.probeBucket). */
   readonly probeBucket: string;
   readonly notificationTarget?: string;
+  /** Expiring scratch prefixes and tier transitions of the data buckets (functions/core/cost/storage-tiering.ts). */
+  readonly tiering?: MinioStorageTiering;
 }
 
 export function lakehouseBuckets({
   dataBuckets,
   probeBucket,
   notificationTarget,
+  tiering = NO_STORAGE_TIERING,
 }: LakehouseBucketNames): BucketSpec[] {
   const data = dataBuckets.map((name) => ({
     name,
@@ -71,6 +75,7 @@ export function lakehouseBuckets({
         NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABANDONED_UPLOAD_DAYS },
       },
+      ...tieringRules(tiering, name),
     ],
     ...(notificationTarget ? { notificationTarget } : {}),
   }));
@@ -142,6 +147,9 @@ function normalizedRules(rules: readonly LifecycleRule[] | undefined) {
       Expiration: rule.Expiration?.Days,
       Noncurrent: rule.NoncurrentVersionExpiration?.NoncurrentDays,
       Abort: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
+      Transitions: (rule.Transitions ?? []).map(
+        (transition) => `${transition.Days}:${transition.StorageClass}`,
+      ),
     }))
     .sort((a, b) => String(a.ID).localeCompare(String(b.ID)));
 }

@@ -68,6 +68,26 @@ describe.each(ENVIRONMENT_NAMES)('BackupStack (%s)', (name) => {
     });
   });
 
+  it('tiers the copies and dumps to Standard-IA, then Glacier Instant Retrieval, and leaves small objects', () => {
+    const { infrequentAccessAfterDays, archiveAfterDays } = config.storageTiering.drBucket;
+    for (const prefix of ['data/', 'postgres/']) {
+      template().hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Prefix: prefix,
+              ObjectSizeGreaterThan: 128 * 1024,
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: infrequentAccessAfterDays },
+                { StorageClass: 'GLACIER_IR', TransitionInDays: archiveAfterDays },
+              ],
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
   it('refuses requests without TLS', () => {
     template().hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
