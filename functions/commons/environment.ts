@@ -437,3 +437,19 @@ export const costReportHandlerEnvironment = z.extend(powertoolsEnvironment, {
   COST_PRICING: nonEmptyString(),
   COST_REPORT_BUCKET_NAME: nonEmptyString(),
 });
+
+/**
+ * recommend-rightsizing (functions/core/cost/rightsizing): the workloads through the Kubernetes API,
+ * the Prefect work pools through the Prefect API, usage from Prometheus; COST_PRICING (JSON of
+ * functions/core/cost/pricing.ts) prices the savings, COST_RIGHTSIZING (JSON of
+ * functions/core/cost/rightsizing/settings.ts, `{}` for the defaults) holds the thresholds; the
+ * recommendations go to the cost report bucket under `rightsizing/` (too large for a state's 256 KB).
+ */
+export const recommendRightsizingHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...kubernetesEnvironment.shape,
+  ...prefectApiEnvironment.shape,
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/ }),
+  COST_PRICING: nonEmptyString(),
+  COST_RIGHTSIZING: z._default(z.string(), '{}'),
+  COST_REPORT_BUCKET_NAME: nonEmptyString(),
+});

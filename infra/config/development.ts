@@ -66,5 +66,10 @@ export const development = {
       },
     ],
   },
+  // Off-hours (runbooks/off-hours.md): asleep 20:00-07:00 Berlin time and at weekends.
+  offHours: {
+    enabled: true,
+    schedule: { timeZone: 'Europe/Berlin', sleepAt: '20:00', wakeAt: '07:00' },
+  },
   logRetentionDays: 14,
 } satisfies EnvironmentConfigInput;

@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
 import { clusterConfigSchema } from './cluster-config.ts';
+import { offHoursConfigProblems, offHoursConfigSchema } from './off-hours-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
 import { remediationConfigSchema } from './remediation-config.ts';
 import { storageTieringConfigProblems, storageTieringConfigSchema } from './storage-tiering-config.ts';
@@ -164,6 +165,11 @@ export const environmentConfigSchema = z
     remediation: remediationConfigSchema,
     /** Lifecycle tiers of the MinIO data buckets and the DR backup bucket (storage-tiering-config.ts). */
     storageTiering: storageTieringConfigSchema,
+    /**
+     * Off-hours scale-down (functions/core/cost/off-hours): the schedule and what sleeps. Absent:
+     * no schedules (the workflow still runs by hand with the defaults). Never enabled in production.
+     */
+    offHours: z.optional(offHoursConfigSchema),
     logRetentionDays,
   })
   .refine((config) => config.region !== config.drRegion, {
@@ -171,6 +177,9 @@ export const environmentConfigSchema = z
     path: ['drRegion'],
   })
   .superRefine((config, context) => {
+    for (const message of offHoursConfigProblems(config.name, config.offHours)) {
+      context.addIssue({ code: 'custom', path: ['offHours'], message });
+    }
     for (const message of storageTieringConfigProblems(config.storageTiering, config.backup.sourceBuckets)) {
       context.addIssue({ code: 'custom', path: ['storageTiering', 'minio'], message });
     }

@@ -58,5 +58,10 @@ export const staging = {
       { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], start: '07:00', end: '19:00', timeZone: 'UTC' },
     ],
   },
+  // Off-hours (runbooks/off-hours.md): asleep 20:00-07:00 Berlin time and at weekends.
+  offHours: {
+    enabled: true,
+    schedule: { timeZone: 'Europe/Berlin', sleepAt: '20:00', wakeAt: '07:00' },
+  },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

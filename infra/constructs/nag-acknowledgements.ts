@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type IResolvable, Names, Reference, Stack, Tokenization, Validations } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
@@ -11,7 +11,26 @@ import type { IConstruct } from 'constructs';
 export const WILDCARD_RULE = 'AwsSolutions-IAM5';
 
 export function wildcardFindingId(resource: string, scope: IConstruct): string {
-  return `${WILDCARD_RULE}[Resource::${flattenCfnReference(Stack.of(scope).resolve(resource))}]`;
+  const stack = Stack.of(scope);
+  return `${WILDCARD_RULE}[Resource::${flattenCfnReference(stack.resolve(asSeenFrom(stack, resource)))}]`;
+}
+
+/**
+ * `resource` as its stack's template will hold it. In a nested stack, a value of the parent (the
+ * shared notify function's ARN) arrives as a parameter that CDK creates at synthesis, named
+ * `reference-to-<the target's unique id><attribute>` (aws-cdk-lib core/lib/private/refs.js), so the
+ * finding names that parameter, not the parent's resource.
+ */
+function asSeenFrom(stack: Stack, resource: string): unknown {
+  if (!stack.nested) return resource;
+  const fragments = Tokenization.reverseString(resource).mapTokens({
+    mapToken: (token: IResolvable) => {
+      if (!(token instanceof Reference) || Stack.of(token.target) === stack) return token;
+      const parameter = `reference-to-${Names.nodeUniqueId(token.target.node)}${token.displayName}`;
+      return { Ref: parameter.replace(/[^A-Za-z0-9]/g, '') };
+    },
+  });
+  return fragments.join({ join: (left: unknown, right: unknown) => ({ 'Fn::Join': ['', [left, right]] }) });
 }
 
 /** Acknowledges the wildcard findings of these resources on one policy (or role). */

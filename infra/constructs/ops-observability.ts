@@ -25,6 +25,8 @@ export interface ObservedFunction {
 
 export interface OpsObservabilityProps {
   readonly environmentName: string;
+  /** `lakehouse-ops-<environment>` unless told otherwise (a nested stack's own dashboard). */
+  readonly dashboardName?: string;
   readonly workflows: readonly Workflow[];
   readonly functions: readonly ObservedFunction[];
   readonly alarmTopic: ITopic;
@@ -240,6 +242,9 @@ export class OpsObservability extends Construct {
       this.alarms.push(rpoAlarm);
     }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix, widgets: rows });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? prefix,
+      widgets: rows,
+    });
   }
 }

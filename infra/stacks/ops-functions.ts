@@ -29,6 +29,7 @@ import {
   type HandlerSettings,
 } from './backup-function-setup.ts';
 import { createBackupFunction, isBackupFunctionName } from './backup-functions.ts';
+import { type CostFunctionName, createCostFunction, isCostFunctionName } from './cost-functions.ts';
 import { grantDescribeCluster, grantNodegroups, grantPublish, grantReadSecret } from './function-grants.ts';
 import type { OpsNetwork } from './ops-network.ts';
 import { createProvisionFunction, isProvisionFunctionName } from './provision-functions.ts';
@@ -54,7 +55,8 @@ export type OpsHandlerName =
   | VerifyBackupHandler
   | RestoreHandler
   | ProvisionHandler
-  | RemediationFunctionName;
+  | RemediationFunctionName
+  | CostFunctionName;
 
 export const SERVICE_NAME = 'lakehouse-ops';
 export const METRICS_NAMESPACE = 'LakehouseOps';
@@ -163,6 +165,19 @@ function createOpsFunction(
       opsTableName: opsTable.opsTable.tableName,
       notificationTopic: deps.notificationTopic,
       key: deps.key,
+      grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
+        grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
+    });
+  }
+
+  if (isCostFunctionName(name)) {
+    if (!deps.backup)
+      throw new Error(`${name}: the cost functions need the ops table (OpsFunctionDependencies.backup)`);
+    const opsTable = deps.backup;
+    return createCostFunction(name, build, {
+      config,
+      kubernetes,
+      opsTableName: opsTable.opsTable.tableName,
       grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
         grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
     });

@@ -40,8 +40,15 @@ import { boundedName, pascalCase } from '../naming.ts';
 import { AlertRemediation } from './alert-remediation.ts';
 import { backupBucketName } from './backup-naming.ts';
 import { NODE_SUBNETS } from './cluster-network.ts';
+import { CostStack } from './cost-stack.ts';
 import { grantFunctionsKubernetesGroups, usesCluster } from './function-access-entries.ts';
-import { createOpsFunctions, METRICS_NAMESPACE, type OpsHandlerName, SERVICE_NAME } from './ops-functions.ts';
+import {
+  createOpsFunctions,
+  METRICS_NAMESPACE,
+  type OpsFunctionDependencies,
+  type OpsHandlerName,
+  SERVICE_NAME,
+} from './ops-functions.ts';
 import { type ClusterNetworkReference, OpsNetwork } from './ops-network.ts';
 import { REMEDIATION_HANDLERS } from './remediation-functions.ts';
 import { VolumeBackupPlan } from './volume-backup-plan.ts';
@@ -106,6 +113,8 @@ export class OpsStack extends Stack {
   readonly workflows: Record<string, Workflow>;
   /** The alert bus, its rules, the ingress and approval endpoints around the remediate workflow. */
   readonly alertRemediation: AlertRemediation;
+  /** The cost workflows' nested stack (cost-stack.ts). */
+  readonly cost: CostStack;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -208,7 +217,7 @@ export class OpsStack extends Stack {
         'prometheus-api': config.remediation.prometheusUrl,
       },
     });
-    const functions = createOpsFunctions(this, handlerNames, {
+    const functionDependencies: OpsFunctionDependencies = {
       config,
       network,
       minioCredentials,
@@ -223,7 +232,8 @@ export class OpsStack extends Stack {
         vault: volumeBackup.vault,
         serviceRole: volumeBackup.serviceRole,
       },
-    });
+    };
+    const functions = createOpsFunctions(this, handlerNames, functionDependencies);
 
     // Each cluster-using function acts on the cluster as its workflow's Kubernetes group.
     grantFunctionsKubernetesGroups(this, config.clusterName, functions);
@@ -340,6 +350,18 @@ export class OpsStack extends Stack {
       });
     }
 
+    // The cost workflows, with their own functions, schedules, dashboard and alarms.
+    this.cost = new CostStack(this, 'Cost', {
+      config,
+      functionDependencies,
+      notify: functions.notify,
+      logRetention,
+      logRemovalPolicy,
+      scheduleGroup,
+      scheduleDeadLetterQueue,
+      alarmTopic: this.notificationTopic,
+    });
+
     new OpsObservability(this, 'Observability', {
       environmentName: config.name,
       workflows: Object.values(this.workflows),
@@ -369,6 +391,8 @@ export class OpsStack extends Stack {
         verifiedBuckets: config.backup.sourceBuckets,
       },
     });
+
+    for (const workflow of this.cost.workflows) this.workflows[workflow.workflowName] = workflow;
 
     new CfnOutput(this, 'OpsTableName', { value: this.opsTable.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notificationTopic.topicArn });

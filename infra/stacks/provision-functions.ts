@@ -192,7 +192,13 @@ export function createProvisionFunction(
  * Reads of the cluster's node groups; for ensure-node-groups also their creation and scaling, and
  * passing the node role a new group copies from its siblings (named at run time) to EKS only.
  */
-function grantNodeGroups(fn: OpsFunction, clusterName: string, change: boolean): void {
+export function grantNodeGroups(
+  fn: OpsFunction,
+  clusterName: string,
+  change: boolean,
+  /** More actions on the cluster's node groups (spot migration retires and tags them). */
+  extraNodegroupActions: readonly string[] = [],
+): void {
   const stack = Stack.of(fn);
   const cluster = stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName });
   const nodegroups = stack.formatArn({
@@ -204,7 +210,11 @@ function grantNodeGroups(fn: OpsFunction, clusterName: string, change: boolean):
   fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [cluster] }));
   fn.addToRolePolicy(
     new PolicyStatement({
-      actions: ['eks:DescribeNodegroup', ...(change ? ['eks:UpdateNodegroupConfig'] : [])],
+      actions: [
+        'eks:DescribeNodegroup',
+        ...(change ? ['eks:UpdateNodegroupConfig'] : []),
+        ...extraNodegroupActions,
+      ],
       resources: [nodegroups],
     }),
   );

@@ -11,7 +11,8 @@ import {
 /**
  * The EKS control plane (REST-JSON protocol) for the clusters and managed node groups the checks
  * read, the scaling workflows change and provision creates (CreateNodegroup: the new group reports
- * CREATING on its first DescribeNodegroup, then ACTIVE; its Nodes join through the scaler). Node groups are seeded configuration; their Nodes live in
+ * CREATING on its first DescribeNodegroup, then ACTIVE; its Nodes join through the scaler; DeleteNodegroup:
+ * the group reports DELETING once, then is gone, its Nodes leaving through the scaler). Node groups are seeded configuration; their Nodes live in
  * kube-sim, reached through a NodeGroupScaler so this module stays independent of the Kubernetes side.
  */
 
@@ -54,13 +55,23 @@ interface NodeGroupState {
   modifiedAt: Date;
   healthIssues: NodeGroupHealthIssue[];
   /** Set for groups created through the API: what CreateNodegroup was given. */
-  placement?: { subnets: string[]; nodeRole: string; amiType?: string };
+  placement?: {
+    subnets: string[];
+    nodeRole: string;
+    amiType?: string;
+    launchTemplate?: { id?: string; name?: string; version?: string };
+    tags?: Record<string, string>;
+  };
   /** DescribeNodegroup answers CREATING this many more times, as EKS does while instances launch. */
   creatingDescribes: number;
+  /** Set once DeleteNodegroup was called: DescribeNodegroup answers DELETING this many more times, then the group is gone. */
+  deletingDescribes?: number;
 }
 
 /** How many DescribeNodegroup calls a new group stays CREATING: a waiter must look twice. */
 const CREATING_DESCRIBES = 1;
+/** How many DescribeNodegroup calls a deleted group stays DELETING before it is gone. */
+const DELETING_DESCRIBES = 1;
 
 interface ClusterState {
   config: EksClusterConfig;
@@ -126,6 +137,10 @@ export class EksSimulator {
         return jsonResponse(200, this.listNodegroups(this.cluster(clusterName!), request.query));
       case 'GET 4:node-groups':
         return jsonResponse(200, { nodegroup: this.describeNodegroup(this.cluster(clusterName!), item!) });
+      case 'DELETE 4:node-groups':
+        return jsonResponse(200, {
+          nodegroup: await this.deleteNodegroup(this.cluster(clusterName!), item!),
+        });
       case 'POST 5:node-groups:update-config':
         return jsonResponse(200, {
           update: await this.updateNodegroupConfig(this.cluster(clusterName!), item!, parseJsonBody(request)),
@@ -238,10 +253,18 @@ export class EksSimulator {
     const desiredSize = scaling.desiredSize ?? minSize;
     assertScalingWithinBounds(minSize, maxSize, desiredSize);
     const instanceTypes = Array.isArray(body.instanceTypes) ? body.instanceTypes.map(String) : ['t3.medium'];
+    const capacityType = body.capacityType ?? 'ON_DEMAND';
+    if (capacityType !== 'ON_DEMAND' && capacityType !== 'SPOT') {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        `capacityType must be ON_DEMAND or SPOT, not ${String(capacityType)}`,
+        400,
+      );
+    }
     const config: NodeGroupConfig = {
       name,
       instanceTypes,
-      capacityType: body.capacityType === 'SPOT' ? 'SPOT' : 'ON_DEMAND',
+      capacityType,
       minSize,
       maxSize,
       desiredSize,
@@ -259,6 +282,8 @@ export class EksSimulator {
         subnets: subnets as string[],
         nodeRole,
         ...(typeof body.amiType === 'string' ? { amiType: body.amiType } : {}),
+        ...(isObject(body.launchTemplate) ? { launchTemplate: launchTemplateOf(body.launchTemplate) } : {}),
+        ...(isObject(body.tags) ? { tags: body.tags as Record<string, string> } : {}),
       },
       creatingDescribes: CREATING_DESCRIBES + 1,
     });
@@ -270,7 +295,21 @@ export class EksSimulator {
     const { config } = state;
     const creating = state.creatingDescribes > 0;
     if (creating) state.creatingDescribes -= 1;
-    const status = creating ? 'CREATING' : state.healthIssues.length > 0 ? 'DEGRADED' : 'ACTIVE';
+    if (state.deletingDescribes !== undefined) {
+      if (state.deletingDescribes <= 0) {
+        cluster.nodeGroups.delete(name);
+        throw new AwsServiceError('ResourceNotFoundException', `No node group found for name: ${name}.`, 404);
+      }
+      state.deletingDescribes -= 1;
+    }
+    const status =
+      state.deletingDescribes !== undefined
+        ? 'DELETING'
+        : creating
+          ? 'CREATING'
+          : state.healthIssues.length > 0
+            ? 'DEGRADED'
+            : 'ACTIVE';
     return {
       nodegroupName: config.name,
       nodegroupArn: this.arn(`nodegroup/${cluster.config.name}/${config.name}/${stableId(config.name)}`),
@@ -289,7 +328,9 @@ export class EksSimulator {
         state.placement?.nodeRole ?? `arn:aws:iam::${this.accountId}:role/${cluster.config.name}-node`,
       labels: { ...config.labels },
       taints: (config.taints ?? []).map((taint) => ({ ...taint })),
-      diskSize: 20,
+      ...(state.placement?.launchTemplate
+        ? { launchTemplate: { ...state.placement.launchTemplate } }
+        : { diskSize: 20 }),
       health: {
         issues: state.healthIssues.map((issue) => ({
           ...issue,
@@ -297,8 +338,19 @@ export class EksSimulator {
         })),
       },
       updateConfig: { maxUnavailable: 1 },
-      tags: {},
+      tags: { ...state.placement?.tags },
     };
+  }
+
+  /** DeleteNodegroup: its Nodes leave at once (through the scaler); it reports DELETING, then is gone. */
+  private async deleteNodegroup(cluster: ClusterState, name: string): Promise<Record<string, unknown>> {
+    const state = this.nodeGroup(cluster, name);
+    if (state.deletingDescribes === undefined) {
+      await this.scaler?.scale(cluster.config.name, state.config, 0);
+      state.deletingDescribes = DELETING_DESCRIBES + 1;
+      state.modifiedAt = new Date();
+    }
+    return this.describeNodegroup(cluster, name);
   }
 
   private async updateNodegroupConfig(
@@ -307,6 +359,13 @@ export class EksSimulator {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     const state = this.nodeGroup(cluster, name);
+    if (state.deletingDescribes !== undefined) {
+      throw new AwsServiceError(
+        'ResourceInUseException',
+        `Nodegroup ${name} is in DELETING state and cannot be updated`,
+        409,
+      );
+    }
     const requested = parseScalingConfig(body.scalingConfig);
     if (!requested) {
       throw new AwsServiceError(
@@ -347,6 +406,22 @@ export class EksSimulator {
       throw new AwsServiceError('ResourceNotFoundException', `No update found for ID: ${id}.`, 404);
     return update;
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function launchTemplateOf(value: Record<string, unknown>): { id?: string; name?: string; version?: string } {
+  const { id, name, version } = value;
+  if (typeof id !== 'string' && typeof name !== 'string') {
+    throw new AwsServiceError('InvalidParameterException', 'launchTemplate needs an id or a name', 400);
+  }
+  return {
+    ...(typeof id === 'string' ? { id } : {}),
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof version === 'string' ? { version } : {}),
+  };
 }
 
 function requiredString(body: Record<string, unknown>, field: string): string {

@@ -5,6 +5,7 @@ import { APPROVALS_USAGE, approvalsCommand } from './commands/approvals.ts';
 import { drillCommand } from './commands/drill.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
+import { WAKE_USAGE, wakeCommand } from './commands/wake.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 /** `lakehouse-ops <command>`: argument parsing and dispatch; returns the exit code. */
@@ -19,6 +20,7 @@ Commands:
   run <workflow> [--input <file|json>] [--local] [--env ${ENVIRONMENT_NAMES.join('|')}] [--json]
       Run a workflow: in the environment's AWS account, or with --local against the local lakehouse.
 ${APPROVALS_USAGE}
+${WAKE_USAGE}
   serve [--env ${ENVIRONMENT_NAMES.join('|')}]
       Keep the local lakehouse running with the alert webhook on 127.0.0.1 (prints its URL and
       token; runs Prometheus and Alertmanager too when installed) and remediate each alert.
@@ -60,6 +62,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       case 'approvals':
         return await approvalsCommand(rest, io);
+      case 'wake':
+        return await wakeCommand(rest, io);
       case 'serve': {
         const { values } = parse(rest, { env: { type: 'string' } }, 0);
         return await serveCommand({ environment: environmentOption(values.env) }, io);

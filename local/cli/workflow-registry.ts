@@ -2,6 +2,9 @@ import type * as z from 'zod/v4/core';
 import { restoreRequestSchema } from '../../functions/core/backup/restore-request.ts';
 import { verifyBackupRequestSchema } from '../../functions/core/backup/verify-request.ts';
 import { backupWorkflowInputSchema } from '../../functions/core/backup-workflow/request.ts';
+import { offHoursRequestSchema } from '../../functions/core/cost/off-hours/request.ts';
+import { spotInterruptionEventSchema } from '../../functions/core/cost/spot/interruption-event.ts';
+import { spotMigrationRequestSchema } from '../../functions/core/cost/spot/request.ts';
 import { provisionRequestSchema } from '../../functions/core/provision/request.ts';
 import { alertRuleEventSchema } from '../../functions/core/remediation/remediation-plan.ts';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
@@ -63,6 +66,29 @@ const entries: readonly WorkflowEntry[] = [
     description: 'restore a bucket or prefix (and optionally the PostgreSQL dump) as of a chosen backup',
     inputSchema: restoreRequestSchema,
     defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'off-hours',
+    description:
+      'put a development or staging environment to sleep (saved replicas and node group sizes) or wake it, exactly as it was',
+    inputSchema: offHoursRequestSchema,
+    // Without --input: a dry run of a sleep, which changes nothing (`lakehouse-ops wake` wakes).
+    defaultInput: { action: 'sleep', dryRun: true, requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'spot-migration',
+    description:
+      'move a node pool between on-demand and spot: new group, gradual drain within PodDisruptionBudgets, old group removed',
+    inputSchema: spotMigrationRequestSchema,
+    // Without --input: a dry run of the compute pool to spot, which changes nothing.
+    defaultInput: { pool: 'compute', direction: 'to-spot', dryRun: true, requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'spot-interruption',
+    description: 'drain the node of a spot instance EC2 is about to reclaim (replays an EC2 notice by hand)',
+    inputSchema: spotInterruptionEventSchema,
+    // No default: an EC2 notice must be given (runbooks/spot-interruption.md).
+    defaultInput: {},
   },
 ];
 

@@ -28,7 +28,8 @@
  * purpose: `crash-loop`, `oom-killed`, `not-ready`, or `fail` (run-to-completion pods fail).
  *
  * What it serves: discovery (/api, /apis, /version, /healthz, /readyz), the core/v1, apps/v1,
- * batch/v1, policy/v1, rbac.authorization.k8s.io/v1, networking.k8s.io/v1 and storage.k8s.io/v1
+ * batch/v1, autoscaling/v2 (HorizontalPodAutoscalers, stored only), policy/v1, rbac.authorization.k8s.io/v1,
+ * networking.k8s.io/v1 and storage.k8s.io/v1
  * resources listed in resources.ts, plus the custom resources cluster-manifests/ uses (Istio
  * PeerAuthentication, External Secrets ExternalSecret and ClusterSecretStore) stored as generic
  * objects, with get/list (label and field selectors, limit/continue), create, update

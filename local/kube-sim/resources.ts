@@ -235,6 +235,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     subresources: ['status'],
   }),
   define({
+    // Stored only (no autoscaling controller): right-sizing reads which resources an HPA scales on.
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+    shortNames: ['hpa'],
+    subresources: ['status'],
+  }),
+  define({
     group: 'policy',
     version: 'v1',
     kind: 'PodDisruptionBudget',

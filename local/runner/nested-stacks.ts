@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NestedStack, type Stack } from 'aws-cdk-lib';
 import type { CfnResource, CfnTemplate } from './template.ts';
 
 /**
@@ -11,8 +10,9 @@ import type { CfnResource, CfnTemplate } from './template.ts';
  * - a `{ Ref: <parameter> }` in the nested template becomes the expression the parent passes for it
  *   (a Ref or GetAtt of a parent resource, which the runner already resolves);
  * - a parent's `{ Fn::GetAtt: [<nested stack>, "Outputs.<name>"] }` becomes that output's value;
- * - the nested resources join the parent's (a logical id in both is an error: CDK derives ids from
- *   construct paths, so it never happens unless two constructs are named alike on purpose).
+ * - the nested resources join the parent's, each logical id prefixed with the nested stack's own
+ *   (ids are unique per template only: a nested `Observability/Dashboard` has the parent's id), and
+ *   every Ref, GetAtt and DependsOn in the nested template follows the rename.
  */
 export class NestedStackFoldError extends Error {
   override readonly name = 'NestedStackFoldError';
@@ -56,37 +56,78 @@ function resolvedNestedTemplate(
   }) as NestedTemplate;
 }
 
+/** The nested template with its resources renamed `<prefix><logical id>`, references included. */
+function prefixedTemplate(nested: NestedTemplate, prefix: string): NestedTemplate {
+  const own = new Set(Object.keys(nested.Resources ?? {}));
+  const renamed = (id: unknown) => (typeof id === 'string' && own.has(id) ? `${prefix}${id}` : id);
+  const rewritten = substitute(nested, (object) => {
+    const reference = singleKey(object, 'Ref');
+    if (typeof reference === 'string' && own.has(reference)) return { Ref: renamed(reference) };
+    const attribute = singleKey(object, 'Fn::GetAtt');
+    if (Array.isArray(attribute) && own.has(attribute[0])) {
+      return { 'Fn::GetAtt': [renamed(attribute[0]), ...attribute.slice(1)] };
+    }
+    return undefined;
+  }) as NestedTemplate;
+  const resources = Object.entries(rewritten.Resources ?? {}).map(([id, resource]) => {
+    const dependsOn = (resource as { DependsOn?: string | string[] }).DependsOn;
+    const renamedDependsOn =
+      dependsOn === undefined ? {} : { DependsOn: [dependsOn].flat().map((name) => renamed(name) as string) };
+    return [renamed(id) as string, { ...resource, ...renamedDependsOn }] as const;
+  });
+  return { ...rewritten, Resources: Object.fromEntries(resources) };
+}
+
+/** Asset hash -> file name of every file asset the stack's assets manifest lists (nested templates too). */
+function nestedTemplateFiles(assemblyDirectory: string, stackArtifactId: string): Map<string, string> {
+  const manifest = JSON.parse(
+    readFileSync(join(assemblyDirectory, `${stackArtifactId}.assets.json`), 'utf8'),
+  ) as { files?: Record<string, { source: { path?: string } }> };
+  return new Map(
+    Object.entries(manifest.files ?? {})
+      .filter(([, asset]) => asset.source.path?.endsWith('.nested.template.json'))
+      .map(([hash, asset]) => [hash, asset.source.path as string]),
+  );
+}
+
+/** The asset hash in a nested stack resource's TemplateURL (`.../<sha256>.json`). */
+function templateHashOf(resource: CfnResource): string | undefined {
+  return JSON.stringify(resource.Properties?.TemplateURL ?? '').match(/([0-9a-f]{64})\.json/)?.[1];
+}
+
 /**
- * `template` (the parent's, as synthesized into `assemblyDirectory`) with every nested stack of
- * `stack` folded in. Nested stacks of nested stacks are folded recursively.
+ * `template` (the stack `stackArtifactId`'s, as synthesized into `assemblyDirectory` by `cdk synth`
+ * or in-process) with every nested stack folded in, recursively. The nested templates are found
+ * the way CloudFormation is told to find them: each stack resource's TemplateURL names an asset,
+ * which the stack's assets manifest maps to its file.
  */
 export function foldNestedStacks(
   template: CfnTemplate,
   assemblyDirectory: string,
-  stack: Stack,
+  stackArtifactId: string,
 ): CfnTemplate {
-  const nestedStacks = stack.node
-    .findAll()
-    .filter((construct): construct is NestedStack => NestedStack.isNestedStack(construct))
-    .filter((nested) => nested.nestedStackParent === stack);
-  if (nestedStacks.length === 0) return template;
+  const nestedIds = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::CloudFormation::Stack')
+    .map(([id]) => id);
+  if (nestedIds.length === 0) return template;
+  const files = nestedTemplateFiles(assemblyDirectory, stackArtifactId);
 
   const resources: Record<string, CfnResource> = { ...template.Resources };
   const outputsByStack = new Map<string, Record<string, { Value: unknown }>>();
-  for (const nested of nestedStacks) {
-    const logicalId = stack.resolve(nested.nestedStackResource?.logicalId) as string;
-    const parentResource = resources[logicalId];
-    if (!parentResource)
-      throw new NestedStackFoldError(`${nested.node.path}: no resource ${logicalId} in its parent`);
-    const where = `nested stack ${nested.node.path}`;
-    const raw = JSON.parse(
-      readFileSync(join(assemblyDirectory, nested.templateFile), 'utf8'),
-    ) as NestedTemplate;
+  for (const logicalId of nestedIds) {
+    const parentResource = resources[logicalId] as CfnResource;
+    const where = `nested stack ${logicalId}`;
+    const file = files.get(templateHashOf(parentResource) ?? '');
+    if (!file)
+      throw new NestedStackFoldError(
+        `${where}: its TemplateURL names no nested template of the assets manifest`,
+      );
+    const raw = JSON.parse(readFileSync(join(assemblyDirectory, file), 'utf8')) as NestedTemplate;
     const parameterValues = (parentResource.Properties?.Parameters ?? {}) as Record<string, unknown>;
     const folded = foldNestedStacks(
-      resolvedNestedTemplate(raw, parameterValues, where) as CfnTemplate,
+      resolvedNestedTemplate(prefixedTemplate(raw, logicalId), parameterValues, where) as CfnTemplate,
       assemblyDirectory,
-      nested,
+      stackArtifactId,
     );
     delete resources[logicalId];
     for (const [id, resource] of Object.entries(folded.Resources ?? {})) {

@@ -29,7 +29,7 @@ export function synthesizeOpsStack(environment: string): SynthesizedStack {
   const artifact = assembly.getStackArtifact(opsStack.artifactId);
   return {
     stackName: artifact.stackName,
-    template: foldNestedStacks(artifact.template as CfnTemplate, assembly.directory, opsStack),
+    template: foldNestedStacks(artifact.template as CfnTemplate, assembly.directory, opsStack.artifactId),
   };
 }
 

@@ -11,6 +11,8 @@ export interface SynthesizedEnvironment extends BuiltApp {
   /** The OpsStack's template. */
   readonly template: Template;
   readonly clusterTemplate: Template;
+  /** The OpsStack's Cost nested stack. */
+  readonly costTemplate: Template;
   readonly assemblyDirectory: string;
 }
 
@@ -29,6 +31,7 @@ export function synthesizeEnvironment(
     ...built,
     template: Template.fromStack(built.opsStack),
     clusterTemplate: Template.fromStack(built.clusterStack),
+    costTemplate: Template.fromStack(built.opsStack.cost),
     assemblyDirectory: assembly.directory,
   };
 }

@@ -45,7 +45,7 @@ export interface ProvisionReport {
 }
 
 /** A Step Functions Catch output: `{ Error, Cause }`. */
-const caughtSchema = z.object({ Error: z.string(), Cause: z._default(z.string(), '') });
+export const caughtSchema = z.object({ Error: z.string(), Cause: z._default(z.string(), '') });
 
 /** What the workflow hands the report step; every part but the plan may be missing. */
 export const provisionReportInputSchema = z.object({
@@ -77,7 +77,7 @@ export function summarizeStage(result: StageResult): StageSummary {
 }
 
 /** The most useful text in a caught error's Cause: a Lambda error's message, else the Cause itself. */
-function causeText(cause: string): string {
+export function causeText(cause: string): string {
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: unknown; Cause?: unknown; Error?: unknown };
     if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;

@@ -5,7 +5,7 @@ import { App, CfnOutput, NestedStack, Stack } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldNestedStacks, NestedStackFoldError } from '../../../local/runner/nested-stacks.ts';
+import { foldNestedStacks } from '../../../local/runner/nested-stacks.ts';
 import type { CfnTemplate } from '../../../local/runner/template.ts';
 
 const directories: string[] = [];
@@ -31,7 +31,7 @@ function synthesize() {
 
 function resourceOfType(template: CfnTemplate, type: string, name: string) {
   const found = Object.entries(template.Resources).find(
-    ([id, resource]) => resource.Type === type && id.startsWith(name),
+    ([id, resource]) => resource.Type === type && id.includes(name),
   );
   if (!found) throw new Error(`no ${type} ${name}`);
   return found;
@@ -40,7 +40,7 @@ function resourceOfType(template: CfnTemplate, type: string, name: string) {
 describe('foldNestedStacks', () => {
   it("puts the parent's values in place of the nested template's parameters and drops the stack resource", () => {
     const { template, directory, parent, table } = synthesize();
-    const folded = foldNestedStacks(template, directory, parent);
+    const folded = foldNestedStacks(template, directory, parent.artifactId);
 
     expect(Object.values(folded.Resources).map((resource) => resource.Type)).not.toContain(
       'AWS::CloudFormation::Stack',
@@ -59,7 +59,7 @@ describe('foldNestedStacks', () => {
 
   it("replaces the parent's reads of nested outputs with the output's value", () => {
     const { template, directory, parent } = synthesize();
-    const folded = foldNestedStacks(template, directory, parent);
+    const folded = foldNestedStacks(template, directory, parent.artifactId);
     const [queueId] = resourceOfType(folded, 'AWS::SQS::Queue', 'Queue');
     const [, mirror] = resourceOfType(folded, 'AWS::SQS::Queue', 'Mirror');
     expect(JSON.stringify(mirror.Properties?.QueueName)).toContain(
@@ -67,17 +67,29 @@ describe('foldNestedStacks', () => {
     );
   });
 
-  it('refuses a logical id that both templates hold, naming it', () => {
-    const { template, directory, parent } = synthesize();
-    const [queueId, queue] = resourceOfType(
-      foldNestedStacks(template, directory, parent),
-      'AWS::SQS::Queue',
-      'Queue',
+  it('keeps a nested resource apart from a parent resource with the same logical id', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'nested-stacks-'));
+    directories.push(outdir);
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const parent = new Stack(app, 'Parent');
+    new Queue(parent, 'Same');
+    const nested = new NestedStack(parent, 'Child');
+    const queue = new Queue(nested, 'Same');
+    new Queue(nested, 'Follower', { queueName: `${queue.queueName}-follower` });
+    const assembly = app.synth();
+    const parentTemplate = assembly.getStackArtifact(parent.artifactId).template as CfnTemplate;
+    const folded = foldNestedStacks(parentTemplate, assembly.directory, parent.artifactId);
+
+    const queues = Object.entries(folded.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::SQS::Queue',
     );
-    const clashing = { ...template, Resources: { ...template.Resources, [queueId]: queue } };
-    expect(() => foldNestedStacks(clashing, directory, parent)).toThrow(NestedStackFoldError);
-    expect(() => foldNestedStacks(clashing, directory, parent)).toThrow(
-      `logical id ${queueId} is also in its parent`,
+    expect(queues).toHaveLength(3);
+    const [parentId] = Object.keys(parentTemplate.Resources).filter((id) => id.startsWith('Same'));
+    const [nestedId] = queues.find(([id]) => id !== parentId && id.includes('Same')) ?? [];
+    expect(nestedId).toBeDefined();
+    const [, follower] = resourceOfType(folded, 'AWS::SQS::Queue', 'Follower');
+    expect(JSON.stringify(follower.Properties?.QueueName)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [nestedId, 'QueueName'] }),
     );
   });
 
@@ -87,6 +99,6 @@ describe('foldNestedStacks', () => {
     new Queue(stack, 'Queue');
     const assembly = app.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template as CfnTemplate;
-    expect(foldNestedStacks(template, assembly.directory, stack)).toBe(template);
+    expect(foldNestedStacks(template, assembly.directory, stack.artifactId)).toBe(template);
   });
 });

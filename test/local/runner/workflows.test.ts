@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
 import { WORKFLOW_REGISTRY } from '../../../local/cli/workflow-registry.ts';
 import { localHandlerEnvironment } from '../../../local/lakehouse/environment.ts';
 import { type AslDefinition, allStates } from '../../../local/runner/definition.ts';
+import { foldNestedStacks } from '../../../local/runner/nested-stacks.ts';
 import type { CfnTemplate } from '../../../local/runner/template.ts';
 import {
   type LocalWorkflows,
@@ -20,7 +21,8 @@ import {
 
 const ENVIRONMENT = 'development';
 const REGION = 'eu-central-1';
-const CDK_SYNTH_TIMEOUT_MS = 240_000;
+// `cdk synth` bundles every handler (about 90): a couple of minutes, more on a loaded machine.
+const CDK_SYNTH_TIMEOUT_MS = 600_000;
 
 // Only the definitions matter here, so the endpoints are placeholders nothing connects to.
 const localEnvironment = {
@@ -68,7 +70,12 @@ describe('loadWorkflows', () => {
       maxBuffer: 64 * 1024 * 1024,
     });
     const templateFile = path.join(outdir, `${opsStackName(ENVIRONMENT)}.template.json`);
-    cliTemplate = JSON.parse(await readFile(templateFile, 'utf8')) as CfnTemplate;
+    // Its nested stacks (cost) are folded in as the runner does, from the files `cdk synth` wrote.
+    cliTemplate = foldNestedStacks(
+      JSON.parse(await readFile(templateFile, 'utf8')) as CfnTemplate,
+      outdir,
+      opsStackName(ENVIRONMENT),
+    );
     workflows = await loadWorkflows({ environment: ENVIRONMENT, localEnvironment });
   }, CDK_SYNTH_TIMEOUT_MS + 60_000);
   afterAll(() => rm(outdir, { recursive: true, force: true }));

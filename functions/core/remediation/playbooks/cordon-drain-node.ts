@@ -39,7 +39,8 @@ export interface PodVerdict {
 
 type Classified = { evict: V1Pod[]; skip: PodVerdict[]; keep: PodVerdict[] };
 
-function podName(pod: V1Pod): string {
+/** `namespace/name`, as drains report pods. */
+export function podName(pod: V1Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 }
 
@@ -131,36 +132,112 @@ export function nodeSnapshot(node: V1Node, pods: readonly V1Pod[]): Snapshot {
   };
 }
 
+/** How a drain is bounded and whether it only says what it would do. */
+export interface DrainOptions {
+  readonly dryRun: boolean;
+  /** How long refused evictions are retried; DEFAULT_DRAIN_TIMEOUT_SECONDS when unset. */
+  readonly timeoutSeconds?: number;
+  /** Stop retrying by then whatever `timeoutSeconds` says (the Lambda's own end, less a margin). */
+  readonly stopBy?: Date;
+  readonly now?: () => Date;
+  /** Injectable for tests; a real pause by default. */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** Set on the node together with the cordon, so that whoever cordoned it can be told later. */
+  readonly cordonAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** What one bounded drain did; `left` holds the pods still on the node that should have gone. */
+export type NodeDrain =
+  | { readonly found: false }
+  | {
+      readonly found: true;
+      readonly before: Snapshot;
+      /** Already cordoned, nothing to evict and nothing kept: nothing was written. */
+      readonly alreadyDrained: boolean;
+      /** This drain cordoned the node (it was schedulable). */
+      readonly cordoned: boolean;
+      readonly evicted: readonly V1Pod[];
+      /** Pods kept (no controller) or still refused by a budget when the time ran out. */
+      readonly left: readonly PodVerdict[];
+      readonly skipped: readonly PodVerdict[];
+    };
+
+/**
+ * The drain core, shared by this playbook, spot-migration and spot-interruption: cordon the node,
+ * evict its pods within their PodDisruptionBudgets until they went or the bound passed. Never forces.
+ */
+export async function drainNode(
+  kubernetes: KubernetesApi,
+  nodeName: string,
+  options: DrainOptions,
+): Promise<NodeDrain> {
+  const path = kubernetesResources.nodes.named(nodeName);
+  const node = await kubernetes.get(path);
+  if (!node) return { found: false };
+  const pods = await kubernetes.list(kubernetesResources.pods.inAllNamespaces(), {
+    fieldSelector: `spec.nodeName=${nodeName}`,
+  });
+  const before = nodeSnapshot(node, pods);
+  const { evict, skip, keep } = classifyPods(pods);
+  const cordon = !node.spec?.unschedulable;
+  if (!cordon && evict.length === 0 && keep.length === 0) {
+    return {
+      found: true,
+      before,
+      alreadyDrained: true,
+      cordoned: false,
+      evicted: [],
+      left: [],
+      skipped: skip,
+    };
+  }
+  const { dryRun, cordonAnnotations } = options;
+  if (cordon) {
+    await kubernetes.patch(
+      path,
+      {
+        ...(cordonAnnotations ? { metadata: { annotations: cordonAnnotations } } : {}),
+        spec: { unschedulable: true },
+      },
+      { strategy: 'merge', dryRun },
+    );
+  }
+  const now = options.now ?? (() => new Date());
+  const { evicted, blocked } = await evictAll(kubernetes, evict, {
+    dryRun,
+    deadline: Math.min(
+      now().getTime() + (options.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000,
+      options.stopBy?.getTime() ?? Number.POSITIVE_INFINITY,
+    ),
+    now,
+    sleep: options.sleep ?? sleepFor,
+  });
+  return {
+    found: true,
+    before,
+    alreadyDrained: false,
+    cordoned: cordon,
+    evicted,
+    left: [...keep, ...blocked],
+    skipped: skip,
+  };
+}
+
 export const cordonDrainNode = definePlaybook<z.output<typeof cordonDrainNodeParams>, DrainDependencies>(
   'cordon-drain-node',
   cordonDrainNodeParams,
   async (context, dependencies) => {
     const { kubernetes, target, dryRun, params } = context;
-    const path = kubernetesResources.nodes.named(target.name);
-    const node = await kubernetes.get(path);
-    if (!node) return skipped(`node ${target.name} is gone: nothing to drain`);
-    const pods = await kubernetes.list(kubernetesResources.pods.inAllNamespaces(), {
-      fieldSelector: `spec.nodeName=${target.name}`,
-    });
-    const before = nodeSnapshot(node, pods);
-    const { evict, skip, keep } = classifyPods(pods);
-    const cordon = !node.spec?.unschedulable;
-    if (!cordon && evict.length === 0 && keep.length === 0) {
-      return skipped(`node ${target.name} is already cordoned and drained`, before);
-    }
-    if (cordon)
-      await kubernetes.patch(path, { spec: { unschedulable: true } }, { strategy: 'merge', dryRun });
-    const now = dependencies.now ?? (() => new Date());
-    const { evicted, blocked } = await evictAll(kubernetes, evict, {
+    const drain = await drainNode(kubernetes, target.name, {
       dryRun,
-      deadline: Math.min(
-        now().getTime() + (params.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000,
-        dependencies.stopBy?.getTime() ?? Number.POSITIVE_INFINITY,
-      ),
-      now,
-      sleep: dependencies.sleep ?? sleepFor,
+      timeoutSeconds: params.timeoutSeconds,
+      stopBy: dependencies.stopBy,
+      now: dependencies.now,
+      sleep: dependencies.sleep,
     });
-    const left = [...keep, ...blocked];
+    if (!drain.found) return skipped(`node ${target.name} is gone: nothing to drain`);
+    const { before, cordoned: cordon, evicted, left, skipped: skip } = drain;
+    if (drain.alreadyDrained) return skipped(`node ${target.name} is already cordoned and drained`, before);
     const said = (done: string, wouldDo: string) => (dryRun ? wouldDo : done);
     const summary = [
       cordon

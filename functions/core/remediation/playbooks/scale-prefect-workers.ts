@@ -1,4 +1,5 @@
 import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
+import { asleepMark } from '../../cost/off-hours/annotations.ts';
 import { scalePrefectWorkersParams } from './catalogue.ts';
 import { definePlaybook, refused, tell } from './playbook.ts';
 import { workloadSnapshot } from './workloads.ts';
@@ -7,7 +8,8 @@ import { workloadSnapshot } from './workloads.ts';
  * More Prefect workers for a work queue with late flow runs: the worker Deployment's replicas grow
  * by `step` (default 1), never beyond `max`. Each worker polls the pool on its own, so more
  * replicas drain the backlog without any coordination; the bound keeps a runaway backlog (a flow
- * that cannot succeed) from taking the cluster's capacity.
+ * that cannot succeed) from taking the cluster's capacity. A worker put to sleep by the off-hours
+ * scale-down is never woken here: that is the wake-up's job, with everything else it restores.
  */
 export const DEFAULT_WORKER_STEP = 1;
 
@@ -22,6 +24,14 @@ export const scalePrefectWorkers = definePlaybook(
     const deployment = await kubernetes.get(path);
     if (!deployment) return refused(`${described} does not exist`);
     const before = workloadSnapshot({ kind: 'Deployment', object: deployment });
+    // Work queued at night waits for the morning: the off-hours wake restores the workers.
+    const asleep = asleepMark(deployment.metadata);
+    if (asleep) {
+      return refused(
+        `${described} is asleep for off-hours since ${asleep.since}: its backlog waits for the wake-up${asleep.wakeCommand ? ` (early: ${asleep.wakeCommand})` : ''}`,
+        before,
+      );
+    }
     const current = deployment.spec?.replicas ?? 1;
     if (current >= params.max) {
       return refused(`${described} already runs ${current} workers, the bound is ${params.max}`, before);

@@ -1,4 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ASLEEP_REPLICAS_ANNOTATION,
+  ASLEEP_SINCE_ANNOTATION,
+  WAKE_COMMAND_ANNOTATION,
+} from '../../../../functions/core/cost/off-hours/annotations.ts';
 import { defaultPlatformLayout } from '../../../../functions/core/platform/layout.ts';
 import { checkPrefect } from '../../../../functions/core/validation/prefect.ts';
 import { FakeClusterReader } from '../../support/fake-cluster-reader.ts';
@@ -72,5 +77,73 @@ describe('checkPrefect', () => {
     const result = await check();
 
     expect(result).toMatchObject({ status: 'FAILED', detail: 'Deployment prefect/prefect-server not found' });
+  });
+});
+
+describe('checkPrefect with off-hours', () => {
+  let reader: FakeClusterReader;
+  const check = () => checkPrefect({ reader, layout: defaultPlatformLayout });
+  const asleep = (name: string, replicas: number) => {
+    const worker = deployment('prefect', name, { replicas, labels: WORKER });
+    worker.metadata!.annotations = {
+      [ASLEEP_SINCE_ANNOTATION]: '2026-03-02T19:00:00.000Z',
+      [ASLEEP_REPLICAS_ANNOTATION]: '2',
+      [WAKE_COMMAND_ANNOTATION]: 'lakehouse-ops wake staging',
+    };
+    return worker;
+  };
+
+  beforeEach(() => {
+    reader = new FakeClusterReader();
+    reader.deployments = [deployment('prefect', 'prefect-server', { replicas: 3 })];
+  });
+
+  it('reports a worker the off-hours scale-down put at zero as asleep, naming the wake command, not FAILED', async () => {
+    reader.deployments.push(asleep('prefect-worker-k8s', 0));
+
+    const result = await check();
+
+    expect(result).toMatchObject({
+      status: 'PASSED',
+      detail:
+        'Prefect server has 3/3 available replicas and 0 worker Deployments are available; 1 asleep for off-hours (prefect-worker-k8s since 2026-03-02T19:00:00.000Z): wake early with lakehouse-ops wake staging',
+      observations: {
+        asleep: [
+          {
+            name: 'prefect-worker-k8s',
+            since: '2026-03-02T19:00:00.000Z',
+            replicasBefore: 2,
+            wakeCommand: 'lakehouse-ops wake staging',
+          },
+        ],
+      },
+    });
+  });
+
+  it('still fails a worker scaled to zero without the off-hours mark', async () => {
+    reader.deployments.push(
+      asleep('prefect-worker-k8s', 0),
+      deployment('prefect', 'prefect-worker-gpu', { replicas: 0, labels: WORKER }),
+    );
+
+    const result = await check();
+
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      detail: 'Deployment prefect/prefect-worker-gpu is scaled to zero',
+    });
+  });
+
+  it('judges a marked worker that was scaled up again like any other', async () => {
+    const worker = asleep('prefect-worker-k8s', 2);
+    worker.status = { replicas: 2, readyReplicas: 0, availableReplicas: 0 };
+    reader.deployments.push(worker);
+
+    const result = await check();
+
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      detail: 'Deployment prefect/prefect-worker-k8s has 0 available replicas, needs 2',
+    });
   });
 });

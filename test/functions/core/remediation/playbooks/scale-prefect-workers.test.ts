@@ -69,6 +69,25 @@ describe('scalePrefectWorkers', () => {
     });
   });
 
+  it('refuses a worker put to sleep by the off-hours scale-down, naming the wake command', async () => {
+    seedDeployment(cluster.sim(), 'prefect-worker', 'prefect', 0, (object) => {
+      object.metadata!.annotations = {
+        'lakehouse-ops.io/asleep-since': '2026-11-25T20:00:00Z',
+        'lakehouse-ops.io/asleep-replicas': '2',
+        'lakehouse-ops.io/wake-command': 'lakehouse-ops wake staging',
+      };
+    });
+
+    const result = await run({ max: 3 });
+
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      detail:
+        'Deployment prefect/prefect-worker is asleep for off-hours since 2026-11-25T20:00:00Z: its backlog waits for the wake-up (early: lakehouse-ops wake staging)',
+    });
+    expect(replicas()).toBe(0);
+  });
+
   it('refuses a worker Deployment that does not exist', async () => {
     const result = await run({ max: 3 });
 

@@ -1,0 +1,350 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  auditHandlerEnvironment,
+  kubernetesHandlerEnvironment,
+  offHoursClusterHandlerEnvironment,
+  offHoursLeaseHandlerEnvironment,
+  offHoursPlanHandlerEnvironment,
+  offHoursPreflightHandlerEnvironment,
+  powertoolsEnvironment,
+  releaseLockHandlerEnvironment,
+  spotInterruptionHandlerEnvironment,
+  spotMigrationClusterHandlerEnvironment,
+  spotMigrationLeaseHandlerEnvironment,
+} from '../../functions/commons/environment.ts';
+import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { OFF_HOURS_LEASE_SCOPE } from '../../functions/core/cost/off-hours/lease.ts';
+import { OFF_HOURS_WORKFLOW } from '../../functions/core/cost/off-hours/request.ts';
+import { offHoursSettingsVariable } from '../../functions/core/cost/off-hours/settings.ts';
+import { SPOT_MIGRATION_LEASE_SCOPE } from '../../functions/core/cost/spot/lease.ts';
+import { lockKey } from '../../functions/core/locks/lease-lock.ts';
+import { OFF_HOURS_HANDLERS, OFF_HOURS_LEASE_TTL } from '../../workflows/off-hours.workflow.ts';
+import {
+  SPOT_INTERRUPTION_HANDLERS,
+  SPOT_INTERRUPTION_WORKFLOW,
+} from '../../workflows/spot-interruption.workflow.ts';
+import {
+  SPOT_MIGRATION_HANDLERS,
+  SPOT_MIGRATION_LEASE_TTL,
+  SPOT_MIGRATION_WORKFLOW,
+} from '../../workflows/spot-migration.workflow.ts';
+import type { EnvironmentConfig } from '../config/environment-config.ts';
+import type { OpsFunction } from '../constructs/ops-function.ts';
+import type { FunctionBuilder } from './backup-function-setup.ts';
+import { grantDescribeCluster, grantNodegroups } from './function-grants.ts';
+import { grantNodeGroups } from './provision-functions.ts';
+
+/**
+ * How each function of the cost workflows (issue 6, docs/cost.md) is deployed: environment, timeout
+ * and IAM. They live in the OpsStack's Cost nested stack (cost-stack.ts). Every ops-table grant is
+ * confined to the partition keys the handler's core module writes; their Kubernetes rights are
+ * the `lakehouse-ops:cost` group's RBAC (cluster-manifests/src/rbac.ts).
+ */
+
+/** Every handler of the cost workflows, the shared notify included. */
+export const COST_HANDLERS = [
+  ...new Set([...OFF_HOURS_HANDLERS, ...SPOT_MIGRATION_HANDLERS, ...SPOT_INTERRUPTION_HANDLERS]),
+];
+type CostHandler = (typeof COST_HANDLERS)[number];
+
+/** Every cost handler but the shared notify (the parent stack's function). */
+export const COST_FUNCTION_NAMES = COST_HANDLERS.filter(
+  (name): name is Exclude<CostHandler, 'notify'> => name !== 'notify',
+);
+export type CostFunctionName = (typeof COST_FUNCTION_NAMES)[number];
+
+const COST_FUNCTION_NAME_SET: ReadonlySet<string> = new Set(COST_FUNCTION_NAMES);
+
+export function isCostFunctionName(name: string): name is CostFunctionName {
+  return COST_FUNCTION_NAME_SET.has(name);
+}
+
+export interface CostFunctionSetup {
+  readonly config: EnvironmentConfig;
+  readonly kubernetes: { CLUSTER_NAME: string; PLATFORM_LAYOUT?: string };
+  readonly opsTableName: string;
+  readonly grantOpsTableItems: (
+    fn: OpsFunction,
+    actions: readonly string[],
+    partitionKeyPatterns: string | readonly string[],
+  ) => void;
+}
+
+/** The partition keys of the cost workflows' items in the ops table (each written by one core module). */
+export const COST_ITEMS = {
+  /** functions/core/cost/off-hours/lease.ts through core/locks/lease-lock.ts. */
+  offHoursLeases: lockKey(OFF_HOURS_LEASE_SCOPE, '*'),
+  /** functions/core/cost/off-hours/snapshot-store.ts: one saved state per environment. */
+  offHoursSnapshots: 'OFFHOURS#*',
+  offHoursAudit: `${auditPartitionKey(OFF_HOURS_WORKFLOW, '')}*`,
+  /** functions/core/cost/spot/lease.ts: one lease per cluster and pool. */
+  spotMigrationLeases: lockKey(SPOT_MIGRATION_LEASE_SCOPE, '*'),
+  spotMigrationAudit: `${auditPartitionKey(SPOT_MIGRATION_WORKFLOW, '')}*`,
+  spotInterruptionAudit: `${auditPartitionKey(SPOT_INTERRUPTION_WORKFLOW, '')}*`,
+} as const;
+
+/** One batch of nodes drained within PodDisruptionBudgets (SPOT_DRAIN_BATCH_TIMEOUT_SECONDS, 300) and margin. */
+const DRAIN_STEP = Duration.minutes(7);
+
+/** A Kubernetes step: a handful of API calls, each with a 10 s deadline. */
+const KUBERNETES_STEP = Duration.seconds(60);
+/** A step that patches every workload of the scope, one call each. */
+const WORKLOADS_STEP = Duration.minutes(3);
+/** A DynamoDB step: a few item operations. */
+const TABLE_STEP = Duration.seconds(15);
+
+/** What OFF_HOURS_SETTINGS carries for this environment (all defaults when off-hours is not configured). */
+export function offHoursSettings(config: EnvironmentConfig): string {
+  return config.offHours ? offHoursSettingsVariable(config.offHours) : '{}';
+}
+
+const SPOT_MIGRATION_STEPS = {
+  'ensure-spot-node-group':
+    'spot-migration: create the new node group like the old one, on the other capacity type',
+  'check-spot-node-group': 'spot-migration: whether the new group is ACTIVE and its Nodes Ready',
+  'drain-spot-source-nodes':
+    "spot-migration: cordon the old pool's nodes and drain a batch within PodDisruptionBudgets",
+  'retire-spot-source-node-group': 'spot-migration: scale the emptied old group to zero and delete it',
+} as const;
+
+export function createCostFunction(
+  name: CostFunctionName,
+  build: FunctionBuilder,
+  setup: CostFunctionSetup,
+): OpsFunction {
+  const { config, kubernetes, opsTableName } = setup;
+  const table = { OPS_TABLE_NAME: opsTableName };
+  const audit = { ...table, ENVIRONMENT_NAME: config.name };
+  const settings = { OFF_HOURS_SETTINGS: offHoursSettings(config) };
+  const describeCluster = (fn: OpsFunction, extraActions: string[] = []) =>
+    grantDescribeCluster(fn, config.clusterName, extraActions);
+
+  switch (name) {
+    case 'preflight-off-hours': {
+      const fn = build({
+        environmentSchema: offHoursPreflightHandlerEnvironment,
+        reaches: [],
+        environment: { CLUSTER_NAME: config.clusterName, ENVIRONMENT_NAME: config.name },
+        timeout: TABLE_STEP,
+        description: 'off-hours: validate the request, refuse production, require the cluster ACTIVE',
+      });
+      describeCluster(fn);
+      return fn;
+    }
+    case 'acquire-off-hours-lease':
+    case 'release-off-hours-lease': {
+      const acquire = name === 'acquire-off-hours-lease';
+      const fn = build({
+        environmentSchema: acquire ? offHoursLeaseHandlerEnvironment : releaseLockHandlerEnvironment,
+        reaches: [],
+        environment: {
+          ...table,
+          ...(acquire ? { OFF_HOURS_LEASE_TTL_SECONDS: String(OFF_HOURS_LEASE_TTL.toSeconds()) } : {}),
+        },
+        timeout: TABLE_STEP,
+        description: `off-hours: ${acquire ? 'take' : 'release'} the environment's lease`,
+      });
+      setup.grantOpsTableItems(
+        fn,
+        acquire ? ['dynamodb:PutItem', 'dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        COST_ITEMS.offHoursLeases,
+      );
+      return fn;
+    }
+    case 'plan-off-hours': {
+      const fn = build({
+        environmentSchema: offHoursPlanHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: { ...kubernetes, ...table, ...settings },
+        timeout: KUBERNETES_STEP,
+        description:
+          'off-hours: plan the sleep or the wake from the cluster, the node groups and the saved state',
+      });
+      describeCluster(fn, ['eks:ListNodegroups']);
+      grantNodegroups(fn, config.clusterName);
+      setup.grantOpsTableItems(fn, ['dynamodb:GetItem'], COST_ITEMS.offHoursSnapshots);
+      return fn;
+    }
+    case 'save-off-hours-snapshot': {
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        reaches: [],
+        environment: audit,
+        timeout: TABLE_STEP,
+        description: 'off-hours: save the replica counts, suspend flags and node group sizes before sleeping',
+      });
+      setup.grantOpsTableItems(fn, ['dynamodb:PutItem', 'dynamodb:GetItem'], COST_ITEMS.offHoursSnapshots);
+      setup.grantOpsTableItems(fn, ['dynamodb:UpdateItem'], COST_ITEMS.offHoursAudit);
+      return fn;
+    }
+    case 'scale-off-hours-workloads': {
+      const fn = build({
+        environmentSchema: offHoursClusterHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: { ...kubernetes, ...settings },
+        timeout: WORKLOADS_STEP,
+        description: 'off-hours: scale workloads to zero and suspend CronJobs, or restore them',
+      });
+      describeCluster(fn);
+      return fn;
+    }
+    case 'resize-off-hours-node-groups': {
+      const fn = build({
+        environmentSchema: offHoursClusterHandlerEnvironment,
+        reaches: [],
+        environment: { ...kubernetes, ...settings },
+        timeout: KUBERNETES_STEP,
+        description: 'off-hours: shrink the node groups, or restore their saved sizes',
+      });
+      describeCluster(fn, ['eks:ListNodegroups']);
+      grantNodegroups(fn, config.clusterName, ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig']);
+      return fn;
+    }
+    case 'check-off-hours-progress': {
+      const fn = build({
+        environmentSchema: offHoursClusterHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: { ...kubernetes, ...settings },
+        timeout: KUBERNETES_STEP,
+        description:
+          'off-hours: whether the pods and nodes are gone, or the nodes Ready and the rollouts done',
+      });
+      describeCluster(fn, ['eks:ListNodegroups']);
+      grantNodegroups(fn, config.clusterName);
+      return fn;
+    }
+    case 'finish-off-hours': {
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        reaches: [],
+        environment: audit,
+        timeout: TABLE_STEP,
+        description: 'off-hours: mark the environment asleep, or clear the saved state after a wake',
+      });
+      setup.grantOpsTableItems(
+        fn,
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        COST_ITEMS.offHoursSnapshots,
+      );
+      return fn;
+    }
+    case 'plan-spot-migration':
+    case 'verify-spot-migration': {
+      const plan = name === 'plan-spot-migration';
+      const fn = build({
+        environmentSchema: kubernetesHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: kubernetes,
+        timeout: KUBERNETES_STEP,
+        description: plan
+          ? "spot-migration: preflight and plan from the pool's node groups and Nodes"
+          : 'spot-migration: the pool runs on the new capacity type and nothing is left on the old nodes',
+      });
+      describeCluster(fn);
+      grantNodeGroups(fn, config.clusterName, false);
+      return fn;
+    }
+    case 'acquire-spot-migration-lease':
+    case 'release-spot-migration-lease': {
+      const acquire = name === 'acquire-spot-migration-lease';
+      const fn = build({
+        environmentSchema: acquire ? spotMigrationLeaseHandlerEnvironment : releaseLockHandlerEnvironment,
+        reaches: [],
+        environment: {
+          ...table,
+          ...(acquire
+            ? { SPOT_MIGRATION_LEASE_TTL_SECONDS: String(SPOT_MIGRATION_LEASE_TTL.toSeconds()) }
+            : {}),
+        },
+        timeout: TABLE_STEP,
+        description: `spot-migration: ${acquire ? 'take' : 'release'} the pool's lease`,
+      });
+      setup.grantOpsTableItems(
+        fn,
+        acquire ? ['dynamodb:PutItem', 'dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        COST_ITEMS.spotMigrationLeases,
+      );
+      return fn;
+    }
+    case 'ensure-spot-node-group':
+    case 'check-spot-node-group':
+    case 'drain-spot-source-nodes':
+    case 'retire-spot-source-node-group': {
+      const fn = build({
+        environmentSchema: spotMigrationClusterHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: kubernetes,
+        timeout: name === 'drain-spot-source-nodes' ? DRAIN_STEP : KUBERNETES_STEP,
+        description: SPOT_MIGRATION_STEPS[name],
+      });
+      describeCluster(fn);
+      if (name === 'ensure-spot-node-group') {
+        // Created like the old group (provision's CreateNodegroup and PassRole to EKS), tagged like it.
+        grantNodeGroups(fn, config.clusterName, true, ['eks:TagResource']);
+      } else if (name === 'retire-spot-source-node-group') {
+        grantNodeGroups(fn, config.clusterName, false, ['eks:UpdateNodegroupConfig', 'eks:DeleteNodegroup']);
+      } else if (name === 'check-spot-node-group') {
+        grantNodeGroups(fn, config.clusterName, false);
+      }
+      return fn;
+    }
+    case 'build-spot-migration-report':
+      return build({
+        environmentSchema: powertoolsEnvironment,
+        reaches: [],
+        environment: {},
+        timeout: TABLE_STEP,
+        description: 'spot-migration: the report of the run',
+      });
+    case 'record-spot-migration-audit':
+    case 'record-spot-interruption-audit': {
+      const migration = name === 'record-spot-migration-audit';
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        reaches: [],
+        environment: audit,
+        timeout: TABLE_STEP,
+        description: `${migration ? 'spot-migration' : 'spot-interruption'}: write the outcome to the audit trail`,
+      });
+      setup.grantOpsTableItems(
+        fn,
+        ['dynamodb:UpdateItem'],
+        migration ? COST_ITEMS.spotMigrationAudit : COST_ITEMS.spotInterruptionAudit,
+      );
+      return fn;
+    }
+    case 'find-spot-interrupted-node': {
+      const fn = build({
+        environmentSchema: kubernetesHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: kubernetes,
+        timeout: KUBERNETES_STEP,
+        description: "spot-interruption: the Node of the notice's instance, if it is one of this cluster's",
+      });
+      describeCluster(fn);
+      return fn;
+    }
+    case 'drain-spot-interrupted-node': {
+      const fn = build({
+        environmentSchema: spotInterruptionHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: kubernetes,
+        timeout: DRAIN_STEP,
+        description: 'spot-interruption: cordon and drain the Node before its instance goes',
+      });
+      describeCluster(fn);
+      return fn;
+    }
+    case 'record-off-hours-outcome': {
+      const fn = build({
+        environmentSchema: auditHandlerEnvironment,
+        reaches: [],
+        environment: audit,
+        timeout: TABLE_STEP,
+        description: 'off-hours: write the report to the audit trail',
+      });
+      setup.grantOpsTableItems(fn, ['dynamodb:UpdateItem'], COST_ITEMS.offHoursAudit);
+      return fn;
+    }
+  }
+}

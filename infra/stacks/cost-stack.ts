@@ -1,0 +1,142 @@
+import { Duration, NestedStack, type NestedStackProps, type RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  type IScheduleGroup,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { FUNCTION_GROUPS } from '../../cluster-manifests/src/rbac.ts';
+import type { OffHoursRequest } from '../../functions/core/cost/off-hours/request.ts';
+import { offHoursSchedulerExpressions } from '../../functions/core/cost/off-hours/schedule.ts';
+import { offHoursWorkflow } from '../../workflows/off-hours.workflow.ts';
+import {
+  REBALANCE_RECOMMENDATION_PATTERN,
+  SPOT_INTERRUPTION_WARNING_PATTERN,
+  spotInterruptionWorkflow,
+} from '../../workflows/spot-interruption.workflow.ts';
+import { spotMigrationWorkflow } from '../../workflows/spot-migration.workflow.ts';
+import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { OpsObservability } from '../constructs/ops-observability.ts';
+import type { Workflow } from '../constructs/workflow.ts';
+import { COST_FUNCTION_NAMES } from './cost-functions.ts';
+import { grantFunctionsKubernetesGroups } from './function-access-entries.ts';
+import { createOpsFunctions, type OpsFunctionDependencies, type OpsHandlerName } from './ops-functions.ts';
+
+/** The input of a scheduled off-hours run. */
+export function scheduledOffHoursInput(action: OffHoursRequest['action']) {
+  return { action, requestedBy: 'schedule' } as const;
+}
+
+export interface CostStackProps extends NestedStackProps {
+  readonly config: EnvironmentConfig;
+  /** The parent's function dependencies (network, table, key, topic): the cost functions need the same. */
+  readonly functionDependencies: OpsFunctionDependencies;
+  /** The parent's notify function: one per environment, shared by every workflow. */
+  readonly notify: IFunction;
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly scheduleGroup: IScheduleGroup;
+  readonly scheduleDeadLetterQueue: IQueue;
+  readonly alarmTopic: ITopic;
+}
+
+/**
+ * The cost workflows (issue 6, docs/cost.md) with their functions, schedules, access entries, and
+ * their own dashboard and alarms. A nested stack of the OpsStack: the OpsStack alone would pass
+ * CloudFormation's 500 resources per stack. The local runner folds it back into one template
+ * (local/runner/nested-stacks.ts).
+ */
+export class CostStack extends NestedStack {
+  readonly workflows: readonly Workflow[];
+
+  constructor(scope: Construct, id: string, props: CostStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const own = createOpsFunctions(this, COST_FUNCTION_NAMES, props.functionDependencies);
+    const functions = { ...own, notify: props.notify };
+    // Their Kubernetes rights: the cost group's RBAC (cluster-manifests/src/rbac.ts).
+    grantFunctionsKubernetesGroups(this, config.clusterName, own, [
+      { group: FUNCTION_GROUPS.cost, handlers: COST_FUNCTION_NAMES as readonly OpsHandlerName[] },
+    ]);
+
+    const offHours = offHoursWorkflow(this, 'OffHours', {
+      environmentName: config.name,
+      functions,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    const spotMigration = spotMigrationWorkflow(this, 'SpotMigration', {
+      environmentName: config.name,
+      functions,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    const spotInterruption = spotInterruptionWorkflow(this, 'SpotInterruption', {
+      environmentName: config.name,
+      functions,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.workflows = [offHours, spotMigration, spotInterruption];
+
+    // EC2 puts its spot notices on the account's default bus; each starts a drain of its node.
+    for (const [id, eventPattern] of [
+      ['SpotInterruptionWarningRule', SPOT_INTERRUPTION_WARNING_PATTERN],
+      ['RebalanceRecommendationRule', REBALANCE_RECOMMENDATION_PATTERN],
+    ] as const) {
+      new Rule(this, id, {
+        description: `Drains the node of a spot instance: ${eventPattern.detailType?.join(', ')}`,
+        eventPattern,
+        targets: [
+          new SfnStateMachine(spotInterruption.stateMachine, {
+            deadLetterQueue: props.scheduleDeadLetterQueue,
+            retryAttempts: 2,
+            // The two-minute warning is over by then: a late drain helps nobody.
+            maxEventAge: Duration.minutes(2),
+          }),
+        ],
+      });
+    }
+
+    if (config.offHours?.enabled) {
+      const expressions = offHoursSchedulerExpressions(config.offHours.schedule);
+      for (const action of ['sleep', 'wake'] as const) {
+        const { scheduleExpression, scheduleExpressionTimezone } = expressions[action];
+        new Schedule(this, `OffHours${action === 'sleep' ? 'Sleep' : 'Wake'}Schedule`, {
+          scheduleName: `lakehouse-ops-${config.name}-off-hours-${action}`,
+          scheduleGroup: props.scheduleGroup,
+          description: `off-hours ${action}, ${scheduleExpression} ${scheduleExpressionTimezone}`,
+          schedule: ScheduleExpression.expression(
+            scheduleExpression,
+            TimeZone.of(scheduleExpressionTimezone),
+          ),
+          target: new StepFunctionsStartExecution(offHours.stateMachine, {
+            input: ScheduleTargetInput.fromObject(scheduledOffHoursInput(action)),
+            deadLetterQueue: props.scheduleDeadLetterQueue,
+            retryAttempts: 3,
+            // An hour late, a sleep or wake is better skipped: the next one is due anyway.
+            maxEventAge: Duration.hours(1),
+          }),
+        });
+      }
+    }
+
+    new OpsObservability(this, 'Observability', {
+      environmentName: config.name,
+      dashboardName: `lakehouse-ops-${config.name}-cost`,
+      workflows: this.workflows,
+      functions: COST_FUNCTION_NAMES.map((name) => ({ name, fn: own[name] })),
+      alarmTopic: props.alarmTopic,
+      deadLetterQueues: [],
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
+import { offHoursSchedulerExpressions } from '../../../functions/core/cost/off-hours/schedule.ts';
+import {
+  REBALANCE_RECOMMENDATION,
+  SPOT_INTERRUPTION_WARNING,
+} from '../../../functions/core/cost/spot/interruption-event.ts';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
+import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
+import { COST_FUNCTION_NAMES } from '../../../infra/stacks/cost-functions.ts';
+import { scheduledOffHoursInput } from '../../../infra/stacks/cost-stack.ts';
+import {
+  handlerModulesByLogicalId,
+  resourcesOfType,
+  type SynthesizedEnvironment,
+  synthesizeEnvironment,
+} from '../template-helpers.ts';
+
+const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
+
+beforeAll(() => {
+  for (const name of ENVIRONMENT_NAMES) environments[name] = synthesizeEnvironment(name);
+}, 180_000);
+
+describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
+  const template = () => environments[name].costTemplate;
+  const config = loadEnvironmentConfig(name);
+
+  it('deploys one function per cost handler, each marked with its module, and reuses the parent notify', () => {
+    const modules = Object.values(handlerModulesByLogicalId(template())).sort();
+    expect(modules).toEqual(COST_FUNCTION_NAMES.map((handler) => `functions/${handler}.handler.ts`).sort());
+  });
+
+  it('holds the off-hours, spot-migration and spot-interruption state machines, named for the environment', () => {
+    for (const workflow of ['off-hours', 'spot-migration', 'spot-interruption']) {
+      template().hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `lakehouse-ops-${name}-${workflow}`,
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+  });
+
+  it(
+    name === 'production'
+      ? 'schedules no off-hours sleep in production'
+      : 'puts the environment to sleep every evening and wakes it on workdays, in its time zone',
+    () => {
+      const schedules = Object.values(resourcesOfType(template(), 'AWS::Scheduler::Schedule'));
+      if (!config.offHours?.enabled) {
+        expect(schedules).toEqual([]);
+        return;
+      }
+      const expressions = offHoursSchedulerExpressions(config.offHours.schedule);
+      for (const action of ['sleep', 'wake'] as const) {
+        template().hasResourceProperties('AWS::Scheduler::Schedule', {
+          Name: `lakehouse-ops-${name}-off-hours-${action}`,
+          ScheduleExpression: expressions[action].scheduleExpression,
+          ScheduleExpressionTimezone: 'Europe/Berlin',
+          Target: Match.objectLike({
+            Input: JSON.stringify(scheduledOffHoursInput(action)),
+            DeadLetterConfig: { Arn: Match.anyValue() },
+          }),
+        });
+      }
+    },
+  );
+
+  it("starts spot-interruption from EC2's interruption warnings and rebalance recommendations", () => {
+    for (const detailType of [SPOT_INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION]) {
+      template().hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['aws.ec2'], 'detail-type': [detailType] },
+        Targets: [
+          Match.objectLike({
+            Arn: { Ref: Match.stringLikeRegexp('^SpotInterruptionStateMachine') },
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
+          }),
+        ],
+      });
+    }
+  });
+
+  it('maps every cluster-using cost function to the cost Kubernetes group, with no access policy', () => {
+    const entries = Object.values(resourcesOfType(template(), 'AWS::EKS::AccessEntry'));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      expect(entry.Properties).toMatchObject({
+        ClusterName: config.clusterName,
+        KubernetesGroups: [FUNCTION_GROUPS.cost],
+      });
+      expect(entry.Properties.AccessPolicies).toBeUndefined();
+    }
+  });
+
+  it('confines every ops-table grant to the partition keys of the cost items', () => {
+    const statements = Object.values(resourcesOfType(template(), 'AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (
+          policy.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Condition?: unknown }[];
+          }
+        ).Statement,
+    );
+    const tableStatements = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(tableStatements.length).toBeGreaterThan(0);
+    for (const statement of tableStatements) {
+      const keys = JSON.stringify(statement.Condition);
+      expect(keys).toMatch(/dynamodb:LeadingKeys/);
+      expect(keys).toMatch(
+        /LOCK#off-hours#|LOCK#spot-migration#|OFFHOURS#|AUDIT#(off-hours|spot-migration|spot-interruption)#/,
+      );
+    }
+  });
+
+  it('has its own dashboard and an alarm per workflow and function', () => {
+    template().hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: `lakehouse-ops-${name}-cost`,
+    });
+    template().resourceCountIs('AWS::CloudWatch::Alarm', 3 * 2 + COST_FUNCTION_NAMES.length);
+  });
+});
