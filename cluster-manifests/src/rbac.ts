@@ -240,20 +240,29 @@ function remediationAccess(environment: ClusterEnvironment): FunctionGroupAccess
 }
 
 /**
- * The cost workflows of issue 6 (not in functions/ yet): right-sizing reads and patches the
- * workloads' resources, skipping what an HPA scales; off-hours scale-down patches replica counts
- * and suspends CronJobs; spot migration and interruptions drain nodes.
+ * The cost workflows of issue 6 (functions/core/cost): right-sizing lists every workload, Job and
+ * HPA it may recommend for (in any namespace: the configured scope may name any) and reads and
+ * patches the workloads' resources; off-hours reads and patches replica counts and suspends
+ * CronJobs, lists the nodes and their pods; spot migration and interruptions cordon and drain nodes.
  */
 function costAccess(environment: ClusterEnvironment): FunctionGroupAccess {
   const namespaced: Record<string, V1PolicyRule[]> = {};
   for (const namespace of lakehouseNamespaces(environment)) {
     addRules(namespaced, namespace, [
-      rule(APPS, ['deployments', 'statefulsets'], ['get', 'list', 'patch']),
-      rule(BATCH, ['cronjobs'], ['get', 'list', 'patch']),
-      rule('autoscaling', ['horizontalpodautoscalers'], ['list']),
+      rule(APPS, ['deployments', 'statefulsets'], ['get', 'patch']),
+      rule(BATCH, ['cronjobs'], ['get', 'patch']),
     ]);
   }
-  return { group: FUNCTION_GROUPS.cost, cluster: DRAIN_RULES, namespaced };
+  return {
+    group: FUNCTION_GROUPS.cost,
+    cluster: [
+      ...DRAIN_RULES,
+      rule(APPS, ['deployments', 'statefulsets'], ['list']),
+      rule(BATCH, ['cronjobs', 'jobs'], ['list']),
+      rule('autoscaling', ['horizontalpodautoscalers'], ['list']),
+    ],
+    namespaced,
+  };
 }
 
 /** The plural resource name of each kind this folder contains (RBAC rules name resources, not kinds). */

@@ -71,5 +71,7 @@ export const development = {
     enabled: true,
     schedule: { timeZone: 'Europe/Berlin', sleepAt: '20:00', wakeAt: '07:00' },
   },
+  // Right-sizing applies by itself here (the stateful tier still waits for approval).
+  cost: { apply: { mode: 'on', requireApproval: false } },
   logRetentionDays: 14,
 } satisfies EnvironmentConfigInput;

@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
 import { clusterConfigSchema } from './cluster-config.ts';
+import { costConfigSchema, unpricedPools } from './cost-config.ts';
 import { offHoursConfigProblems, offHoursConfigSchema } from './off-hours-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
 import { remediationConfigSchema } from './remediation-config.ts';
@@ -156,6 +157,8 @@ export const environmentConfigSchema = z
        * backup's: a verification that starts while a backup runs proves the previous run.
        */
       verifyBackup: workflowScheduleSchema,
+      /** cost-optimise (right-sizing): weekly, Monday 05:00 UTC unless told otherwise. */
+      costOptimise: workflowScheduleSchema.prefault({ expression: 'cron(0 5 ? * MON *)', timeZone: 'UTC' }),
     }),
     /** Where the lakehouse's components live, when they differ from the defaults in layout.ts. */
     platformLayout: z.optional(platformLayoutSchema),
@@ -170,6 +173,8 @@ export const environmentConfigSchema = z
      * no schedules (the workflow still runs by hand with the defaults). Never enabled in production.
      */
     offHours: z.optional(offHoursConfigSchema),
+    /** Right-sizing: prices, formula settings, apply mode, approval and watch (cost-config.ts). */
+    cost: costConfigSchema,
     logRetentionDays,
   })
   .refine((config) => config.region !== config.drRegion, {
@@ -177,6 +182,9 @@ export const environmentConfigSchema = z
     path: ['drRegion'],
   })
   .superRefine((config, context) => {
+    for (const message of unpricedPools(config.cost, config.cluster.nodeGroups)) {
+      context.addIssue({ code: 'custom', path: ['cost', 'instancePrices'], message });
+    }
     for (const message of offHoursConfigProblems(config.name, config.offHours)) {
       context.addIssue({ code: 'custom', path: ['offHours'], message });
     }

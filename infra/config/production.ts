@@ -76,5 +76,7 @@ export const production = {
     ],
     rateLimits: { globalPerHour: 20, perPlaybookPerHour: 6, perTargetPerHour: 2 },
   },
+  // Right-sizing shows its patches and waits for approval until the team trusts it.
+  cost: { apply: { mode: 'dry-run', requireApproval: true } },
   logRetentionDays: 365,
 } satisfies EnvironmentConfigInput;

@@ -63,5 +63,7 @@ export const staging = {
     enabled: true,
     schedule: { timeZone: 'Europe/Berlin', sleepAt: '20:00', wakeAt: '07:00' },
   },
+  // Right-sizing applies by itself here (the stateful tier still waits for approval).
+  cost: { apply: { mode: 'on', requireApproval: false } },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

@@ -1,23 +1,35 @@
 import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   auditHandlerEnvironment,
+  changeRightsizingHandlerEnvironment,
+  costReportHandlerEnvironment,
   kubernetesHandlerEnvironment,
   offHoursClusterHandlerEnvironment,
   offHoursLeaseHandlerEnvironment,
   offHoursPlanHandlerEnvironment,
   offHoursPreflightHandlerEnvironment,
+  planRightsizingHandlerEnvironment,
   powertoolsEnvironment,
+  prometheusHandlerEnvironment,
+  recommendRightsizingHandlerEnvironment,
   releaseLockHandlerEnvironment,
+  rightsizingLeaseHandlerEnvironment,
   spotInterruptionHandlerEnvironment,
   spotMigrationClusterHandlerEnvironment,
   spotMigrationLeaseHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
 import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { RIGHTSIZING_LEASE_SCOPE } from '../../functions/core/cost/apply/lease.ts';
+import { COST_OPTIMISE_WORKFLOW } from '../../functions/core/cost/apply/request.ts';
 import { OFF_HOURS_LEASE_SCOPE } from '../../functions/core/cost/off-hours/lease.ts';
 import { OFF_HOURS_WORKFLOW } from '../../functions/core/cost/off-hours/request.ts';
 import { offHoursSettingsVariable } from '../../functions/core/cost/off-hours/settings.ts';
+import { RESULT_PREFIX } from '../../functions/core/cost/rightsizing/result-store.ts';
 import { SPOT_MIGRATION_LEASE_SCOPE } from '../../functions/core/cost/spot/lease.ts';
 import { lockKey } from '../../functions/core/locks/lease-lock.ts';
+import { COST_OPTIMISE_HANDLERS, costOptimiseLeaseTtl } from '../../workflows/cost-optimise.workflow.ts';
 import { OFF_HOURS_HANDLERS, OFF_HOURS_LEASE_TTL } from '../../workflows/off-hours.workflow.ts';
 import {
   SPOT_INTERRUPTION_HANDLERS,
@@ -28,9 +40,11 @@ import {
   SPOT_MIGRATION_LEASE_TTL,
   SPOT_MIGRATION_WORKFLOW,
 } from '../../workflows/spot-migration.workflow.ts';
+import { costPricingOf } from '../config/cost-config.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import type { OpsFunction } from '../constructs/ops-function.ts';
-import type { FunctionBuilder } from './backup-function-setup.ts';
+import { defaultPolicyOf, type FunctionBuilder } from './backup-function-setup.ts';
 import { grantDescribeCluster, grantNodegroups } from './function-grants.ts';
 import { grantNodeGroups } from './provision-functions.ts';
 
@@ -43,13 +57,23 @@ import { grantNodeGroups } from './provision-functions.ts';
 
 /** Every handler of the cost workflows, the shared notify included. */
 export const COST_HANDLERS = [
-  ...new Set([...OFF_HOURS_HANDLERS, ...SPOT_MIGRATION_HANDLERS, ...SPOT_INTERRUPTION_HANDLERS]),
+  ...new Set([
+    ...OFF_HOURS_HANDLERS,
+    ...SPOT_MIGRATION_HANDLERS,
+    ...SPOT_INTERRUPTION_HANDLERS,
+    ...COST_OPTIMISE_HANDLERS,
+  ]),
 ];
 type CostHandler = (typeof COST_HANDLERS)[number];
 
-/** Every cost handler but the shared notify (the parent stack's function). */
+/** The parent stack's functions the cost workflows share: one per environment, named after it. */
+export const SHARED_HANDLERS = ['notify', 'request-approval'] as const;
+type SharedHandler = (typeof SHARED_HANDLERS)[number];
+
+/** Every cost handler but the shared ones. */
 export const COST_FUNCTION_NAMES = COST_HANDLERS.filter(
-  (name): name is Exclude<CostHandler, 'notify'> => name !== 'notify',
+  (name): name is Exclude<CostHandler, SharedHandler> =>
+    !(SHARED_HANDLERS as readonly string[]).includes(name),
 );
 export type CostFunctionName = (typeof COST_FUNCTION_NAMES)[number];
 
@@ -61,6 +85,8 @@ export function isCostFunctionName(name: string): name is CostFunctionName {
 
 export interface CostFunctionSetup {
   readonly config: EnvironmentConfig;
+  /** The report bucket: right-sizing's recommendations (`rightsizing/`) and the reports (`cost-optimise/`). */
+  readonly reportBucket?: IBucket;
   readonly kubernetes: { CLUSTER_NAME: string; PLATFORM_LAYOUT?: string };
   readonly opsTableName: string;
   readonly grantOpsTableItems: (
@@ -81,7 +107,35 @@ export const COST_ITEMS = {
   spotMigrationLeases: lockKey(SPOT_MIGRATION_LEASE_SCOPE, '*'),
   spotMigrationAudit: `${auditPartitionKey(SPOT_MIGRATION_WORKFLOW, '')}*`,
   spotInterruptionAudit: `${auditPartitionKey(SPOT_INTERRUPTION_WORKFLOW, '')}*`,
+  /** functions/core/cost/apply/lease.ts: one lease per environment. */
+  rightsizingLeases: lockKey(RIGHTSIZING_LEASE_SCOPE, '*'),
+  /** functions/core/cost/apply/history.ts: the applied changes of each workload container. */
+  rightsizingHistory: 'RIGHTSIZING#*',
+  costOptimiseAudit: `${auditPartitionKey(COST_OPTIMISE_WORKFLOW, '')}*`,
 } as const;
+
+/** Where the recommend step writes its lists and the report step its report (functions/core/cost). */
+const RECOMMENDATIONS_PREFIX = `${RESULT_PREFIX}/`;
+const REPORTS_PREFIX = 'cost-optimise/';
+
+/** Object actions below one prefix of the report bucket, the prefix's wildcard acknowledged with its reason. */
+function grantReportObjects(
+  fn: OpsFunction,
+  bucket: IBucket,
+  action: 's3:GetObject' | 's3:PutObject',
+  prefix: string,
+) {
+  const resource = `${bucket.bucketArn}/${prefix}*`;
+  fn.addToRolePolicy(new PolicyStatement({ actions: [action], resources: [resource] }));
+  acknowledgeWildcardResources(
+    defaultPolicyOf(fn),
+    [resource],
+    `${action} below ${prefix} of the cost report bucket; keys name the run (execution) and workloads`,
+  );
+}
+
+/** The recommend step: every workload's listing, four concurrent Prometheus queries, the S3 writes. */
+const RECOMMEND_STEP = Duration.minutes(3);
 
 /** One batch of nodes drained within PodDisruptionBudgets (SPOT_DRAIN_BATCH_TIMEOUT_SECONDS, 300) and margin. */
 const DRAIN_STEP = Duration.minutes(7);
@@ -106,6 +160,20 @@ const SPOT_MIGRATION_STEPS = {
     "spot-migration: cordon the old pool's nodes and drain a batch within PodDisruptionBudgets",
   'retire-spot-source-node-group': 'spot-migration: scale the emptied old group to zero and delete it',
 } as const;
+
+function requireReportBucket(setup: CostFunctionSetup, name: string): IBucket {
+  if (!setup.reportBucket)
+    throw new Error(`${name} needs the cost report bucket (OpsFunctionDependencies.costReportBucket)`);
+  return setup.reportBucket;
+}
+
+/** The lease outlives a cost-optimise run: its approval wait and watch period as configured. */
+export function costOptimiseLeaseTtlOf(config: EnvironmentConfig): Duration {
+  return costOptimiseLeaseTtl({
+    approvalTimeout: Duration.minutes(config.cost.approvalTimeoutMinutes),
+    watchPeriod: Duration.minutes(config.cost.watchMinutes),
+  });
+}
 
 export function createCostFunction(
   name: CostFunctionName,
@@ -333,6 +401,115 @@ export function createCostFunction(
         description: 'spot-interruption: cordon and drain the Node before its instance goes',
       });
       describeCluster(fn);
+      return fn;
+    }
+    case 'validate-rightsizing-request':
+      return build({
+        environmentSchema: powertoolsEnvironment,
+        reaches: [],
+        environment: {},
+        timeout: TABLE_STEP,
+        description: 'cost-optimise: validate the request',
+      });
+    case 'acquire-rightsizing-lease':
+    case 'release-rightsizing-lease': {
+      const acquire = name === 'acquire-rightsizing-lease';
+      const fn = build({
+        environmentSchema: rightsizingLeaseHandlerEnvironment,
+        reaches: [],
+        environment: {
+          ...audit,
+          RIGHTSIZING_LEASE_TTL_SECONDS: String(costOptimiseLeaseTtlOf(config).toSeconds()),
+        },
+        timeout: TABLE_STEP,
+        description: `cost-optimise: ${acquire ? 'take' : 'release'} the environment's lease`,
+      });
+      setup.grantOpsTableItems(
+        fn,
+        acquire ? ['dynamodb:PutItem', 'dynamodb:GetItem'] : ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        COST_ITEMS.rightsizingLeases,
+      );
+      return fn;
+    }
+    case 'recommend-rightsizing': {
+      const bucket = requireReportBucket(setup, name);
+      const fn = build({
+        environmentSchema: recommendRightsizingHandlerEnvironment,
+        reaches: ['kubernetes-api', 'prefect-api', 'prometheus-api'],
+        environment: {
+          ...kubernetes,
+          PREFECT_API_URL: config.performance.prefectApiUrl,
+          PROMETHEUS_URL: config.remediation.prometheusUrl,
+          COST_PRICING: JSON.stringify(costPricingOf(config.cost, config.cluster.nodeGroups)),
+          COST_RIGHTSIZING: JSON.stringify(config.cost.rightsizing),
+          COST_REPORT_BUCKET_NAME: bucket.bucketName,
+        },
+        timeout: RECOMMEND_STEP,
+        description:
+          'cost-optimise: right-sizing recommendations from Prometheus usage, to the report bucket',
+      });
+      describeCluster(fn);
+      grantReportObjects(fn, bucket, 's3:PutObject', RECOMMENDATIONS_PREFIX);
+      return fn;
+    }
+    case 'plan-rightsizing': {
+      const bucket = requireReportBucket(setup, name);
+      const fn = build({
+        environmentSchema: planRightsizingHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: { ...kubernetes, ...audit, RIGHTSIZING_APPLY: JSON.stringify(config.cost.apply) },
+        timeout: KUBERNETES_STEP,
+        description: 'cost-optimise: the recommendations through the guardrails into changes and skips',
+      });
+      describeCluster(fn);
+      grantReportObjects(fn, bucket, 's3:GetObject', RECOMMENDATIONS_PREFIX);
+      setup.grantOpsTableItems(fn, ['dynamodb:Query'], COST_ITEMS.rightsizingHistory);
+      return fn;
+    }
+    case 'apply-rightsizing':
+    case 'rollback-rightsizing': {
+      const apply = name === 'apply-rightsizing';
+      const fn = build({
+        environmentSchema: changeRightsizingHandlerEnvironment,
+        reaches: ['kubernetes-api'],
+        environment: { ...kubernetes, ...table },
+        timeout: WORKLOADS_STEP,
+        description: apply
+          ? 'cost-optimise: patch the planned resources (server-side dry run first), record history and audit'
+          : 'cost-optimise: restore the saved resources of the workloads the watch condemned',
+      });
+      describeCluster(fn);
+      setup.grantOpsTableItems(
+        fn,
+        [apply ? 'dynamodb:PutItem' : 'dynamodb:UpdateItem'],
+        COST_ITEMS.rightsizingHistory,
+      );
+      setup.grantOpsTableItems(fn, ['dynamodb:UpdateItem'], COST_ITEMS.costOptimiseAudit);
+      return fn;
+    }
+    case 'watch-rightsizing':
+      return build({
+        environmentSchema: prometheusHandlerEnvironment,
+        reaches: ['prometheus-api'],
+        environment: { PROMETHEUS_URL: config.remediation.prometheusUrl },
+        timeout: KUBERNETES_STEP,
+        description: 'cost-optimise: OOM kills and CPU throttling since the change, against before it',
+      });
+    case 'build-cost-report': {
+      const bucket = requireReportBucket(setup, name);
+      const fn = build({
+        environmentSchema: costReportHandlerEnvironment,
+        reaches: [],
+        environment: {
+          ENVIRONMENT_NAME: config.name,
+          COST_PRICING: JSON.stringify(costPricingOf(config.cost, config.cluster.nodeGroups)),
+          COST_REPORT_BUCKET_NAME: bucket.bucketName,
+        },
+        timeout: KUBERNETES_STEP,
+        description: 'cost-optimise: report.json, the usage-against-requests SVG and GitOps patches',
+      });
+      grantReportObjects(fn, bucket, 's3:GetObject', RECOMMENDATIONS_PREFIX);
+      grantReportObjects(fn, bucket, 's3:PutObject', REPORTS_PREFIX);
       return fn;
     }
     case 'record-off-hours-outcome': {

@@ -1,8 +1,9 @@
-import { Duration, NestedStack, type NestedStackProps, type RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, NestedStack, type NestedStackProps, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import {
   type IScheduleGroup,
   Schedule,
@@ -14,8 +15,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS } from '../../cluster-manifests/src/rbac.ts';
+import type { CostOptimiseRequest } from '../../functions/core/cost/apply/request.ts';
 import type { OffHoursRequest } from '../../functions/core/cost/off-hours/request.ts';
 import { offHoursSchedulerExpressions } from '../../functions/core/cost/off-hours/schedule.ts';
+import { costOptimiseWorkflow } from '../../workflows/cost-optimise.workflow.ts';
 import { offHoursWorkflow } from '../../workflows/off-hours.workflow.ts';
 import {
   REBALANCE_RECOMMENDATION_PATTERN,
@@ -26,9 +29,43 @@ import { spotMigrationWorkflow } from '../../workflows/spot-migration.workflow.t
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
-import { COST_FUNCTION_NAMES } from './cost-functions.ts';
+import { COST_FUNCTION_NAMES, type SHARED_HANDLERS } from './cost-functions.ts';
 import { grantFunctionsKubernetesGroups } from './function-access-entries.ts';
 import { createOpsFunctions, type OpsFunctionDependencies, type OpsHandlerName } from './ops-functions.ts';
+
+/** The input of the weekly cost-optimise run: its history and scope as configured (the apply mode is the environment's). */
+export function scheduledCostOptimiseInput(config: EnvironmentConfig): CostOptimiseRequest {
+  const { historyDays, namespaces } = config.cost;
+  return { requestedBy: 'schedule', historyDays, ...(namespaces ? { namespaces } : {}) };
+}
+
+/** Recommendations are working files; reports are evidence of what was changed and saved. */
+const RECOMMENDATIONS_EXPIRY = Duration.days(90);
+const REPORTS_EXPIRY = Duration.days(400);
+
+function costReportBucket(scope: Construct, config: EnvironmentConfig): Bucket {
+  const accessLogs = new Bucket(scope, 'ReportAccessLogBucket', {
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  return new Bucket(scope, 'ReportBucket', {
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    serverAccessLogsBucket: accessLogs,
+    serverAccessLogsPrefix: 'cost-report-bucket/',
+    lifecycleRules: [
+      { id: 'expire-recommendations', prefix: 'rightsizing/', expiration: RECOMMENDATIONS_EXPIRY },
+      { id: 'expire-reports', prefix: 'cost-optimise/', expiration: REPORTS_EXPIRY },
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+    ],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
 
 /** The input of a scheduled off-hours run. */
 export function scheduledOffHoursInput(action: OffHoursRequest['action']) {
@@ -39,8 +76,8 @@ export interface CostStackProps extends NestedStackProps {
   readonly config: EnvironmentConfig;
   /** The parent's function dependencies (network, table, key, topic): the cost functions need the same. */
   readonly functionDependencies: OpsFunctionDependencies;
-  /** The parent's notify function: one per environment, shared by every workflow. */
-  readonly notify: IFunction;
+  /** The parent's functions the cost workflows share (notify; request-approval for approvals). */
+  readonly shared: Readonly<Record<(typeof SHARED_HANDLERS)[number], IFunction>>;
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly scheduleGroup: IScheduleGroup;
@@ -56,13 +93,19 @@ export interface CostStackProps extends NestedStackProps {
  */
 export class CostStack extends NestedStack {
   readonly workflows: readonly Workflow[];
+  /** Right-sizing's stored recommendations (`rightsizing/`) and the cost reports (`cost-optimise/`). */
+  readonly reportBucket: Bucket;
 
   constructor(scope: Construct, id: string, props: CostStackProps) {
     super(scope, id, props);
     const { config } = props;
 
-    const own = createOpsFunctions(this, COST_FUNCTION_NAMES, props.functionDependencies);
-    const functions = { ...own, notify: props.notify };
+    this.reportBucket = costReportBucket(this, config);
+    const own = createOpsFunctions(this, COST_FUNCTION_NAMES, {
+      ...props.functionDependencies,
+      costReportBucket: this.reportBucket,
+    });
+    const functions = { ...own, ...props.shared };
     // Their Kubernetes rights: the cost group's RBAC (cluster-manifests/src/rbac.ts).
     grantFunctionsKubernetesGroups(this, config.clusterName, own, [
       { group: FUNCTION_GROUPS.cost, handlers: COST_FUNCTION_NAMES as readonly OpsHandlerName[] },
@@ -86,7 +129,30 @@ export class CostStack extends NestedStack {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
-    this.workflows = [offHours, spotMigration, spotInterruption];
+    const costOptimise = costOptimiseWorkflow(this, 'CostOptimise', {
+      environmentName: config.name,
+      functions,
+      approvalTimeout: Duration.minutes(config.cost.approvalTimeoutMinutes),
+      watchPeriod: Duration.minutes(config.cost.watchMinutes),
+      logRetention: props.logRetention,
+    });
+    (costOptimise.node.findChild('Logs') as LogGroup).applyRemovalPolicy(props.logRemovalPolicy);
+    this.workflows = [offHours, spotMigration, spotInterruption, costOptimise];
+
+    const { costOptimise: weekly } = config.schedules;
+    new Schedule(this, 'CostOptimiseSchedule', {
+      scheduleName: `lakehouse-ops-${config.name}-cost-optimise`,
+      scheduleGroup: props.scheduleGroup,
+      description: `Weekly right-sizing, ${weekly.expression} ${weekly.timeZone}`,
+      schedule: ScheduleExpression.expression(weekly.expression, TimeZone.of(weekly.timeZone)),
+      enabled: weekly.enabled,
+      target: new StepFunctionsStartExecution(costOptimise.stateMachine, {
+        input: ScheduleTargetInput.fromObject(scheduledCostOptimiseInput(config)),
+        deadLetterQueue: props.scheduleDeadLetterQueue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
 
     // EC2 puts its spot notices on the account's default bus; each starts a drain of its node.
     for (const [id, eventPattern] of [

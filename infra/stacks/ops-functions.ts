@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -74,6 +75,8 @@ export interface OpsFunctionDependencies {
    * restore and provision workflows, and (the ops table) by remediation's.
    */
   readonly backup?: BackupResources;
+  /** The cost workflows' report bucket (the Cost nested stack's): recommendations and reports. */
+  readonly costReportBucket?: IBucket;
 }
 
 /** Creates the OpsFunction of each named handler, with its least-privilege grants. */
@@ -177,6 +180,7 @@ function createOpsFunction(
     return createCostFunction(name, build, {
       config,
       kubernetes,
+      reportBucket: deps.costReportBucket,
       opsTableName: opsTable.opsTable.tableName,
       grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
         grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),

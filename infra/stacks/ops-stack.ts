@@ -354,7 +354,7 @@ export class OpsStack extends Stack {
     this.cost = new CostStack(this, 'Cost', {
       config,
       functionDependencies,
-      notify: functions.notify,
+      shared: { notify: functions.notify, 'request-approval': functions['request-approval'] },
       logRetention,
       logRemovalPolicy,
       scheduleGroup,

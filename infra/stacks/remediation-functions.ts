@@ -19,6 +19,7 @@ import {
   resolveRemediationHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
 import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { COST_OPTIMISE_WORKFLOW } from '../../functions/core/cost/apply/request.ts';
 import { lockKey } from '../../functions/core/locks/lease-lock.ts';
 import { REMEDIATION_LOCK_SCOPE } from '../../functions/core/remediation/lease.ts';
 import { PLAYBOOK_NAMES, type PlaybookName } from '../../functions/core/remediation/playbooks/catalogue.ts';
@@ -293,7 +294,8 @@ export function createRemediationFunction(
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          resources: [remediateStateMachineArn(fn, config)],
+          // The workflows that wait on an approval: remediate's playbooks, cost-optimise's changes.
+          resources: APPROVING_WORKFLOWS.map((workflow) => stateMachineArn(fn, config, workflow)),
         }),
       );
       return fn;
@@ -375,11 +377,14 @@ function createPlaybookFunction(
  * the state machine invokes request-approval, whose APPROVAL_URL is approve-remediation's Function
  * URL, so a reference from approve-remediation's policy back to the state machine would be a cycle.
  */
-export function remediateStateMachineArn(scope: Construct, config: EnvironmentConfig): string {
+/** The workflows whose approval links approve-remediation answers. */
+const APPROVING_WORKFLOWS = [REMEDIATE_WORKFLOW, COST_OPTIMISE_WORKFLOW];
+
+export function stateMachineArn(scope: Construct, config: EnvironmentConfig, workflow: string): string {
   return Stack.of(scope).formatArn({
     service: 'states',
     resource: 'stateMachine',
-    resourceName: stateMachineName(config.name, REMEDIATE_WORKFLOW),
+    resourceName: stateMachineName(config.name, workflow),
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }

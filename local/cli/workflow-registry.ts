@@ -2,6 +2,7 @@ import type * as z from 'zod/v4/core';
 import { restoreRequestSchema } from '../../functions/core/backup/restore-request.ts';
 import { verifyBackupRequestSchema } from '../../functions/core/backup/verify-request.ts';
 import { backupWorkflowInputSchema } from '../../functions/core/backup-workflow/request.ts';
+import { costOptimiseRequestSchema } from '../../functions/core/cost/apply/request.ts';
 import { offHoursRequestSchema } from '../../functions/core/cost/off-hours/request.ts';
 import { spotInterruptionEventSchema } from '../../functions/core/cost/spot/interruption-event.ts';
 import { spotMigrationRequestSchema } from '../../functions/core/cost/spot/request.ts';
@@ -74,6 +75,14 @@ const entries: readonly WorkflowEntry[] = [
     inputSchema: offHoursRequestSchema,
     // Without --input: a dry run of a sleep, which changes nothing (`lakehouse-ops wake` wakes).
     defaultInput: { action: 'sleep', dryRun: true, requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'cost-optimise',
+    description:
+      'right-sizing from Prometheus usage, applied within guardrails (weekly cap, p99 floor, approvals), watched and rolled back, with a cost report',
+    inputSchema: costOptimiseRequestSchema,
+    // Without --input: recommendations and the patches they would make, nothing applied.
+    defaultInput: { requestedBy: 'lakehouse-ops-cli', dryRun: true },
   },
   {
     name: 'spot-migration',

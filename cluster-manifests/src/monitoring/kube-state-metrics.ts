@@ -52,6 +52,8 @@ export function kubeStateMetrics(environment: ClusterEnvironment): Manifest[] {
             `--port=${KUBE_STATE_METRICS_PORT}`,
             `--telemetry-port=${KUBE_STATE_METRICS_TELEMETRY_PORT}`,
             `--resources=${resources.join(',')}`,
+            // Flow-run pods carry their work pool's name: right-sizing maps their usage to the pool.
+            '--metric-labels-allowlist=pods=[prefect.io/work-pool-name]',
           ],
           ports: [
             { name: 'http-metrics', containerPort: KUBE_STATE_METRICS_PORT, protocol: 'TCP' },

@@ -1,3 +1,4 @@
+import { rightsizingRecordingRules } from '../../../functions/core/cost/rightsizing/usage-queries.ts';
 import type { ClusterEnvironment } from '../environments.ts';
 import { alertingRule, type PlatformAlert } from './alert-rule.ts';
 import { kubernetesAlerts } from './kubernetes-alerts.ts';
@@ -27,9 +28,14 @@ export function platformAlertRules(
   timing: MonitoringTiming = PRODUCTION_TIMING,
 ): Record<string, unknown> {
   return {
-    groups: Object.entries(platformAlerts(environment, timing)).map(([name, alerts]) => ({
-      name,
-      rules: alerts.map(alertingRule),
-    })),
+    groups: [
+      ...Object.entries(platformAlerts(environment, timing)).map(([name, alerts]) => ({
+        name,
+        rules: alerts.map(alertingRule),
+      })),
+      // Right-sizing reads one series per workload container (functions/core/cost/rightsizing),
+      // recorded here every 5 minutes, instead of every pod's series over 14 days.
+      rightsizingRecordingRules(),
+    ],
   };
 }

@@ -20,6 +20,7 @@ import {
 } from '../../../functions/core/remediation/approval/decide-approval.ts';
 import {
   describeAction,
+  describeApproval,
   describeTarget,
 } from '../../../functions/core/remediation/approval/describe-approval.ts';
 import {
@@ -42,10 +43,10 @@ import { EXIT, UsageError } from '../usage-error.ts';
  * local lakehouse's (`lakehouse-ops-local-ops` on its dynalite and aws-sim).
  */
 export const APPROVALS_USAGE = `  approvals list [--all] [--env ${ENVIRONMENT_NAMES.join('|')}] [--table <name>] [--json]
-      Pending approvals of the remediate workflow (--all: decided and expired ones too).
+      Pending approvals of remediate and cost-optimise (--all: decided and expired ones too).
   approvals decide <approvalId> approve|reject --as <name or e-mail> [--reason <text>]
                    [--env ${ENVIRONMENT_NAMES.join('|')}] [--table <name>] [--json]
-      Approve or reject a pending remediation; the approver is recorded.`;
+      Approve or reject a pending approval; the approver is recorded.`;
 
 export interface ApprovalsBackend {
   readonly table: ApprovalTable;
@@ -205,8 +206,15 @@ async function list(
   writeLines(
     io.stdout,
     approvals.flatMap(({ approval, state }) => [
-      `${approval.approvalId}  ${state}  ${approval.alert.alertname} -> ${describeAction(approval)}`,
-      `    target ${describeTarget(approval.target)} (${approval.target.cluster}), execution ${approval.executionId}`,
+      ...(approval.kind === 'change'
+        ? [
+            `${approval.approvalId}  ${state}  ${describeApproval(approval)}`,
+            `    ${approval.changes.length} change(s), execution ${approval.executionId}`,
+          ]
+        : [
+            `${approval.approvalId}  ${state}  ${approval.alert.alertname} -> ${describeAction(approval)}`,
+            `    target ${describeTarget(approval.target)} (${approval.target.cluster}), execution ${approval.executionId}`,
+          ]),
       `    ${stateDetail(approval, state)}`,
     ]),
   );
@@ -257,10 +265,7 @@ function outcomeLine(outcome: DecisionOutcome, approvalId: string): ['out' | 'er
     case 'decided': {
       const { approval } = outcome;
       const verb = approval.decision?.outcome === 'APPROVED' ? 'approved' : 'rejected';
-      return [
-        'out',
-        `${approvalId} ${verb}: ${describeAction(approval)} on ${describeTarget(approval.target)}`,
-      ];
+      return ['out', `${approvalId} ${verb}: ${describeApproval(approval)}`];
     }
     case 'already-decided': {
       const decision = outcome.approval.decision;

@@ -5,6 +5,7 @@ import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
+import { COST_DRILL_SCENARIOS } from './cost-scenarios.ts';
 import { PROVISION_DRILL_SCENARIOS } from './provision-scenarios.ts';
 import { REMEDIATION_DRILL_SCENARIOS } from './remediation-scenarios.ts';
 import { RESTORE_DRILL_SCENARIOS } from './restore-scenarios.ts';
@@ -26,6 +27,7 @@ export const DRILL_SCENARIOS: readonly DrillScenario[] = [
   ...RESTORE_DRILL_SCENARIOS,
   // Alerts from a real Prometheus about the seeded platform, before provision replaces it.
   ...REMEDIATION_DRILL_SCENARIOS,
+  ...COST_DRILL_SCENARIOS,
   // Last: they replace the seeded platform with the one cluster-manifests describes.
   ...PROVISION_DRILL_SCENARIOS,
 ];

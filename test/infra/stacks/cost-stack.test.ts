@@ -9,7 +9,7 @@ import {
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { COST_FUNCTION_NAMES } from '../../../infra/stacks/cost-functions.ts';
-import { scheduledOffHoursInput } from '../../../infra/stacks/cost-stack.ts';
+import { scheduledCostOptimiseInput, scheduledOffHoursInput } from '../../../infra/stacks/cost-stack.ts';
 import {
   handlerModulesByLogicalId,
   resourcesOfType,
@@ -32,8 +32,8 @@ describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
     expect(modules).toEqual(COST_FUNCTION_NAMES.map((handler) => `functions/${handler}.handler.ts`).sort());
   });
 
-  it('holds the off-hours, spot-migration and spot-interruption state machines, named for the environment', () => {
-    for (const workflow of ['off-hours', 'spot-migration', 'spot-interruption']) {
+  it('holds the off-hours, spot, and cost-optimise state machines, named for the environment', () => {
+    for (const workflow of ['off-hours', 'spot-migration', 'spot-interruption', 'cost-optimise']) {
       template().hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineName: `lakehouse-ops-${name}-${workflow}`,
         TracingConfiguration: { Enabled: true },
@@ -46,7 +46,9 @@ describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
       ? 'schedules no off-hours sleep in production'
       : 'puts the environment to sleep every evening and wakes it on workdays, in its time zone',
     () => {
-      const schedules = Object.values(resourcesOfType(template(), 'AWS::Scheduler::Schedule'));
+      const schedules = Object.values(resourcesOfType(template(), 'AWS::Scheduler::Schedule')).filter(
+        (schedule) => String(schedule.Properties.Name).includes('off-hours'),
+      );
       if (!config.offHours?.enabled) {
         expect(schedules).toEqual([]);
         return;
@@ -109,7 +111,7 @@ describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
       const keys = JSON.stringify(statement.Condition);
       expect(keys).toMatch(/dynamodb:LeadingKeys/);
       expect(keys).toMatch(
-        /LOCK#off-hours#|LOCK#spot-migration#|OFFHOURS#|AUDIT#(off-hours|spot-migration|spot-interruption)#/,
+        /LOCK#(off-hours|spot-migration|cost-optimise)#|OFFHOURS#|RIGHTSIZING#|AUDIT#(off-hours|spot-migration|spot-interruption|cost-optimise)#/,
       );
     }
   });
@@ -118,6 +120,44 @@ describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
     template().hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: `lakehouse-ops-${name}-cost`,
     });
-    template().resourceCountIs('AWS::CloudWatch::Alarm', 3 * 2 + COST_FUNCTION_NAMES.length);
+    template().resourceCountIs('AWS::CloudWatch::Alarm', 4 * 2 + COST_FUNCTION_NAMES.length);
+  });
+
+  it('runs cost-optimise weekly with the configured history, and keeps its reports in a private, logged bucket', () => {
+    template().hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: `lakehouse-ops-${name}-cost-optimise`,
+      ScheduleExpression: config.schedules.costOptimise.expression,
+      Target: Match.objectLike({ Input: JSON.stringify(scheduledCostOptimiseInput(config)) }),
+    });
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { LogFilePrefix: 'cost-report-bucket/' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'rightsizing/', ExpirationInDays: 90 }),
+          Match.objectLike({ Prefix: 'cost-optimise/', ExpirationInDays: 400 }),
+        ]),
+      },
+    });
+  });
+
+  it('prices right-sizing from the node groups and passes the apply mode of the environment', () => {
+    const variables = Object.values(resourcesOfType(template(), 'AWS::Lambda::Function')).map(
+      (fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    );
+    const recommend = variables.find((variable) => 'COST_RIGHTSIZING' in variable);
+    const pricing = JSON.parse(String(recommend?.COST_PRICING));
+    expect(pricing.pools.compute).toMatchObject({
+      instanceType: config.cluster.nodeGroups.compute.instanceTypes[0],
+      capacityType: 'SPOT',
+    });
+    expect(pricing.pools.storage.capacityType).toBe('ON_DEMAND');
+    const plan = variables.find((variable) => 'RIGHTSIZING_APPLY' in variable);
+    expect(JSON.parse(String(plan?.RIGHTSIZING_APPLY)).mode).toBe(name === 'production' ? 'dry-run' : 'on');
   });
 });

@@ -15,7 +15,7 @@ import {
   MAX_APPROVER_LENGTH,
   MAX_REASON_LENGTH,
 } from './decide-approval.ts';
-import { describeAction, describeTarget } from './describe-approval.ts';
+import { describeApproval, describeRefusalConsequence } from './describe-approval.ts';
 
 /**
  * The approval links as HTTP (behind approve-remediation's Function URL, auth NONE: the link's
@@ -153,6 +153,7 @@ async function confirm(dependencies: ApprovalEndpointDependencies, link: SignedL
   if (approval.status === 'EXPIRED' || approval.deadline <= now) {
     return expiredPage(
       `The workflow stopped waiting at ${new Date(approval.deadline * 1000).toISOString()}.`,
+      approval,
     );
   }
   return confirmationPage(approval, link, dependencies.environment);
@@ -197,11 +198,11 @@ function outcomePage(outcome: DecisionOutcome, approvalId: string): HttpResponse
   switch (outcome.outcome) {
     case 'decided': {
       const { approval } = outcome;
-      const what = `${describeAction(approval)} on ${describeTarget(approval.target)}`;
+      const what = describeApproval(approval);
       return approval.decision?.outcome === 'APPROVED'
-        ? messagePage(200, 'Approved', [`The remediation goes ahead: ${what}.`, 'Your approval is recorded.'])
+        ? messagePage(200, 'Approved', [`It goes ahead: ${what}.`, 'Your approval is recorded.'])
         : messagePage(200, 'Rejected', [
-            `The remediation will not run ${what}; the alert goes to the on-call engineers.`,
+            `It will not run ${what}; ${describeRefusalConsequence(approval)}.`,
             'Your rejection is recorded.',
           ]);
     }
@@ -210,10 +211,12 @@ function outcomePage(outcome: DecisionOutcome, approvalId: string): HttpResponse
     case 'expired':
       return expiredPage(
         `The workflow stopped waiting at ${new Date(outcome.approval.deadline * 1000).toISOString()}.`,
+        outcome.approval,
       );
     case 'execution-gone':
       return expiredPage(
         `The workflow had stopped waiting before your decision arrived (${outcome.taskError}). Your decision is recorded, but it decided nothing.`,
+        outcome.approval,
       );
     case 'not-found':
       return unknownApproval(approvalId);

@@ -2,7 +2,12 @@ import type { HttpResponse } from '../ingress/alert-webhook.ts';
 import type { SignedLink } from './approval-link.ts';
 import type { ApprovalRecord } from './approval-store.ts';
 import { MAX_APPROVER_LENGTH, MAX_REASON_LENGTH } from './decide-approval.ts';
-import { describeAction, describeTarget } from './describe-approval.ts';
+import {
+  describeAction,
+  describeApproval,
+  describeRefusalConsequence,
+  describeTarget,
+} from './describe-approval.ts';
 
 /**
  * The pages of the approval endpoint: self-contained HTML (no script, no external resource), sent
@@ -61,18 +66,28 @@ export function messagePage(
 }
 
 function approvalFacts(approval: ApprovalRecord, environment: string): string {
+  const subject: [string, string][] =
+    approval.kind === 'change'
+      ? [
+          ['Workflow', approval.workflow],
+          ['Action', describeApproval(approval)],
+          ['Changes', approval.changes.join('\n')],
+        ]
+      : [
+          [
+            'Alert',
+            `${approval.alert.alertname} (${approval.alert.severity})${approval.alert.annotations.summary ? `: ${approval.alert.annotations.summary}` : ''}`,
+          ],
+          ['Target', `${describeTarget(approval.target)} in cluster ${approval.target.cluster}`],
+          ['Action', describeAction(approval)],
+        ];
   const facts: [string, string][] = [
     ['Environment', environment],
-    [
-      'Alert',
-      `${approval.alert.alertname} (${approval.alert.severity})${approval.alert.annotations.summary ? `: ${approval.alert.annotations.summary}` : ''}`,
-    ],
-    ['Target', `${describeTarget(approval.target)} in cluster ${approval.target.cluster}`],
-    ['Action', describeAction(approval)],
+    ...subject,
     ['Execution', approval.executionId],
     ['Waits until', new Date(approval.deadline * 1000).toISOString()],
   ];
-  return `<dl>${facts.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+  return `<dl>${facts.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd style="white-space:pre-line">${escapeHtml(value)}</dd>`).join('')}</dl>`;
 }
 
 /**
@@ -95,12 +110,13 @@ export function confirmationPage(
   )
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
     .join('');
+  const what = approval.kind === 'change' ? 'change' : 'remediation';
   const consequence = approving
-    ? 'Approving lets the remediation run this action now.'
-    : 'Rejecting stops this action; the alert is escalated to the on-call engineers instead.';
+    ? `Approving lets the ${what} run now.`
+    : `Rejecting stops it; ${describeRefusalConsequence(approval)} instead.`;
   return page(
     200,
-    approving ? 'Approve this remediation?' : 'Reject this remediation?',
+    approving ? `Approve this ${what}?` : `Reject this ${what}?`,
     `${approvalFacts(approval, environment)}<p>${escapeHtml(consequence)}</p>` +
       `<form method="post">${hidden}` +
       `<label for="approver">Your name or e-mail (recorded)</label>` +
@@ -118,15 +134,19 @@ export function alreadyDecidedPage(approval: ApprovalRecord): HttpResponse {
     ? `${decision.outcome === 'APPROVED' ? 'Approved' : 'Rejected'} by ${decision.approver} at ${decision.decidedAt}${decision.reason ? ` (reason: ${decision.reason})` : ''}.`
     : 'Someone decided it a moment ago.';
   return messagePage(409, 'Already decided', [
-    `This approval of ${describeAction(approval)} on ${describeTarget(approval.target)} was already decided.`,
+    `This approval of ${describeApproval(approval)} was already decided.`,
     who,
     'Nothing was changed.',
   ]);
 }
 
-export function expiredPage(detail: string): HttpResponse {
+/** `approval` when it is known (a link that expired by itself is refused before it is read). */
+export function expiredPage(detail: string, approval?: ApprovalRecord): HttpResponse {
+  const consequence = approval
+    ? `${describeRefusalConsequence(approval)}.`
+    : 'what needed it did not happen.';
   return messagePage(410, 'This approval has expired', [
     detail,
-    'Nothing was changed. The remediation no longer waits for a decision; the alert was escalated to the on-call engineers.',
+    `Nothing was changed. The workflow no longer waits for a decision; ${consequence}`,
   ]);
 }

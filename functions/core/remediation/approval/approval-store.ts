@@ -43,19 +43,40 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** A decided approval stays in the table this long after the decision. */
 export const RETAIN_DECIDED_SECONDS = 30 * 24 * 3600;
 
-export interface PendingApproval {
+/** What every approval holds, whichever workflow asks. */
+interface ApprovalBase {
   readonly approvalId: string;
   readonly taskToken: string;
   readonly executionId: string;
-  readonly playbook: PlaybookName;
-  readonly params: Record<string, unknown>;
   readonly dryRun: boolean;
-  readonly alert: AlertEvent;
-  readonly target: Target;
   readonly requestedAt: string;
   /** Epoch seconds: when the workflow stops waiting. */
   readonly deadline: number;
 }
+
+/** The remediate workflow's approve-first playbook on one alert's target (items without `kind`). */
+export interface RemediationApproval extends ApprovalBase {
+  readonly kind?: 'remediation';
+  readonly playbook: PlaybookName;
+  readonly params: Record<string, unknown>;
+  readonly alert: AlertEvent;
+  readonly target: Target;
+}
+
+/**
+ * A planned change of another workflow (cost-optimise's right-sizing): what it will do in one
+ * line, and the list of changes it covers, as the workflow words them.
+ */
+export interface ChangeApproval extends ApprovalBase {
+  readonly kind: 'change';
+  /** The workflow that asks (`cost-optimise`). */
+  readonly workflow: string;
+  readonly title: string;
+  /** One line per change covered by the approval. */
+  readonly changes: readonly string[];
+}
+
+export type PendingApproval = RemediationApproval | ChangeApproval;
 
 export interface RecordedDecision {
   readonly outcome: 'APPROVED' | 'REJECTED';
@@ -68,12 +89,12 @@ export interface RecordedDecision {
   readonly userAgent?: string;
 }
 
-export interface ApprovalRecord extends PendingApproval {
+export type ApprovalRecord = PendingApproval & {
   readonly status: ApprovalStatus;
   readonly decision?: RecordedDecision;
   /** Why an EXPIRED approval's decision reached no execution (Step Functions' error name). */
   readonly taskError?: string;
-}
+};
 
 /** An approval item that does not have the shape this module writes. */
 export class ApprovalRecordCorruptError extends LakehouseOpsError {
@@ -98,12 +119,8 @@ export async function putPendingApproval(table: ApprovalTable, approval: Pending
           status: { S: 'PENDING' },
           taskToken: { S: approval.taskToken },
           executionId: { S: approval.executionId },
-          playbook: { S: approval.playbook },
-          params: { S: JSON.stringify(approval.params) },
           dryRun: { BOOL: approval.dryRun },
-          alertname: { S: approval.alert.alertname },
-          alert: { S: JSON.stringify(approval.alert) },
-          target: { S: JSON.stringify(approval.target) },
+          ...subjectAttributes(approval),
           requestedAt: { S: approval.requestedAt },
           deadline: { N: String(approval.deadline) },
           expiresAt: { N: String(approval.deadline) },
@@ -112,6 +129,25 @@ export async function putPendingApproval(table: ApprovalTable, approval: Pending
       }),
     ),
   );
+}
+
+/** What the approval is about: a remediation's items keep the attributes they always had. */
+function subjectAttributes(approval: PendingApproval): Record<string, AttributeValue> {
+  if (approval.kind === 'change') {
+    return {
+      kind: { S: 'change' },
+      workflow: { S: approval.workflow },
+      title: { S: approval.title },
+      changes: { S: JSON.stringify(approval.changes) },
+    };
+  }
+  return {
+    playbook: { S: approval.playbook },
+    params: { S: JSON.stringify(approval.params) },
+    alertname: { S: approval.alert.alertname },
+    alert: { S: JSON.stringify(approval.alert) },
+    target: { S: JSON.stringify(approval.target) },
+  };
 }
 
 /** Removes an approval nobody was told about (its notification failed). */
@@ -296,16 +332,12 @@ function jsonText<Schema extends z.core.$ZodType>(schema: Schema) {
   return z.pipe(z.pipe(z.string(), parsed), schema);
 }
 
-const storedItemSchema = z.object({
+const storedBaseShape = {
   approvalId: nonEmptyString(),
   status: z.enum(APPROVAL_STATUSES),
   taskToken: nonEmptyString(),
   executionId: nonEmptyString(),
-  playbook: z.enum(PLAYBOOK_NAMES),
-  params: jsonText(z.record(z.string(), z.unknown())),
   dryRun: z.boolean(),
-  alert: jsonText(alertEventSchema),
-  target: jsonText(targetSchema),
   requestedAt: nonEmptyString(),
   deadline: z.number(),
   decision: z.optional(z.enum(['APPROVED', 'REJECTED'])),
@@ -316,7 +348,25 @@ const storedItemSchema = z.object({
   sourceIp: z.optional(z.string()),
   userAgent: z.optional(z.string()),
   taskError: z.optional(z.string()),
-});
+};
+
+const storedItemSchema = z.union([
+  z.object({
+    ...storedBaseShape,
+    kind: z.literal('change'),
+    workflow: nonEmptyString(),
+    title: nonEmptyString(),
+    changes: jsonText(z.array(z.string())),
+  }),
+  z.object({
+    ...storedBaseShape,
+    kind: z.optional(z.literal('remediation')),
+    playbook: z.enum(PLAYBOOK_NAMES),
+    params: jsonText(z.record(z.string(), z.unknown())),
+    alert: jsonText(alertEventSchema),
+    target: jsonText(targetSchema),
+  }),
+]);
 
 function approvalOfItem(item: Record<string, AttributeValue>): ApprovalRecord {
   const plain = Object.fromEntries(
@@ -349,8 +399,7 @@ function approvalOfItem(item: Record<string, AttributeValue>): ApprovalRecord {
     ...pending
   } = stored;
   return {
-    ...pending,
-    target: stored.target as Target,
+    ...(pending.kind === 'change' ? pending : { ...pending, target: pending.target as Target }),
     ...(outcome !== undefined && approver !== undefined && decidedAt !== undefined && via !== undefined
       ? {
           decision: {

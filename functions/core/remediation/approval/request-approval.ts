@@ -8,12 +8,14 @@ import { type Target, targetKey } from '../target.ts';
 import { type ApprovalDecision, approvalLink } from './approval-link.ts';
 import {
   type ApprovalTable,
+  type ChangeApproval,
   deletePendingApproval,
   type PendingApproval,
   putPendingApproval,
+  type RemediationApproval,
 } from './approval-store.ts';
 import { epochSeconds } from './decide-approval.ts';
-import { describeAction, describeTarget } from './describe-approval.ts';
+import { describeAction, describeRefusalConsequence, describeTarget } from './describe-approval.ts';
 
 /**
  * The approve-first tier's first half, run by the workflow's `.waitForTaskToken` Task: store the
@@ -22,6 +24,8 @@ import { describeAction, describeTarget } from './describe-approval.ts';
  * a decision answers the token, or its TimeoutSeconds (the same `timeoutMinutes`) escalate.
  */
 export const approvalRequestSchema = z.extend(playbookEventSchema, {
+  /** Absent in remediate's requests; names the kind beside cost-optimise's `change`. */
+  kind: z.optional(z.literal('remediation')),
   /** `$$.Task.Token` of the waiting Task. */
   taskToken: nonEmptyString(),
   playbook: z.enum(PLAYBOOK_NAMES),
@@ -29,6 +33,30 @@ export const approvalRequestSchema = z.extend(playbookEventSchema, {
   timeoutMinutes: z.number().check(z.positive()),
 });
 export type ApprovalRequest = z.output<typeof approvalRequestSchema>;
+
+/**
+ * Another workflow's planned change (cost-optimise's right-sizing): the same pending approval,
+ * links and decision, about a list of changes instead of an alert's target.
+ */
+export const changeApprovalRequestSchema = z.object({
+  kind: z.literal('change'),
+  taskToken: nonEmptyString(),
+  executionId: nonEmptyString(),
+  workflow: nonEmptyString(),
+  /** What approving lets the workflow do, in one line. */
+  title: nonEmptyString(),
+  /** One line per change the approval covers. */
+  changes: z.array(z.string()).check(z.minLength(1)),
+  dryRun: z._default(z.boolean(), false),
+  timeoutMinutes: z.number().check(z.positive()),
+});
+export type ChangeApprovalRequest = z.output<typeof changeApprovalRequestSchema>;
+
+/** request-approval's event: a remediation's playbook or another workflow's change. */
+export const anyApprovalRequestSchema = z.discriminatedUnion('kind', [
+  changeApprovalRequestSchema,
+  approvalRequestSchema,
+]);
 
 export interface ApprovalRequestDependencies {
   table: ApprovalTable;
@@ -47,44 +75,45 @@ export interface RequestedApproval {
 
 export async function requestApproval(
   dependencies: ApprovalRequestDependencies,
-  request: ApprovalRequest,
+  request: ApprovalRequest | ChangeApprovalRequest,
 ): Promise<RequestedApproval> {
   const now = (dependencies.clock ?? (() => new Date()))();
   const approvalId = randomUUID();
   const expiresAt = epochSeconds(now) + Math.round(request.timeoutMinutes * 60);
   // Read before anything is stored: a missing key fails the Task without leaving a pending approval.
   const key = await dependencies.signingKey();
-  const pending: PendingApproval = {
+  const base = {
     approvalId,
     taskToken: request.taskToken,
     executionId: request.executionId,
-    playbook: request.playbook,
-    params: request.params,
     dryRun: request.dryRun,
-    alert: request.alert,
-    target: request.target as Target,
     requestedAt: now.toISOString(),
     deadline: expiresAt,
   };
+  const pending: PendingApproval =
+    request.kind === 'change'
+      ? {
+          ...base,
+          kind: 'change',
+          workflow: request.workflow,
+          title: request.title,
+          changes: request.changes,
+        }
+      : {
+          ...base,
+          playbook: request.playbook,
+          params: request.params,
+          alert: request.alert,
+          target: request.target as Target,
+        };
   await putPendingApproval(dependencies.table, pending);
   const link = (decision: ApprovalDecision) =>
     approvalLink(dependencies.approvalUrl, key, { approvalId, decision, expiresAt });
   try {
-    await publishNotification(dependencies.notification, {
-      workflow: 'remediate',
-      subject: `Approval needed: ${request.playbook} on ${describeTarget(pending.target)}`,
-      summary: approvalSummary(pending, link('approve'), link('reject')),
-      detail: {
-        approvalId,
-        executionId: request.executionId,
-        playbook: request.playbook,
-        params: request.params,
-        dryRun: request.dryRun,
-        target: request.target,
-        expiresAt: new Date(expiresAt * 1000).toISOString(),
-        alert: request.alert,
-      },
-    });
+    await publishNotification(
+      dependencies.notification,
+      approvalNotification(pending, link('approve'), link('reject')),
+    );
   } catch (error) {
     // Nobody was told: an approval no one can see must not linger in the CLI's list. The Task fails
     // and its Retry asks again under a new token.
@@ -94,7 +123,61 @@ export async function requestApproval(
   return { approvalId, expiresAt };
 }
 
-function approvalSummary(approval: PendingApproval, approveLink: string, rejectLink: string): string {
+function approvalNotification(approval: PendingApproval, approveLink: string, rejectLink: string) {
+  const expiresAt = new Date(approval.deadline * 1000).toISOString();
+  if (approval.kind === 'change') {
+    return {
+      workflow: approval.workflow,
+      subject: `Approval needed: ${approval.title}`,
+      summary: changeSummary(approval, approveLink, rejectLink),
+      detail: {
+        approvalId: approval.approvalId,
+        executionId: approval.executionId,
+        dryRun: approval.dryRun,
+        changes: approval.changes,
+        expiresAt,
+      },
+    };
+  }
+  return {
+    workflow: 'remediate',
+    subject: `Approval needed: ${approval.playbook} on ${describeTarget(approval.target)}`,
+    summary: approvalSummary(approval, approveLink, rejectLink),
+    detail: {
+      approvalId: approval.approvalId,
+      executionId: approval.executionId,
+      playbook: approval.playbook,
+      params: approval.params,
+      dryRun: approval.dryRun,
+      target: approval.target,
+      expiresAt,
+      alert: approval.alert,
+    },
+  };
+}
+
+function decisionLines(approval: PendingApproval, approveLink: string, rejectLink: string): string[] {
+  return [
+    `Approve: ${approveLink}`,
+    `Reject:  ${rejectLink}`,
+    '',
+    `Or from a terminal: lakehouse-ops approvals decide ${approval.approvalId} approve|reject --as <your name>`,
+  ];
+}
+
+function changeSummary(approval: ChangeApproval, approveLink: string, rejectLink: string): string {
+  return [
+    `lakehouse-ops ${approval.workflow} wants to: ${approval.title}.`,
+    '',
+    ...approval.changes.map((change) => `- ${change}`),
+    '',
+    `Nothing happens until someone decides. Without a decision by ${new Date(approval.deadline * 1000).toISOString()}, ${describeRefusalConsequence(approval)}.`,
+    '',
+    ...decisionLines(approval, approveLink, rejectLink),
+  ].join('\n');
+}
+
+function approvalSummary(approval: RemediationApproval, approveLink: string, rejectLink: string): string {
   const { alert, target } = approval;
   const summary = alert.annotations.summary ? `: ${alert.annotations.summary}` : '';
   return [
@@ -104,9 +187,6 @@ function approvalSummary(approval: PendingApproval, approveLink: string, rejectL
     `Target: ${targetKey(target)}`,
     `Nothing happens until someone decides. Without a decision by ${new Date(approval.deadline * 1000).toISOString()} the alert is escalated instead.`,
     '',
-    `Approve: ${approveLink}`,
-    `Reject:  ${rejectLink}`,
-    '',
-    `Or from a terminal: lakehouse-ops approvals decide ${approval.approvalId} approve|reject --as <your name>`,
+    ...decisionLines(approval, approveLink, rejectLink),
   ].join('\n');
 }

@@ -13,7 +13,10 @@ import { type AlertCase, type AlertFixture, alertFixtures, SAMPLE_INTERVAL } fro
 import { configMapData, type MonitoringTools, monitoringTools } from './monitoring-tools.ts';
 
 interface RuleFile {
-  groups: { name: string; rules: { alert: string; for: string; labels: Record<string, string> }[] }[];
+  groups: {
+    name: string;
+    rules: { alert: string; for: string; labels: Record<string, string>; record?: string }[];
+  }[];
 }
 
 /**
@@ -38,8 +41,9 @@ function committedRules(environment: string): { file: string; text: string } {
   return { file: entry![0], text: entry![1] };
 }
 
+/** The alerting rules (the recording rules of right-sizing's group have `record`, not `alert`). */
 function alertsOf(rules: RuleFile): RuleFile['groups'][number]['rules'] {
-  return rules.groups.flatMap((group) => group.rules);
+  return rules.groups.flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined);
 }
 
 /** A `promtool test rules` file: every fixture's two cases, evaluated against `rulesPath`. */
@@ -129,6 +133,17 @@ describe('platformAlertRules', () => {
         expect(rule.for, rule.alert).toMatch(/^([1-9]\d*)[mh]$/);
       }
     });
+  });
+
+  it('records one usage series per workload container for right-sizing, every 5 minutes', () => {
+    const rules = platformAlertRules(loadClusterEnvironment('production')) as unknown as {
+      groups: (RuleFile['groups'][number] & { interval?: string })[];
+    };
+    const recording = rules.groups.find((group) => group.name === 'lakehouse-ops-rightsizing');
+    expect(recording?.interval).toBe('5m');
+    expect(
+      recording?.rules.every((rule) => typeof rule.record === 'string' && rule.alert === undefined),
+    ).toBe(true);
   });
 
   it('shortens every `for` with FAST_TIMING and stays valid for promtool', () => {
