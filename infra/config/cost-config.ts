@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { applySettingsSchema } from '../../functions/core/cost/apply/settings.ts';
-import { type CostPricing, DEFAULT_CPU_TO_MEMORY_PRICE_RATIO } from '../../functions/core/cost/pricing.ts';
 import { rightsizingSettingsSchema } from '../../functions/core/cost/rightsizing/settings.ts';
 
 /**
@@ -61,39 +60,13 @@ export const costConfigSchema = z
   .prefault({});
 export type CostConfig = z.output<typeof costConfigSchema>;
 
-interface PricedNodeGroups {
+export interface PricedNodeGroups {
   readonly [pool: string]: { readonly instanceTypes: readonly string[] };
 }
-
-/** The pools that run on spot capacity (infra/stacks/cluster-node-groups.ts: compute). */
-const SPOT_POOLS: ReadonlySet<string> = new Set(['compute']);
 
 /** A missing price, named (empty when every pool is priced). */
 export function unpricedPools(cost: CostConfig, nodeGroups: PricedNodeGroups): string[] {
   return Object.entries(nodeGroups)
     .filter(([, group]) => !cost.instancePrices[group.instanceTypes[0] ?? ''])
     .map(([pool, group]) => `${pool} (${group.instanceTypes[0]}): add its price to cost.instancePrices`);
-}
-
-/** COST_PRICING: each pool priced by its node group's first instance type; unplaced work on the system pool. */
-export function costPricingOf(cost: CostConfig, nodeGroups: PricedNodeGroups): CostPricing {
-  const pools = Object.fromEntries(
-    Object.entries(nodeGroups).map(([pool, group]) => {
-      const instanceType = group.instanceTypes[0] ?? '';
-      const price = cost.instancePrices[instanceType];
-      if (!price) throw new Error(`cost.instancePrices has no price for ${instanceType} (pool ${pool})`);
-      return [
-        pool,
-        {
-          instanceType,
-          vcpu: price.vcpu,
-          memoryGiB: price.memoryGiB,
-          onDemandHourlyUsd: price.onDemandHourlyUsd,
-          spotHourlyUsd: price.spotHourlyUsd,
-          capacityType: SPOT_POOLS.has(pool) ? ('SPOT' as const) : ('ON_DEMAND' as const),
-        },
-      ];
-    }),
-  );
-  return { pools, defaultPool: 'system', cpuToMemoryPriceRatio: DEFAULT_CPU_TO_MEMORY_PRICE_RATIO };
 }

@@ -2,15 +2,10 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations
 import { BackupVault } from 'aws-cdk-lib/aws-backup';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  ObjectOwnership,
-  StorageClass,
-} from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { accessLogBucket } from '../constructs/access-log-bucket.ts';
 import { backupBucketName, backupKeyAlias, drBackupVaultName } from './backup-naming.ts';
 
 export interface BackupStackProps extends StackProps {
@@ -47,14 +42,7 @@ export class BackupStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const accessLogs = new Bucket(this, 'AccessLogBucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const accessLogs = accessLogBucket(this, 'AccessLogBucket', config.logRetentionDays);
 
     this.bucket = new Bucket(this, 'BackupBucket', {
       bucketName: backupBucketName(config),

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
+import type { CapacityType } from 'aws-cdk-lib/aws-eks-v2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { NodePoolName } from '../../cluster-manifests/src/scheduling.ts';
 import {
   auditHandlerEnvironment,
   changeRightsizingHandlerEnvironment,
@@ -26,6 +28,7 @@ import { COST_OPTIMISE_WORKFLOW } from '../../functions/core/cost/apply/request.
 import { OFF_HOURS_LEASE_SCOPE } from '../../functions/core/cost/off-hours/lease.ts';
 import { OFF_HOURS_WORKFLOW } from '../../functions/core/cost/off-hours/request.ts';
 import { offHoursSettingsVariable } from '../../functions/core/cost/off-hours/settings.ts';
+import { type CostPricing, DEFAULT_CPU_TO_MEMORY_PRICE_RATIO } from '../../functions/core/cost/pricing.ts';
 import { RESULT_PREFIX } from '../../functions/core/cost/rightsizing/result-store.ts';
 import { SPOT_MIGRATION_LEASE_SCOPE } from '../../functions/core/cost/spot/lease.ts';
 import { lockKey } from '../../functions/core/locks/lease-lock.ts';
@@ -40,11 +43,12 @@ import {
   SPOT_MIGRATION_LEASE_TTL,
   SPOT_MIGRATION_WORKFLOW,
 } from '../../workflows/spot-migration.workflow.ts';
-import { costPricingOf } from '../config/cost-config.ts';
+import type { CostConfig, PricedNodeGroups } from '../config/cost-config.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import type { OpsFunction } from '../constructs/ops-function.ts';
 import { defaultPolicyOf, type FunctionBuilder } from './backup-function-setup.ts';
+import { POOL_CAPACITY_TYPES } from './cluster-node-groups.ts';
 import { grantDescribeCluster, grantNodegroups } from './function-grants.ts';
 import { grantNodeGroups } from './provision-functions.ts';
 
@@ -160,6 +164,23 @@ const SPOT_MIGRATION_STEPS = {
     "spot-migration: cordon the old pool's nodes and drain a batch within PodDisruptionBudgets",
   'retire-spot-source-node-group': 'spot-migration: scale the emptied old group to zero and delete it',
 } as const;
+
+/**
+ * COST_PRICING: each pool priced by its node group's first instance type, at the capacity type the
+ * ClusterStack gives the pool; work that names no pool is priced on the system pool.
+ */
+export function costPricingOf(cost: CostConfig, nodeGroups: PricedNodeGroups): CostPricing {
+  const pools = Object.fromEntries(
+    Object.entries(nodeGroups).map(([pool, group]) => {
+      const instanceType = group.instanceTypes[0] ?? '';
+      const price = cost.instancePrices[instanceType];
+      if (!price) throw new Error(`cost.instancePrices has no price for ${instanceType} (pool ${pool})`);
+      const capacityType: `${CapacityType}` = POOL_CAPACITY_TYPES[pool as NodePoolName] ?? 'ON_DEMAND';
+      return [pool, { instanceType, ...price, capacityType }];
+    }),
+  );
+  return { pools, defaultPool: 'system', cpuToMemoryPriceRatio: DEFAULT_CPU_TO_MEMORY_PRICE_RATIO };
+}
 
 function requireReportBucket(setup: CostFunctionSetup, name: string): IBucket {
   if (!setup.reportBucket)

@@ -3,7 +3,7 @@ import { Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import {
   type IScheduleGroup,
   Schedule,
@@ -27,6 +27,7 @@ import {
 } from '../../workflows/spot-interruption.workflow.ts';
 import { spotMigrationWorkflow } from '../../workflows/spot-migration.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { accessLogBucket } from '../constructs/access-log-bucket.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { COST_FUNCTION_NAMES, type SHARED_HANDLERS } from './cost-functions.ts';
@@ -44,14 +45,7 @@ const RECOMMENDATIONS_EXPIRY = Duration.days(90);
 const REPORTS_EXPIRY = Duration.days(400);
 
 function costReportBucket(scope: Construct, config: EnvironmentConfig): Bucket {
-  const accessLogs = new Bucket(scope, 'ReportAccessLogBucket', {
-    encryption: BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-    lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
+  const accessLogs = accessLogBucket(scope, 'ReportAccessLogBucket', config.logRetentionDays);
   return new Bucket(scope, 'ReportBucket', {
     encryption: BucketEncryption.S3_MANAGED,
     enforceSSL: true,

@@ -373,7 +373,7 @@ export class OpsStack extends Stack {
           name: 'schedule-dead-letters',
           queue: scheduleDeadLetterQueue,
           description:
-            'EventBridge Scheduler could not start a workflow: the message in the dead-letter queue says which and why.',
+            'EventBridge Scheduler (or the EC2 spot notice rules) could not start a workflow: the message in the dead-letter queue says which and why.',
         },
         {
           id: 'AlertDeadLetters',
