@@ -28,6 +28,21 @@ import { acknowledgeManagedPolicies } from '../constructs/managed-policy-acknowl
 export const NODE_POOLS: readonly NodePoolName[] = ['system', 'storage', 'compute'];
 
 /**
+ * The pools whose node group the ClusterStack creates and owns. The compute pool's group is owned
+ * by the workflows instead: provision creates it (with the stack's compute launch template), and
+ * spot-migration replaces it with a group of the other capacity type. A group CloudFormation owned
+ * and a workflow deleted would break the next stack update that touches it (docs/cost.md, "Who
+ * owns the compute pool's node group").
+ */
+export const STACK_OWNED_POOLS = ['system', 'storage'] as const satisfies readonly NodePoolName[];
+type StackOwnedPool = (typeof STACK_OWNED_POOLS)[number];
+
+/** The launch template of a pool's groups, by name: provision and spot-migration create groups with it. */
+export function poolLaunchTemplateName(clusterName: string, pool: NodePoolName): string {
+  return `${clusterName}-${pool}`;
+}
+
+/**
  * Stateful pods (MinIO, PostgreSQL) and the controllers must never be reclaimed with a node, so
  * only the compute pool is spot. A spot managed node group allocates capacity-optimized across its
  * instance types, which is why the compute pool lists many.
@@ -56,9 +71,14 @@ export interface NodePoolSpec {
   readonly labels: Record<string, string>;
   readonly taints: readonly { key: string; value: string; effect: 'NO_SCHEDULE' }[];
   readonly diskSizeGiB: number;
+  /**
+   * The stack's launch template of the pool (root volume, IMDSv2), by name and without a version:
+   * EKS then takes the template's default version.
+   */
+  readonly launchTemplate: { readonly name: string };
 }
 
-export function nodePoolSpecs(nodeGroups: ClusterConfig['nodeGroups']): NodePoolSpec[] {
+export function nodePoolSpecs(clusterName: string, nodeGroups: ClusterConfig['nodeGroups']): NodePoolSpec[] {
   return NODE_POOLS.map((pool) => {
     const settings: NodeGroupConfig = nodeGroups[pool];
     const taint = pool === 'system' ? undefined : POOL_TAINTS[pool];
@@ -72,6 +92,7 @@ export function nodePoolSpecs(nodeGroups: ClusterConfig['nodeGroups']): NodePool
       labels: { [POOL_LABEL]: pool },
       taints: taint ? [{ key: taint.key, value: taint.value, effect: EKS_TAINT_EFFECTS[taint.effect] }] : [],
       diskSizeGiB: settings.diskSizeGiB,
+      launchTemplate: { name: poolLaunchTemplateName(clusterName, pool) },
     };
   });
 }
@@ -88,13 +109,14 @@ const AMI_TYPE = NodegroupAmiType.AL2023_X86_64_STANDARD;
 
 export interface ClusterNodeGroupsProps {
   readonly cluster: ICluster;
+  readonly clusterName: string;
   readonly nodeGroups: ClusterConfig['nodeGroups'];
   readonly subnets: SubnetSelection;
 }
 
 export class ClusterNodeGroups extends Construct {
   readonly nodeRole: Role;
-  readonly groups: Record<NodePoolName, Nodegroup>;
+  readonly groups: Record<StackOwnedPool, Nodegroup>;
 
   constructor(scope: Construct, id: string, props: ClusterNodeGroupsProps) {
     super(scope, id);
@@ -110,14 +132,19 @@ export class ClusterNodeGroups extends Construct {
       'EKS requires these AWS-managed policies on a managed node group role (node join, VPC CNI address management, ECR image pulls) and AWS keeps them in step with EKS releases',
     );
 
-    const groups = {} as Record<NodePoolName, Nodegroup>;
-    for (const spec of nodePoolSpecs(props.nodeGroups)) {
-      groups[spec.name] = this.nodeGroup(spec, props);
+    const groups = {} as Record<StackOwnedPool, Nodegroup>;
+    for (const spec of nodePoolSpecs(props.clusterName, props.nodeGroups)) {
+      const launchTemplate = this.launchTemplate(spec);
+      if (isStackOwned(spec.name)) groups[spec.name] = this.nodeGroup(spec, launchTemplate, props);
     }
     this.groups = groups;
   }
 
-  private nodeGroup(spec: NodePoolSpec, props: ClusterNodeGroupsProps): Nodegroup {
+  private nodeGroup(
+    spec: NodePoolSpec,
+    launchTemplate: LaunchTemplate,
+    props: ClusterNodeGroupsProps,
+  ): Nodegroup {
     return new Nodegroup(this, `${spec.name}NodeGroup`, {
       cluster: props.cluster,
       // The pool's name, as the local lakehouse and the provision workflow know the groups.
@@ -134,7 +161,10 @@ export class ClusterNodeGroups extends Construct {
       taints: spec.taints.map((taint) => ({ ...taint, effect: TaintEffect[taint.effect] })),
       // One node at a time: MinIO's and the Prefect server's budgets allow one pod down.
       maxUnavailable: 1,
-      launchTemplateSpec: this.launchTemplate(spec.name, spec.diskSizeGiB),
+      launchTemplateSpec: {
+        id: launchTemplate.launchTemplateId as string,
+        version: launchTemplate.latestVersionNumber,
+      },
     });
   }
 
@@ -142,9 +172,11 @@ export class ClusterNodeGroups extends Construct {
    * Encrypted gp3 root volumes and IMDSv2 with a hop limit of 1: pods cannot reach the instance
    * metadata service (so cannot borrow the node role); they get AWS credentials from EKS Pod
    * Identity instead. The launch template leaves the AMI and instance types to the node group.
+   * Named, because the workflows that create the compute pool's groups find it by name.
    */
-  private launchTemplate(pool: NodePoolName, diskSizeGiB: number) {
-    const template = new LaunchTemplate(this, `${pool}LaunchTemplate`, {
+  private launchTemplate({ name: pool, diskSizeGiB, launchTemplate }: NodePoolSpec): LaunchTemplate {
+    return new LaunchTemplate(this, `${pool}LaunchTemplate`, {
+      launchTemplateName: launchTemplate.name,
       blockDevices: [
         {
           deviceName: '/dev/xvda',
@@ -159,6 +191,9 @@ export class ClusterNodeGroups extends Construct {
       httpTokens: LaunchTemplateHttpTokens.REQUIRED,
       httpPutResponseHopLimit: 1,
     });
-    return { id: template.launchTemplateId as string, version: template.latestVersionNumber };
   }
+}
+
+function isStackOwned(pool: NodePoolName): pool is StackOwnedPool {
+  return (STACK_OWNED_POOLS as readonly NodePoolName[]).includes(pool);
 }

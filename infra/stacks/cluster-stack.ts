@@ -145,6 +145,7 @@ export class ClusterStack extends Stack {
     const addons = new ClusterAddons(this, 'Addons', { cluster: this.cluster });
     this.nodeGroups = new ClusterNodeGroups(this, 'NodeGroups', {
       cluster: this.cluster,
+      clusterName: config.clusterName,
       nodeGroups: config.cluster.nodeGroups,
       subnets: NODE_SUBNETS,
     });

@@ -60,7 +60,9 @@ export interface ProvisionFunctionSetup {
 /** The node groups as the ClusterStack builds them (one function for both), without the root disk size. */
 export function provisionNodeGroupsVariable(config: EnvironmentConfig): string {
   return JSON.stringify(
-    nodePoolSpecs(config.cluster.nodeGroups).map(({ diskSizeGiB: _disk, ...spec }) => spec),
+    nodePoolSpecs(config.clusterName, config.cluster.nodeGroups).map(
+      ({ diskSizeGiB: _disk, ...spec }) => spec,
+    ),
   );
 }
 

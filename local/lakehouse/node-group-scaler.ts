@@ -1,7 +1,33 @@
 import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
 import type { NodeGroupConfig, NodeGroupScaler } from '../aws-sim/eks.ts';
 import type { KubeSim, Node, Pod } from '../kube-sim/index.ts';
-import { NODE_POOLS, nodeName, poolNode } from './seed/node-pools.ts';
+import { NODE_POOLS, type NodePool, nodeName, POOL_LABEL, poolNode } from './seed/node-pools.ts';
+
+/**
+ * The seeded pool a group belongs to, as the group's own pool: a seeded group as seeded; a group
+ * created through the API (spot-migration's `compute-spot` / `compute-on-demand`) by its pool
+ * label, with its own name, capacity, instance types, labels and taints, and a subnet octet of its
+ * own so that its Node names (from IPs, as on EKS) never collide with the seeded group's.
+ */
+function poolOfGroup(nodeGroup: NodeGroupConfig): NodePool {
+  const seeded = NODE_POOLS.find((candidate) => candidate.name === nodeGroup.name);
+  if (seeded) return seeded;
+  const pool = NODE_POOLS.find((candidate) => candidate.name === nodeGroup.labels?.[POOL_LABEL]);
+  if (!pool) {
+    throw new Error(
+      `node group ${nodeGroup.name} carries no ${POOL_LABEL} label of a seeded pool (${NODE_POOLS.map((candidate) => candidate.name).join(', ')})`,
+    );
+  }
+  return {
+    ...pool,
+    name: nodeGroup.name,
+    capacityType: nodeGroup.capacityType,
+    instanceTypes: nodeGroup.instanceTypes,
+    labels: nodeGroup.labels ?? pool.labels,
+    taints: nodeGroup.taints ?? pool.taints,
+    subnetOctet: pool.subnetOctet + (nodeGroup.capacityType === 'SPOT' ? 1 : 2),
+  };
+}
 
 /**
  * What the Auto Scaling group behind a managed node group does when its desired size changes:
@@ -15,8 +41,7 @@ export function kubeSimNodeGroupScaler(
 ): NodeGroupScaler {
   return {
     async scale(_clusterName: string, nodeGroup: NodeGroupConfig, desiredSize: number): Promise<void> {
-      const pool = NODE_POOLS.find((candidate) => candidate.name === nodeGroup.name);
-      if (!pool) throw new Error(`node group ${nodeGroup.name} is not one of the seeded pools`);
+      const pool = poolOfGroup(nodeGroup);
       const selector = `${layout.nodes.nodeGroupLabel}=${pool.name}`;
       const members = kube
         .list<Node>('v1', 'Node', undefined, selector)

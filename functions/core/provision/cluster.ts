@@ -24,7 +24,8 @@ export interface ClusterDependencies {
   readonly clusterName: string;
 }
 
-export type NodeGroupAction = 'created' | 'scaled' | 'unchanged';
+/** `skipped`: the pool is in the middle of a spot migration (see poolGroupOf). */
+export type NodeGroupAction = 'created' | 'scaled' | 'unchanged' | 'skipped';
 
 export interface NodeGroupChange {
   readonly name: string;
@@ -32,6 +33,8 @@ export interface NodeGroupChange {
   readonly scaling: { minSize: number; maxSize: number; desiredSize: number };
   /** The scaling before, for a scaled group. */
   readonly previous?: { minSize?: number; maxSize?: number; desiredSize?: number };
+  /** Why a pool was skipped. */
+  readonly detail?: string;
 }
 
 export interface NodeGroupReadiness {
@@ -97,48 +100,94 @@ function sameScaling(group: Nodegroup, spec: NodeGroupSpec): boolean {
 }
 
 /**
+ * Which existing group is a configured pool's: the group of its name, else the one group carrying
+ * the pool's labels (spot-migration replaces the compute pool's group with `compute-spot` or
+ * `compute-on-demand`, and provision must rescale that one, not create a second). Two groups with
+ * the pool's labels mean a migration is under way or stopped half-way: provision leaves the pool
+ * alone rather than fight the migration's drain.
+ */
+export type PoolGroup =
+  | { readonly kind: 'found'; readonly group: Nodegroup }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'migrating'; readonly groups: readonly string[] };
+
+function carriesLabels(group: Nodegroup, labels: Readonly<Record<string, string>>): boolean {
+  const entries = Object.entries(labels);
+  return entries.length > 0 && entries.every(([key, value]) => group.labels?.[key] === value);
+}
+
+export function poolGroupOf(spec: NodeGroupSpec, groups: readonly Nodegroup[]): PoolGroup {
+  const named = groups.find((group) => group.nodegroupName === spec.name);
+  const labelled = groups.filter((group) => carriesLabels(group, spec.labels));
+  if (labelled.length > 1) {
+    return { kind: 'migrating', groups: labelled.map((group) => group.nodegroupName ?? '?') };
+  }
+  const group = named ?? labelled[0];
+  return group ? { kind: 'found', group } : { kind: 'missing' };
+}
+
+async function describeAllGroups(eks: EKSClient, clusterName: string): Promise<Nodegroup[]> {
+  const names = await listNodeGroups(eks, clusterName);
+  return Promise.all(names.map((name) => describeNodeGroup(eks, clusterName, name)));
+}
+
+/**
  * Creates the missing node groups and rescales the others to their configured sizes (or, in a
- * dry run, says it would). Returns what it did, group by group, in the configured order.
+ * dry run, says it would). Returns what it did, pool by pool, in the configured order; `name` is
+ * the group's actual name.
  */
 export async function ensureNodeGroups(
   { eks, clusterName }: ClusterDependencies,
   specs: readonly NodeGroupSpec[],
   dryRun: boolean,
 ): Promise<NodeGroupChange[]> {
-  const existing = new Set(await listNodeGroups(eks, clusterName));
-  const described = new Map<string, Nodegroup>();
-  for (const name of existing) described.set(name, await describeNodeGroup(eks, clusterName, name));
+  const described = await describeAllGroups(eks, clusterName);
   const changes: NodeGroupChange[] = [];
   for (const spec of specs) {
-    const current = described.get(spec.name);
-    if (!current) {
-      if (!dryRun) await createNodeGroup(eks, clusterName, spec, [...described.values()]);
+    const pool = poolGroupOf(spec, described);
+    if (pool.kind === 'migrating') {
+      changes.push({
+        name: spec.name,
+        action: 'skipped',
+        scaling: scalingOf(spec),
+        detail: migratingDetail(spec, pool.groups),
+      });
+      continue;
+    }
+    if (pool.kind === 'missing') {
+      if (!dryRun) await createNodeGroup(eks, clusterName, spec, described);
       changes.push({ name: spec.name, action: 'created', scaling: scalingOf(spec) });
       continue;
     }
+    const current = pool.group;
+    const name = current.nodegroupName ?? spec.name;
     if (sameScaling(current, spec)) {
-      changes.push({ name: spec.name, action: 'unchanged', scaling: scalingOf(spec) });
+      changes.push({ name, action: 'unchanged', scaling: scalingOf(spec) });
       continue;
     }
     if (!dryRun) {
-      await callAws(`eks:UpdateNodegroupConfig ${clusterName}/${spec.name}`, () =>
+      await callAws(`eks:UpdateNodegroupConfig ${clusterName}/${name}`, () =>
         eks.send(
           new UpdateNodegroupConfigCommand({
             clusterName,
-            nodegroupName: spec.name,
+            nodegroupName: name,
             scalingConfig: scalingOf(spec),
           }),
         ),
       );
     }
     changes.push({
-      name: spec.name,
+      name,
       action: 'scaled',
       scaling: scalingOf(spec),
       previous: { ...current.scalingConfig },
     });
   }
   return changes;
+}
+
+function migratingDetail(spec: NodeGroupSpec, groups: readonly string[]): string {
+  return `pool ${spec.name} has ${groups.length} node groups (${groups.join(', ')}): a spot migration is under way or stopped half-way, so provision leaves the pool to it; finish or reverse the migration (runbooks/spot-migration.md)`;
 }
 
 async function createNodeGroup(
@@ -167,15 +216,20 @@ async function createNodeGroup(
         subnets: template.subnets,
         nodeRole: template.nodeRole,
         amiType: template.amiType,
-        // The sibling's launch template (root volume, instance metadata settings), when it has one.
-        ...(template.launchTemplate?.id
-          ? { launchTemplate: { id: template.launchTemplate.id, version: template.launchTemplate.version } }
-          : {}),
+        // The pool's own launch template from the ClusterStack (root volume, instance metadata
+        // settings); without one configured, the sibling's, when it has one.
+        ...launchTemplateFor(spec, template),
         // Same request, same token: a retried Lambda does not create the group twice.
         clientRequestToken: `lakehouse-ops-${clusterName}-${spec.name}`.slice(0, 64),
       }),
     ),
   );
+}
+
+function launchTemplateFor(spec: NodeGroupSpec, sibling: Nodegroup) {
+  if (spec.launchTemplate) return { launchTemplate: { name: spec.launchTemplate.name } };
+  const { id, version } = sibling.launchTemplate ?? {};
+  return id ? { launchTemplate: { id, version } } : {};
 }
 
 const FAILED_STATUSES = new Set(['CREATE_FAILED', 'DELETE_FAILED', 'DEGRADED', 'DELETING']);
@@ -185,25 +239,38 @@ export async function nodeGroupReadiness(
   { eks, clusterName }: ClusterDependencies,
   specs: readonly NodeGroupSpec[],
 ): Promise<NodeGroupReadiness> {
-  const groups = await Promise.all(
-    specs.map(async (spec) => {
-      const group = await describeNodeGroup(eks, clusterName, spec.name);
-      const status = group.status ?? 'UNKNOWN';
-      const issues = (group.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`);
-      if (FAILED_STATUSES.has(status)) {
-        throw new NodeGroupNotReadyError(
-          `node group ${spec.name} is ${status}${issues.length > 0 ? `: ${issues.join('; ')}` : ''}`,
-          { nodeGroup: spec.name, status, issues },
-        );
-      }
-      const scaled = sameScaling(group, spec);
-      const { desiredSize } = group.scalingConfig ?? {};
-      const detail = !scaled
-        ? `scaling ${JSON.stringify(group.scalingConfig ?? {})}, configured ${JSON.stringify(scalingOf(spec))}`
-        : `${desiredSize} nodes desired`;
-      return { name: spec.name, status, detail, ready: status === 'ACTIVE' && scaled };
-    }),
-  );
+  const described = await describeAllGroups(eks, clusterName);
+  const groups = specs.map((spec) => {
+    const pool = poolGroupOf(spec, described);
+    if (pool.kind === 'missing') {
+      return { name: spec.name, status: 'MISSING', detail: 'no node group of this pool yet', ready: false };
+    }
+    // The migration waits for its own groups; provision does not wait for a pool it left alone.
+    if (pool.kind === 'migrating') {
+      return {
+        name: spec.name,
+        status: 'MIGRATING',
+        detail: migratingDetail(spec, pool.groups),
+        ready: true,
+      };
+    }
+    const { group } = pool;
+    const name = group.nodegroupName ?? spec.name;
+    const status = group.status ?? 'UNKNOWN';
+    const issues = (group.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`);
+    if (FAILED_STATUSES.has(status)) {
+      throw new NodeGroupNotReadyError(
+        `node group ${name} is ${status}${issues.length > 0 ? `: ${issues.join('; ')}` : ''}`,
+        { nodeGroup: name, status, issues },
+      );
+    }
+    const scaled = sameScaling(group, spec);
+    const { desiredSize } = group.scalingConfig ?? {};
+    const detail = !scaled
+      ? `scaling ${JSON.stringify(group.scalingConfig ?? {})}, configured ${JSON.stringify(scalingOf(spec))}`
+      : `${desiredSize} nodes desired`;
+    return { name, status, detail, ready: status === 'ACTIVE' && scaled };
+  });
   return {
     ready: groups.every((group) => group.ready),
     groups: groups.map(({ name, status, detail }) => ({ name, status, detail })),

@@ -73,6 +73,8 @@ const nodeGroupSpecSchema = z
       ),
       [],
     ),
+    /** The ClusterStack's launch template of the pool; without one, a new group takes a sibling's. */
+    launchTemplate: z.optional(z.object({ name: nonEmptyString() })),
   })
   .check(
     z.refine((group) => group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize, {

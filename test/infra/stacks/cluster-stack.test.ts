@@ -12,7 +12,7 @@ import {
   type EnvironmentName,
 } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
-import { nodePoolSpecs } from '../../../infra/stacks/cluster-node-groups.ts';
+import { nodePoolSpecs, STACK_OWNED_POOLS } from '../../../infra/stacks/cluster-node-groups.ts';
 import { ClusterStack } from '../../../infra/stacks/cluster-stack.ts';
 import {
   acknowledgementAudit,
@@ -73,6 +73,13 @@ function dependsOn(template: Template, logicalId: string): string[] {
 describe.each(ENVIRONMENT_NAMES)('ClusterStack (%s)', (name) => {
   const config = loadEnvironmentConfig(name);
   const template = () => clusters[name].template;
+  const computeSpec = () => {
+    const spec = nodePoolSpecs(config.clusterName, config.cluster.nodeGroups).find(
+      (candidate) => candidate.name === 'compute',
+    );
+    if (!spec) throw new Error('no compute pool spec');
+    return spec;
+  };
   const privateSubnetIds = () =>
     Object.entries(resourcesOfType(template(), 'AWS::EC2::Subnet'))
       .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
@@ -188,25 +195,38 @@ describe.each(ENVIRONMENT_NAMES)('ClusterStack (%s)', (name) => {
     expect(subnetIds.map((subnet) => subnet.Ref).sort()).toEqual(privateSubnetIds());
   });
 
-  it('runs the system and storage pools on demand and the compute pool on spot', () => {
+  it('runs the system and storage pools on demand and specifies the compute pool on spot', () => {
     expect(nodeGroup(template(), 'system').CapacityType).toBe('ON_DEMAND');
     expect(nodeGroup(template(), 'storage').CapacityType).toBe('ON_DEMAND');
-    expect(nodeGroup(template(), 'compute').CapacityType).toBe('SPOT');
+    expect(computeSpec().capacityType).toBe('SPOT');
+  });
+
+  it("leaves the compute pool's group to the workflows, with the stack's launch template by name", () => {
+    const groups = Object.values(resourcesOfType(template(), 'AWS::EKS::Nodegroup')).map(
+      (group) => group.Properties.NodegroupName,
+    );
+    expect(groups.sort()).toEqual([...STACK_OWNED_POOLS].sort());
+    expect(computeSpec().launchTemplate).toEqual({ name: `${config.clusterName}-compute` });
+    template().hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateName: `${config.clusterName}-compute`,
+    });
   });
 
   it('labels and taints each pool as the manifests schedule onto it', () => {
     expect(nodeGroup(template(), 'system')).toMatchObject({ Labels: { [POOL_LABEL]: 'system' }, Taints: [] });
-    for (const pool of ['storage', 'compute'] as const) {
-      expect(nodeGroup(template(), pool)).toMatchObject({
-        Labels: { [POOL_LABEL]: pool },
-        Taints: [{ Key: POOL_TAINTS[pool].key, Value: POOL_TAINTS[pool].value, Effect: 'NO_SCHEDULE' }],
-      });
-    }
+    expect(nodeGroup(template(), 'storage')).toMatchObject({
+      Labels: { [POOL_LABEL]: 'storage' },
+      Taints: [{ Key: POOL_TAINTS.storage.key, Value: POOL_TAINTS.storage.value, Effect: 'NO_SCHEDULE' }],
+    });
+    expect(computeSpec()).toMatchObject({
+      labels: { [POOL_LABEL]: 'compute' },
+      taints: [{ key: POOL_TAINTS.compute.key, value: POOL_TAINTS.compute.value, effect: 'NO_SCHEDULE' }],
+    });
     expect(POOL_TAINTS.storage).toEqual({ key: 'dedicated', value: 'storage', effect: 'NoSchedule' });
   });
 
   it('sizes and types each pool from the environment config', () => {
-    for (const pool of ['system', 'storage', 'compute'] as const) {
+    for (const pool of STACK_OWNED_POOLS) {
       const settings = config.cluster.nodeGroups[pool];
       expect(nodeGroup(template(), pool)).toMatchObject({
         InstanceTypes: settings.instanceTypes,
@@ -218,14 +238,16 @@ describe.each(ENVIRONMENT_NAMES)('ClusterStack (%s)', (name) => {
         AmiType: 'AL2023_x86_64_STANDARD',
       });
     }
-    const compute = nodeGroup(template(), 'compute').InstanceTypes as string[];
+    const compute = computeSpec().instanceTypes;
+    expect(compute).toEqual(config.cluster.nodeGroups.compute.instanceTypes);
     expect(new Set(compute).size).toBeGreaterThanOrEqual(6);
     const storage = nodeGroup(template(), 'storage').InstanceTypes as string[];
     expect(storage.every(isStorageOptimisedInstanceType)).toBe(true);
   });
 
-  it('builds each node group from the spec the provision workflow can share', () => {
-    for (const spec of nodePoolSpecs(config.cluster.nodeGroups)) {
+  it('builds each node group from the spec the provision workflow shares', () => {
+    for (const spec of nodePoolSpecs(config.clusterName, config.cluster.nodeGroups)) {
+      if (spec.name === 'compute') continue;
       expect(nodeGroup(template(), spec.name)).toMatchObject({
         InstanceTypes: spec.instanceTypes,
         CapacityType: spec.capacityType,
@@ -237,13 +259,19 @@ describe.each(ENVIRONMENT_NAMES)('ClusterStack (%s)', (name) => {
   });
 
   it('places every node in the private subnets, with encrypted roots and IMDSv2 out of reach of pods', () => {
-    for (const pool of ['system', 'storage', 'compute']) {
-      const group = nodeGroup(template(), pool);
-      expect((group.Subnets as { Ref: string }[]).map((subnet) => subnet.Ref).sort()).toEqual(
-        privateSubnetIds(),
-      );
-      const templateId = (group.LaunchTemplate as { Id: { Ref: string } }).Id.Ref;
-      const launchTemplate = resourcesOfType(template(), 'AWS::EC2::LaunchTemplate')[templateId]!;
+    for (const pool of ['system', 'storage', 'compute'] as const) {
+      // The compute pool's group takes the subnets of its siblings (provision, spot-migration).
+      if (pool !== 'compute') {
+        const group = nodeGroup(template(), pool);
+        expect((group.Subnets as { Ref: string }[]).map((subnet) => subnet.Ref).sort()).toEqual(
+          privateSubnetIds(),
+        );
+        const templateId = (group.LaunchTemplate as { Id: { Ref: string } }).Id.Ref;
+        expect(resourcesOfType(template(), 'AWS::EC2::LaunchTemplate')[templateId]).toBeDefined();
+      }
+      const launchTemplate = Object.values(resourcesOfType(template(), 'AWS::EC2::LaunchTemplate')).find(
+        (candidate) => candidate.Properties.LaunchTemplateName === `${config.clusterName}-${pool}`,
+      )!;
       expect(launchTemplate.Properties.LaunchTemplateData).toMatchObject({
         BlockDeviceMappings: [
           {
@@ -264,7 +292,7 @@ describe.each(ENVIRONMENT_NAMES)('ClusterStack (%s)', (name) => {
     const addon = (addonName: string) =>
       logicalIdOf(template(), 'AWS::EKS::Addon', (properties) => properties.AddonName === addonName);
     const prerequisites = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'].map(addon);
-    for (const pool of ['system', 'storage', 'compute']) {
+    for (const pool of STACK_OWNED_POOLS) {
       expect(dependsOn(template(), nodeGroup(template(), pool).logicalId)).toEqual(
         expect.arrayContaining(prerequisites),
       );

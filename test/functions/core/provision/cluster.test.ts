@@ -1,4 +1,9 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -138,5 +143,114 @@ describe('provision cluster steps', () => {
     } finally {
       sim.eks.setHealthIssues(CLUSTER, 'compute', []);
     }
+  });
+});
+
+describe('provision cluster steps on a pool a spot migration moved', () => {
+  const computeSpec = specs[1]!;
+  const poolLabels = { 'lakehouse-ops.io/pool': 'compute' };
+  const migrated: NodeGroupConfig = {
+    ...system,
+    name: 'compute-on-demand',
+    instanceTypes: ['m6i.xlarge'],
+    minSize: 0,
+    maxSize: 10,
+    desiredSize: 1,
+    labels: poolLabels,
+  };
+  let sim: AwsSim;
+  let eks: EKSClient;
+  const dependencies = () => ({ eks, clusterName: CLUSTER });
+
+  beforeAll(async () => {
+    sim = await startAwsSim({
+      region: TEST_REGION,
+      clusters: [
+        { name: CLUSTER, version: '1.31', endpoint: 'http://127.0.0.1:1', nodeGroups: [system, migrated] },
+      ],
+    });
+    eks = new EKSClient({ endpoint: sim.url, region: TEST_REGION, credentials: AWS_TEST_CREDENTIALS });
+  });
+  afterAll(async () => {
+    eks.destroy();
+    await sim.stop();
+  });
+
+  it('rescales the group that carries the pool label instead of creating the configured name again', async () => {
+    const changes = await ensureNodeGroups(dependencies(), [computeSpec], false);
+
+    expect(changes).toEqual([
+      {
+        name: 'compute-on-demand',
+        action: 'scaled',
+        scaling: { minSize: 0, maxSize: 10, desiredSize: 2 },
+        previous: { minSize: 0, maxSize: 10, desiredSize: 1 },
+      },
+    ]);
+    const readiness = await nodeGroupReadiness(dependencies(), [computeSpec]);
+    expect(readiness.groups).toEqual([
+      { name: 'compute-on-demand', status: 'ACTIVE', detail: '2 nodes desired' },
+    ]);
+  });
+
+  it('leaves a pool with two groups to the migration, saying why, and does not wait for it', async () => {
+    await eks.send(
+      new CreateNodegroupCommand({
+        clusterName: CLUSTER,
+        nodegroupName: 'compute-spot',
+        capacityType: 'SPOT',
+        instanceTypes: computeSpec.instanceTypes,
+        scalingConfig: { minSize: 0, maxSize: 10, desiredSize: 2 },
+        labels: poolLabels,
+        subnets: ['subnet-1'],
+        nodeRole: 'arn:aws:iam::123456789012:role/node',
+      }),
+    );
+
+    const changes = await ensureNodeGroups(dependencies(), [computeSpec], false);
+
+    expect(changes).toEqual([
+      {
+        name: 'compute',
+        action: 'skipped',
+        scaling: { minSize: 0, maxSize: 10, desiredSize: 2 },
+        detail: expect.stringContaining(
+          'pool compute has 2 node groups (compute-on-demand, compute-spot): a spot migration is under way',
+        ),
+      },
+    ]);
+    await expect(nodeGroupReadiness(dependencies(), [computeSpec])).resolves.toMatchObject({
+      ready: true,
+      groups: [{ name: 'compute', status: 'MIGRATING' }],
+    });
+  });
+});
+
+describe('provision cluster steps creating a pool with its own launch template', () => {
+  let sim: AwsSim;
+  let eks: EKSClient;
+
+  beforeAll(async () => {
+    sim = await startAwsSim({
+      region: TEST_REGION,
+      clusters: [{ name: CLUSTER, version: '1.31', endpoint: 'http://127.0.0.1:1', nodeGroups: [system] }],
+    });
+    eks = new EKSClient({ endpoint: sim.url, region: TEST_REGION, credentials: AWS_TEST_CREDENTIALS });
+  });
+  afterAll(async () => {
+    eks.destroy();
+    await sim.stop();
+  });
+
+  it("creates the group with the pool's launch template by name (EKS takes its default version)", async () => {
+    const [compute] = nodeGroupSpecsFrom(
+      JSON.stringify([{ ...specs[1], launchTemplate: { name: `${CLUSTER}-compute` } }]),
+    );
+    await ensureNodeGroups({ eks, clusterName: CLUSTER }, [compute!], false);
+
+    const { nodegroup } = await eks.send(
+      new DescribeNodegroupCommand({ clusterName: CLUSTER, nodegroupName: 'compute' }),
+    );
+    expect(nodegroup?.launchTemplate).toEqual({ name: `${CLUSTER}-compute` });
   });
 });
