@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
 import { clusterConfigSchema } from './cluster-config.ts';
 import { costConfigSchema, unpricedPools } from './cost-config.ts';
+import { drConfigProblems, drConfigSchema } from './dr-config.ts';
 import { offHoursConfigProblems, offHoursConfigSchema } from './off-hours-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
 import { remediationConfigSchema } from './remediation-config.ts';
@@ -175,6 +176,8 @@ export const environmentConfigSchema = z
     offHours: z.optional(offHoursConfigSchema),
     /** Right-sizing: prices, formula settings, apply mode, approval and watch (cost-config.ts). */
     cost: costConfigSchema,
+    /** Disaster recovery: RPO and RTO, replication, the drill (dr-config.ts). */
+    dr: drConfigSchema,
     logRetentionDays,
   })
   .refine((config) => config.region !== config.drRegion, {
@@ -184,6 +187,9 @@ export const environmentConfigSchema = z
   .superRefine((config, context) => {
     for (const message of unpricedPools(config.cost, config.cluster.nodeGroups)) {
       context.addIssue({ code: 'custom', path: ['cost', 'instancePrices'], message });
+    }
+    for (const message of drConfigProblems(config.name, config.dr)) {
+      context.addIssue({ code: 'custom', path: ['dr'], message });
     }
     for (const message of offHoursConfigProblems(config.name, config.offHours)) {
       context.addIssue({ code: 'custom', path: ['offHours'], message });

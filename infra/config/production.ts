@@ -78,5 +78,7 @@ export const production = {
   },
   // Right-sizing shows its patches and waits for approval until the team trusts it.
   cost: { apply: { mode: 'dry-run', requireApproval: true } },
+  // Backups run hourly and are verified after each: a verdict older than 6 hours means trouble.
+  dr: { verifyBackupMaxAgeHours: 6 },
   logRetentionDays: 365,
 } satisfies EnvironmentConfigInput;

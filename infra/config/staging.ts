@@ -65,5 +65,7 @@ export const staging = {
   },
   // Right-sizing applies by itself here (the stateful tier still waits for approval).
   cost: { apply: { mode: 'on', requireApproval: false } },
+  // The monthly DR drill fails staging over to the DR region and back (docs/dr.md).
+  dr: { drill: { enabled: true } },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

@@ -13,6 +13,15 @@ export function backupBucketName(config: EnvironmentConfig, account: string = Aw
   return `lakehouse-ops-${config.name}-backup-${account}-${config.drRegion}`;
 }
 
+/**
+ * The DR region's replica of every MinIO bucket (`<minio-bucket>/<key>`), kept current by the
+ * replication functions; on failover the DR cluster's workloads use it as their object store.
+ */
+export function replicaBucketName(config: EnvironmentConfig, account: string = Aws.ACCOUNT_ID): string {
+  // <= 63 characters for every region name: 14 + 10 + 9 + 12 + 1 + 14 at most.
+  return `lakehouse-ops-${config.name}-replica-${account}-${config.drRegion}`;
+}
+
 /** The alias of the backup bucket's KMS key; the functions' grants name the key by it. */
 export function backupKeyAlias(config: EnvironmentConfig): string {
   return `alias/lakehouse-ops-${config.name}-backup`;

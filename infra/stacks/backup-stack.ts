@@ -6,7 +6,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-c
 import type { Construct, IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { accessLogBucket } from '../constructs/access-log-bucket.ts';
-import { backupBucketName, backupKeyAlias, drBackupVaultName } from './backup-naming.ts';
+import { backupBucketName, backupKeyAlias, drBackupVaultName, replicaBucketName } from './backup-naming.ts';
 
 export interface BackupStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -29,6 +29,8 @@ export class BackupStack extends Stack {
   readonly bucket: Bucket;
   readonly key: Key;
   readonly drVault: BackupVault;
+  /** The continuous replica of every MinIO bucket (docs/dr.md). */
+  readonly replicaBucket: Bucket;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -91,6 +93,30 @@ export class BackupStack extends Stack {
         'aws-cdk-lib types the lifecycle rule ObjectSizeGreaterThan as a number where the CloudFormation schema says string; CloudFormation takes the number (the validator coerces it, as the deployment does)',
     });
 
+    this.replicaBucket = new Bucket(this, 'ReplicaBucket', {
+      bucketName: replicaBucketName(config),
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // A delete at the source becomes a delete marker here: a failover or failback never loses
+      // an object to a replicated mistake within the retention, and failback can tell deleted
+      // objects from ones never replicated.
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'replica-bucket/',
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+        {
+          id: 'expire-replaced-versions',
+          noncurrentVersionExpiration: Duration.days(config.backup.retentionDays),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     this.drVault = new BackupVault(this, 'DrBackupVault', {
       backupVaultName: drBackupVaultName(config),
       encryptionKey: this.key,
@@ -107,6 +133,7 @@ export class BackupStack extends Stack {
     );
 
     new CfnOutput(this, 'BackupBucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'ReplicaBucketName', { value: this.replicaBucket.bucketName });
     new CfnOutput(this, 'DrBackupVaultArn', { value: this.drVault.backupVaultArn });
   }
 }

@@ -104,4 +104,31 @@ describe.each(ENVIRONMENT_NAMES)('BackupStack (%s)', (name) => {
       EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BackupKey'), 'Arn'] },
     });
   });
+
+  it('holds the versioned replica bucket that continuous replication keeps current, with its own retention', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: {
+        'Fn::Join': ['', [`lakehouse-ops-${name}-replica-`, { Ref: 'AWS::AccountId' }, `-${config.drRegion}`]],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }),
+          }),
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'expire-replaced-versions',
+            NoncurrentVersionExpiration: { NoncurrentDays: config.backup.retentionDays },
+            ExpiredObjectDeleteMarker: true,
+          }),
+        ]),
+      },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+    });
+  });
 });

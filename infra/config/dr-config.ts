@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Disaster recovery (issue 5, docs/dr.md): the targets the platform promises, continuous
+ * replication of MinIO into the DR region's replica bucket, and the monthly drill. Every field
+ * has a default, so an environment states only what differs.
+ */
+
+/** EventBridge Scheduler's `rate(...)` or `cron(...)`; the schedule's own checks do the rest. */
+const scheduleExpression = z.string().regex(/^(rate|cron)\(.+\)$/, {
+  message:
+    'expected an EventBridge Scheduler expression such as "rate(15 minutes)" or "cron(0 6 ? * MON#1 *)"',
+});
+
+const replicationConfigSchema = z
+  .object({
+    /**
+     * How often the reconciler compares the MinIO listings with the replica's and repairs what the
+     * events missed. It lists every bucket, so it is a backstop, not the path of the RPO.
+     */
+    reconcileSchedule: scheduleExpression.default('rate(15 minutes)'),
+    /** Events per replicate invocation (SQS batch size): each is a HEAD and usually a copy. */
+    batchSize: z.number().int().min(1).max(100).default(10),
+    /** Deliveries of one event before it goes to the dead-letter queue (which alarms). */
+    maxReceiveCount: z.number().int().min(2).max(20).default(5),
+    /** The replication lag alarm: the issue sets 3 minutes, well inside the 5-minute RPO. */
+    lagAlarmSeconds: z.number().int().positive().default(180),
+  })
+  .prefault({});
+
+const drillConfigSchema = z
+  .object({
+    /** A scheduled drill fails the environment over for real (mode `drill`): staging only. */
+    enabled: z.boolean().default(false),
+    /** First Monday of the month, 06:00 in timeZone, unless told otherwise. */
+    expression: scheduleExpression.default('cron(0 6 ? * MON#1 *)'),
+    timeZone: z.string().min(1).default('UTC'),
+  })
+  .prefault({});
+
+export const drConfigSchema = z
+  .object({
+    /** Recovery point objective: the most data, in time, a failover may lose. */
+    rpoSeconds: z.number().int().positive().default(300),
+    /** Recovery time objective: declaration to a green validation on the DR side. Synth checks the failover's worst case against it. */
+    rtoMinutes: z.number().int().positive().default(30),
+    /** The standby EKS cluster in drRegion; by default `<clusterName>-dr`. */
+    clusterName: z.optional(
+      z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, {
+        message: 'expected an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
+      }),
+    ),
+    /** The newest SUCCESSFUL verify-backup of every source bucket must be younger than this to fail over ungated. */
+    verifyBackupMaxAgeHours: z.number().positive().default(48),
+    replication: replicationConfigSchema,
+    drill: drillConfigSchema,
+  })
+  .prefault({});
+
+export type DrConfig = z.output<typeof drConfigSchema>;
+
+/** Checks across the DR settings that the schema alone cannot make (called from the environment schema). */
+export function drConfigProblems(environment: string, dr: DrConfig): string[] {
+  const problems: string[] = [];
+  if (dr.drill.enabled && environment === 'production') {
+    problems.push('scheduled DR drills fail over for real: they are for staging; drill production by hand');
+  }
+  if (dr.replication.lagAlarmSeconds >= dr.rpoSeconds) {
+    problems.push(
+      `replication.lagAlarmSeconds (${dr.replication.lagAlarmSeconds}) must be below rpoSeconds (${dr.rpoSeconds}): the alarm must ring before the RPO is lost`,
+    );
+  }
+  return problems;
+}
+
+/** The standby cluster's name: configured, or `<clusterName>-dr`. */
+export function drClusterName(config: { clusterName: string; dr: DrConfig }): string {
+  return config.dr.clusterName ?? `${config.clusterName}-dr`;
+}

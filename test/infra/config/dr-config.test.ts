@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { drClusterName } from '../../../infra/config/dr-config.ts';
+import { loadEnvironmentConfig, parseEnvironmentConfig } from '../../../infra/config/load-config.ts';
+import { productionWith, type RawSettings } from './raw-settings.ts';
+
+function parseProductionWith(change: (raw: RawSettings) => void) {
+  return () => parseEnvironmentConfig(productionWith(change), 'under test');
+}
+
+describe('drConfigSchema', () => {
+  it('promises RTO 30 min and RPO 5 min everywhere, with the lag alarm at 3 minutes', () => {
+    for (const name of ['development', 'staging', 'production'] as const) {
+      const { dr } = loadEnvironmentConfig(name);
+      expect(dr).toMatchObject({ rpoSeconds: 300, rtoMinutes: 30, replication: { lagAlarmSeconds: 180 } });
+    }
+  });
+
+  it('drills staging monthly and nothing else, and asks production for fresher verified backups', () => {
+    expect(loadEnvironmentConfig('staging').dr.drill).toEqual({
+      enabled: true,
+      expression: 'cron(0 6 ? * MON#1 *)',
+      timeZone: 'UTC',
+    });
+    expect(loadEnvironmentConfig('development').dr.drill.enabled).toBe(false);
+    expect(loadEnvironmentConfig('production').dr.drill.enabled).toBe(false);
+    expect(loadEnvironmentConfig('production').dr.verifyBackupMaxAgeHours).toBe(6);
+  });
+
+  it('names the standby cluster after the primary unless told otherwise', () => {
+    const staging = loadEnvironmentConfig('staging');
+    expect(drClusterName(staging)).toBe(`${staging.clusterName}-dr`);
+    expect(drClusterName({ ...staging, dr: { ...staging.dr, clusterName: 'standby' } })).toBe('standby');
+  });
+
+  it('refuses a scheduled drill in production', () => {
+    const parse = parseProductionWith((raw) => {
+      raw.dr = { drill: { enabled: true } };
+    });
+    expect(parse).toThrow(/dr: scheduled DR drills fail over for real: they are for staging/);
+  });
+
+  it('refuses a lag alarm that would ring only after the RPO is lost', () => {
+    const parse = parseProductionWith((raw) => {
+      raw.dr = { rpoSeconds: 120 };
+    });
+    expect(parse).toThrow(/replication\.lagAlarmSeconds \(180\) must be below rpoSeconds \(120\)/);
+  });
+
+  it('refuses a schedule that EventBridge Scheduler would not take', () => {
+    const parse = parseProductionWith((raw) => {
+      raw.dr = { replication: { reconcileSchedule: 'every 15 minutes' } };
+    });
+    expect(parse).toThrow(/dr\.replication\.reconcileSchedule: expected an EventBridge Scheduler expression/);
+  });
+});
