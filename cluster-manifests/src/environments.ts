@@ -1,3 +1,5 @@
+import { NEVER_ASLEEP_ENVIRONMENTS } from '../../functions/core/cost/off-hours/preflight.ts';
+import { offHoursSettingsSchema, resolveScope } from '../../functions/core/cost/off-hours/settings.ts';
 import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
 import type { EnvironmentConfig, EnvironmentName } from '../../infra/config/environment-config.ts';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
@@ -21,6 +23,13 @@ export interface ClusterEnvironment {
   readonly backup: EnvironmentConfig['backup'];
   /** Secrets Manager secret with the lakehouse's MinIO S3 credentials ({accessKeyId, secretAccessKey}). */
   readonly minioCredentialsSecretName: string;
+  /** Where off-hours scales workloads (its settings' scope); none where the environment never sleeps. */
+  readonly offHoursNamespaces: readonly string[];
+}
+
+function offHoursNamespaces(config: EnvironmentConfig, layout: PlatformLayout): readonly string[] {
+  if ((NEVER_ASLEEP_ENVIRONMENTS as readonly string[]).includes(config.name)) return [];
+  return resolveScope(config.offHours ?? offHoursSettingsSchema.parse({}), layout).namespaces;
 }
 
 export { ENVIRONMENT_NAMES };
@@ -31,16 +40,18 @@ export function clusterEnvironment(config: EnvironmentConfig): ClusterEnvironmen
       `infra/config/${config.name}.ts has no region: the manifests need one (External Secrets and Grafana's CloudWatch data source read AWS in it)`,
     );
   }
+  const layout = config.platformLayout ?? defaultPlatformLayout;
   return {
     name: config.name,
     region: config.region,
     clusterName: config.clusterName,
-    layout: config.platformLayout ?? defaultPlatformLayout,
+    layout,
     tier: TIER_OF[config.name],
     monitoring: monitoringProfile(config.monitoring.level),
     objectStoreCapacityTiB: config.storage.objectStoreCapacityTiB,
     backup: config.backup,
     minioCredentialsSecretName: config.minio.credentialsSecretName,
+    offHoursNamespaces: offHoursNamespaces(config, layout),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { V1Namespace } from '@kubernetes/client-node';
+import { lakehouseNamespacesOf } from '../../functions/core/platform/layout.ts';
 import type { ClusterEnvironment } from './environments.ts';
 import { type Manifest, manifest } from './manifest.ts';
 import { platformMeta } from './metadata.ts';
@@ -8,8 +9,7 @@ export const POD_SECURITY_VERSION = 'v1.31';
 
 /** The namespaces the lakehouse runs in, from the platform layout (the names the checks look for). */
 export function lakehouseNamespaces(environment: ClusterEnvironment): string[] {
-  const { prefect, minio, s5cmd, monitoring } = environment.layout;
-  return [...new Set([prefect.namespace, minio.namespace, s5cmd.namespace, monitoring.namespace])];
+  return lakehouseNamespacesOf(environment.layout);
 }
 
 /**

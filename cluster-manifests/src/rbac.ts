@@ -15,15 +15,43 @@ export const FUNCTION_GROUPS = {
   validatePlatform: 'lakehouse-ops:validate-platform',
   backup: 'lakehouse-ops:backup',
   remediation: 'lakehouse-ops:remediation',
-  cost: 'lakehouse-ops:cost',
   provision: 'lakehouse-ops:provision',
 } as const;
 
 export type FunctionGroup = keyof typeof FUNCTION_GROUPS;
 
-/** Every Kubernetes group lakehouse-ops' functions act as: the workflows' and each playbook's. */
+/**
+ * The cost workflows' groups (issue 6, docs/cost.md "Kubernetes access"): per workflow a group that
+ * reads, and per step that writes a group of its own, so that no step holds another's write.
+ */
+export const COST_GROUPS = {
+  /** recommend-rightsizing and plan-rightsizing: every workload's listing, the planned objects. */
+  rightsizing: 'lakehouse-ops:cost:rightsizing',
+  /** apply-rightsizing and rollback-rightsizing: the planned objects' pod templates. */
+  rightsizingChange: 'lakehouse-ops:cost:rightsizing:change',
+  /** plan-off-hours and check-off-hours-progress. */
+  offHours: 'lakehouse-ops:cost:off-hours',
+  /** scale-off-hours-workloads: replica counts and suspend flags. */
+  offHoursScale: 'lakehouse-ops:cost:off-hours:scale',
+  /** plan-, check-, retire- and verify-spot-migration: Nodes and pods. */
+  spotMigration: 'lakehouse-ops:cost:spot-migration',
+  /** ensure-spot-node-group: a reversed run uncordons the Nodes an earlier run cordoned. */
+  spotUncordon: 'lakehouse-ops:cost:spot-migration:uncordon',
+  /** drain-spot-source-nodes and drain-spot-interrupted-node: cordon and evict. */
+  spotDrain: 'lakehouse-ops:cost:spot:drain',
+  /** find-spot-interrupted-node: the Node of an instance. */
+  spotInterruption: 'lakehouse-ops:cost:spot-interruption',
+} as const;
+
+export type CostGroup = keyof typeof COST_GROUPS;
+
+/** Every Kubernetes group lakehouse-ops' functions act as: the workflows', each playbook's, each cost step's. */
 export function allFunctionGroups(): string[] {
-  return [...Object.values(FUNCTION_GROUPS), ...PLAYBOOK_NAMES.map(playbookGroup)];
+  return [
+    ...Object.values(FUNCTION_GROUPS),
+    ...PLAYBOOK_NAMES.map(playbookGroup),
+    ...Object.values(COST_GROUPS),
+  ];
 }
 
 export interface FunctionGroupAccess {
@@ -94,12 +122,9 @@ function backupAccess(environment: ClusterEnvironment): FunctionGroupAccess {
   return { group: FUNCTION_GROUPS.backup, cluster: [rule(CORE, ['persistentvolumes'], ['get'])], namespaced };
 }
 
-/**
- * Cordon and drain (cost's spot migration and interruption handling): cordon is a patch of the Node; drain lists the Node's pods in every namespace, reads the
- * PodDisruptionBudgets for the preflight and evicts (never deletes) each pod.
- */
+/** The drain core (functions/core/remediation/playbooks/cordon-drain-node.ts `drainNode`) in any namespace. */
 const DRAIN_RULES: V1PolicyRule[] = [
-  rule(CORE, ['nodes'], ['get', 'list', 'patch']),
+  rule(CORE, ['nodes'], ['get', 'patch']),
   rule(CORE, ['pods'], ['list']),
   rule(CORE, ['pods/eviction'], ['create']),
   rule('policy', ['poddisruptionbudgets'], ['list']),
@@ -164,15 +189,7 @@ const PLAYBOOK_RULES: Record<
   }),
   // Cordon (a Node patch), the node's pods in every namespace, evictions, and the budgets that
   // refused one, named in the report.
-  'cordon-drain-node': () => ({
-    cluster: [
-      rule(CORE, ['nodes'], ['get', 'patch']),
-      rule(CORE, ['pods'], ['list']),
-      rule(CORE, ['pods/eviction'], ['create']),
-      rule('policy', ['poddisruptionbudgets'], ['list']),
-    ],
-    namespaced: {},
-  }),
+  'cordon-drain-node': () => ({ cluster: DRAIN_RULES, namespaced: {} }),
   // Reads the worker Deployment's replicas, patches them.
   'scale-prefect-workers': (environment) => ({
     cluster: [],
@@ -240,29 +257,69 @@ function remediationAccess(environment: ClusterEnvironment): FunctionGroupAccess
 }
 
 /**
- * The cost workflows of issue 6 (functions/core/cost): right-sizing lists every workload, Job and
- * HPA it may recommend for (in any namespace: the configured scope may name any) and reads and
- * patches the workloads' resources; off-hours reads and patches replica counts and suspends
- * CronJobs, lists the nodes and their pods; spot migration and interruptions cordon and drain nodes.
+ * The cost workflows (functions/core/cost), one group per workflow's reads and per writing step;
+ * test/cluster-manifests/src/rbac-cost.test.ts runs each step's calls against these rules.
+ * Right-sizing recommends for any namespace but changes only the lakehouse's (the plan skips the
+ * others, functions/core/cost/apply/plan.ts). Off-hours acts in its scope's namespaces, and not at
+ * all where the environment never sleeps. Spot works on Nodes, whose pods may be in any namespace.
  */
-function costAccess(environment: ClusterEnvironment): FunctionGroupAccess {
-  const namespaced: Record<string, V1PolicyRule[]> = {};
-  for (const namespace of lakehouseNamespaces(environment)) {
-    addRules(namespaced, namespace, [
-      rule(APPS, ['deployments', 'statefulsets'], ['get', 'patch']),
-      rule(BATCH, ['cronjobs'], ['get', 'patch']),
-    ]);
-  }
-  return {
-    group: FUNCTION_GROUPS.cost,
-    cluster: [
-      ...DRAIN_RULES,
-      rule(APPS, ['deployments', 'statefulsets'], ['list']),
-      rule(BATCH, ['cronjobs', 'jobs'], ['list']),
-      rule('autoscaling', ['horizontalpodautoscalers'], ['list']),
-    ],
-    namespaced,
+function costAccess(environment: ClusterEnvironment): FunctionGroupAccess[] {
+  const lakehouse = lakehouseNamespaces(environment);
+  const offHours = environment.offHoursNamespaces;
+  const rolloutKinds = ['deployments', 'statefulsets'];
+  const access: Record<CostGroup, Omit<FunctionGroupAccess, 'group'>> = {
+    // recommend: every workload, Job and HPA (its scope may name any namespace, or none: all);
+    // plan: reads each recommended object back before the guardrails.
+    rightsizing: {
+      cluster: [
+        rule(APPS, rolloutKinds, ['list']),
+        rule(BATCH, ['cronjobs', 'jobs'], ['list']),
+        rule('autoscaling', ['horizontalpodautoscalers'], ['list']),
+      ],
+      namespaced: inNamespaces(lakehouse, [
+        rule(APPS, rolloutKinds, ['get']),
+        rule(BATCH, ['cronjobs'], ['get']),
+      ]),
+    },
+    // apply and rollback: read the object again, then its server-side dry run and the patch.
+    rightsizingChange: {
+      cluster: [],
+      namespaced: inNamespaces(lakehouse, [
+        rule(APPS, rolloutKinds, ['get', 'patch']),
+        rule(BATCH, ['cronjobs'], ['get', 'patch']),
+      ]),
+    },
+    // plan (sleep): the scope's workloads and CronJobs, the Nodes and every pod on them; plan
+    // (wake): each saved object; check: the Nodes and `checkRollouts` (a workload, its pods).
+    offHours: {
+      cluster: offHours.length > 0 ? [rule(CORE, ['nodes'], ['list']), rule(CORE, ['pods'], ['list'])] : [],
+      namespaced: inNamespaces(offHours, [
+        rule(APPS, rolloutKinds, ['get', 'list']),
+        rule(BATCH, ['cronjobs'], ['get', 'list']),
+      ]),
+    },
+    // scale: merge patches of replicas and suspend (and off-hours' annotations).
+    offHoursScale: {
+      cluster: [],
+      namespaced: inNamespaces(offHours, [
+        rule(APPS, rolloutKinds, ['patch']),
+        rule(BATCH, ['cronjobs'], ['patch']),
+      ]),
+    },
+    // The pool's Nodes (by node group label); retire and verify: the pods on them, Pending pods.
+    spotMigration: {
+      cluster: [rule(CORE, ['nodes'], ['list']), rule(CORE, ['pods'], ['list'])],
+      namespaced: {},
+    },
+    spotUncordon: { cluster: [rule(CORE, ['nodes'], ['list', 'patch'])], namespaced: {} },
+    // The migration cordons the whole old group first (a list of its Nodes), then drains a batch.
+    spotDrain: { cluster: [rule(CORE, ['nodes'], ['list']), ...DRAIN_RULES], namespaced: {} },
+    spotInterruption: { cluster: [rule(CORE, ['nodes'], ['list'])], namespaced: {} },
   };
+  return (Object.keys(COST_GROUPS) as CostGroup[]).map((group) => ({
+    group: COST_GROUPS[group],
+    ...access[group],
+  }));
 }
 
 /** The plural resource name of each kind this folder contains (RBAC rules name resources, not kinds). */
@@ -330,7 +387,7 @@ export function functionGroupAccess(environment: ClusterEnvironment): FunctionGr
     backupAccess(environment),
     remediationAccess(environment),
     ...playbookAccess(environment),
-    costAccess(environment),
+    ...costAccess(environment),
   ];
 }
 

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { CapacityType } from 'aws-cdk-lib/aws-eks-v2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { COST_GROUPS } from '../../cluster-manifests/src/rbac.ts';
 import type { NodePoolName } from '../../cluster-manifests/src/scheduling.ts';
 import {
   auditHandlerEnvironment,
@@ -56,7 +57,7 @@ import { grantNodeGroups } from './provision-functions.ts';
  * How each function of the cost workflows (issue 6, docs/cost.md) is deployed: environment, timeout
  * and IAM. They live in the OpsStack's Cost nested stack (cost-stack.ts). Every ops-table grant is
  * confined to the partition keys the handler's core module writes; their Kubernetes rights are
- * the `lakehouse-ops:cost` group's RBAC (cluster-manifests/src/rbac.ts).
+ * their group's RBAC (COST_KUBERNETES_GROUPS below, cluster-manifests/src/rbac.ts COST_GROUPS).
  */
 
 /** Every handler of the cost workflows, the shared notify included. */
@@ -86,6 +87,41 @@ const COST_FUNCTION_NAME_SET: ReadonlySet<string> = new Set(COST_FUNCTION_NAMES)
 export function isCostFunctionName(name: string): name is CostFunctionName {
   return COST_FUNCTION_NAME_SET.has(name);
 }
+
+/**
+ * The Kubernetes group each cost function acts as: a workflow's reads share one, a step that writes
+ * has its own (test/cluster-manifests/src/rbac-cost.test.ts runs each step's calls as its group).
+ */
+export const COST_KUBERNETES_GROUPS: readonly {
+  readonly group: string;
+  readonly handlers: readonly CostFunctionName[];
+}[] = [
+  { group: COST_GROUPS.rightsizing, handlers: ['recommend-rightsizing', 'plan-rightsizing'] },
+  { group: COST_GROUPS.rightsizingChange, handlers: ['apply-rightsizing', 'rollback-rightsizing'] },
+  { group: COST_GROUPS.offHours, handlers: ['plan-off-hours', 'check-off-hours-progress'] },
+  { group: COST_GROUPS.offHoursScale, handlers: ['scale-off-hours-workloads'] },
+  {
+    group: COST_GROUPS.spotMigration,
+    handlers: [
+      'plan-spot-migration',
+      'check-spot-node-group',
+      'retire-spot-source-node-group',
+      'verify-spot-migration',
+    ],
+  },
+  { group: COST_GROUPS.spotUncordon, handlers: ['ensure-spot-node-group'] },
+  { group: COST_GROUPS.spotDrain, handlers: ['drain-spot-source-nodes', 'drain-spot-interrupted-node'] },
+  { group: COST_GROUPS.spotInterruption, handlers: ['find-spot-interrupted-node'] },
+];
+
+/**
+ * Functions that name the cluster (CLUSTER_NAME) to the EKS API only (its status, its node groups)
+ * and never call Kubernetes: no access entry at all.
+ */
+export const EKS_ONLY_COST_FUNCTIONS: readonly CostFunctionName[] = [
+  'preflight-off-hours',
+  'resize-off-hours-node-groups',
+];
 
 export interface CostFunctionSetup {
   readonly config: EnvironmentConfig;

@@ -14,7 +14,6 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FUNCTION_GROUPS } from '../../cluster-manifests/src/rbac.ts';
 import type { CostOptimiseRequest } from '../../functions/core/cost/apply/request.ts';
 import type { OffHoursRequest } from '../../functions/core/cost/off-hours/request.ts';
 import { offHoursSchedulerExpressions } from '../../functions/core/cost/off-hours/schedule.ts';
@@ -30,9 +29,15 @@ import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { accessLogBucket } from '../constructs/access-log-bucket.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
-import { COST_FUNCTION_NAMES, type SHARED_HANDLERS } from './cost-functions.ts';
+import {
+  COST_FUNCTION_NAMES,
+  COST_KUBERNETES_GROUPS,
+  type CostFunctionName,
+  EKS_ONLY_COST_FUNCTIONS,
+  type SHARED_HANDLERS,
+} from './cost-functions.ts';
 import { grantFunctionsKubernetesGroups } from './function-access-entries.ts';
-import { createOpsFunctions, type OpsFunctionDependencies, type OpsHandlerName } from './ops-functions.ts';
+import { createOpsFunctions, type OpsFunctionDependencies } from './ops-functions.ts';
 
 /** The input of the weekly cost-optimise run: its history and scope as configured (the apply mode is the environment's). */
 export function scheduledCostOptimiseInput(config: EnvironmentConfig): CostOptimiseRequest {
@@ -100,10 +105,11 @@ export class CostStack extends NestedStack {
       costReportBucket: this.reportBucket,
     });
     const functions = { ...own, ...props.shared };
-    // Their Kubernetes rights: the cost group's RBAC (cluster-manifests/src/rbac.ts).
-    grantFunctionsKubernetesGroups(this, config.clusterName, own, [
-      { group: FUNCTION_GROUPS.cost, handlers: COST_FUNCTION_NAMES as readonly OpsHandlerName[] },
-    ]);
+    // Their Kubernetes rights: each function its step's group (COST_KUBERNETES_GROUPS).
+    const kubernetesUsers = Object.fromEntries(
+      Object.entries(own).filter(([name]) => !EKS_ONLY_COST_FUNCTIONS.includes(name as CostFunctionName)),
+    );
+    grantFunctionsKubernetesGroups(this, config.clusterName, kubernetesUsers, COST_KUBERNETES_GROUPS);
 
     const offHours = offHoursWorkflow(this, 'OffHours', {
       environmentName: config.name,

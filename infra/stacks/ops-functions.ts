@@ -79,6 +79,13 @@ export interface OpsFunctionDependencies {
   readonly costReportBucket?: IBucket;
 }
 
+/** The ops table (and the backup resources it comes with), which most workflows' functions need. */
+function opsTableOf(name: OpsHandlerName, deps: OpsFunctionDependencies): BackupResources {
+  if (!deps.backup)
+    throw new Error(`${name}: this function needs the ops table (OpsFunctionDependencies.backup)`);
+  return deps.backup;
+}
+
 /** Creates the OpsFunction of each named handler, with its least-privilege grants. */
 export function createOpsFunctions<Name extends OpsHandlerName>(
   scope: Construct,
@@ -141,9 +148,7 @@ function createOpsFunction(
   }
 
   if (isProvisionFunctionName(name)) {
-    if (!deps.backup)
-      throw new Error(`${name}: the provision functions need the ops table (OpsFunctionDependencies.backup)`);
-    const opsTable = deps.backup;
+    const opsTable = opsTableOf(name, deps);
     return createProvisionFunction(name, build, {
       config,
       kubernetes,
@@ -157,11 +162,7 @@ function createOpsFunction(
   }
 
   if (isRemediationFunctionName(name)) {
-    if (!deps.backup)
-      throw new Error(
-        `${name}: the remediation functions need the ops table (OpsFunctionDependencies.backup)`,
-      );
-    const opsTable = deps.backup;
+    const opsTable = opsTableOf(name, deps);
     return createRemediationFunction(scope, name, build, {
       config,
       kubernetes,
@@ -174,9 +175,7 @@ function createOpsFunction(
   }
 
   if (isCostFunctionName(name)) {
-    if (!deps.backup)
-      throw new Error(`${name}: the cost functions need the ops table (OpsFunctionDependencies.backup)`);
-    const opsTable = deps.backup;
+    const opsTable = opsTableOf(name, deps);
     return createCostFunction(name, build, {
       config,
       kubernetes,

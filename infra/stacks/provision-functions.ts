@@ -26,6 +26,7 @@ import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements
 import type { OpsFunction } from '../constructs/ops-function.ts';
 import { defaultPolicyOf, type FunctionBuilder } from './backup-function-setup.ts';
 import { nodePoolSpecs } from './cluster-node-groups.ts';
+import { grantNodegroups } from './function-grants.ts';
 
 /**
  * How each provision handler is deployed: environment, timeout and least-privilege IAM. The
@@ -203,40 +204,26 @@ export function grantNodeGroups(
 ): void {
   const stack = Stack.of(fn);
   const cluster = stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName });
-  const nodegroups = stack.formatArn({
-    service: 'eks',
-    resource: 'nodegroup',
-    resourceName: `${clusterName}/*/*`,
-  });
-  const policy = defaultPolicyOf(fn);
   fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [cluster] }));
+  grantNodegroups(fn, clusterName, [
+    'eks:DescribeNodegroup',
+    ...(change ? ['eks:UpdateNodegroupConfig'] : []),
+    ...extraNodegroupActions,
+  ]);
+  if (!change) return;
+  // CreateNodegroup is authorized on the cluster; the new group's ARN does not exist yet.
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:CreateNodegroup'], resources: [cluster] }));
+  const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
   fn.addToRolePolicy(
     new PolicyStatement({
-      actions: [
-        'eks:DescribeNodegroup',
-        ...(change ? ['eks:UpdateNodegroupConfig'] : []),
-        ...extraNodegroupActions,
-      ],
-      resources: [nodegroups],
+      actions: ['iam:PassRole'],
+      resources: [roles],
+      conditions: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
     }),
   );
-  const wildcards = [nodegroups];
-  if (change) {
-    // CreateNodegroup is authorized on the cluster; the new group's ARN does not exist yet.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['eks:CreateNodegroup'], resources: [cluster] }));
-    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [roles],
-        conditions: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
-      }),
-    );
-    wildcards.push(roles);
-  }
   acknowledgeWildcardResources(
-    policy,
-    wildcards,
-    'the node groups of this one cluster (EKS appends a uuid to their ARNs), and PassRole of the sibling node group role only to EKS: both named at run time',
+    defaultPolicyOf(fn),
+    [roles],
+    'PassRole of the sibling node group role, only to EKS: the role is named by the existing group at run time',
   );
 }

@@ -66,6 +66,12 @@ export type PlatformLayout = z.infer<typeof platformLayoutSchema>;
 
 export const defaultPlatformLayout: PlatformLayout = platformLayoutSchema.parse({});
 
+/** The namespaces the lakehouse runs in (cluster-manifests creates them and grants its groups there). */
+export function lakehouseNamespacesOf(layout: PlatformLayout): string[] {
+  const { prefect, minio, s5cmd, monitoring } = layout;
+  return [...new Set([prefect.namespace, minio.namespace, s5cmd.namespace, monitoring.namespace])];
+}
+
 /**
  * Reads the PLATFORM_LAYOUT override (JSON, possibly partial: missing fields keep their defaults).
  * A broken override is a deployment mistake, so it fails loudly instead of silently checking the

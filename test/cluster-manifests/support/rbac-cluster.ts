@@ -13,7 +13,7 @@ import {
   startKubeSim,
   type UserInfo,
 } from '../../../local/kube-sim/index.ts';
-import { NODE_POOLS, poolNode } from '../../../local/lakehouse/seed/node-pools.ts';
+import { NODE_POOLS, type NodePool, poolNode } from '../../../local/lakehouse/seed/node-pools.ts';
 
 /**
  * A kube-sim that authorizes with RBAC, into which an administrator (system:masters, like an
@@ -58,22 +58,31 @@ export interface RbacCluster {
 
 /** vCPU, memory and pod slots of the instance types the environments' node groups start with. */
 const INSTANCE_CAPACITY: Record<string, { cpu: string; memory: string; pods: string }> = {
+  'm6i.large': { cpu: '2', memory: '8Gi', pods: '29' },
+  'i4i.large': { cpu: '2', memory: '16Gi', pods: '29' },
   'm6i.2xlarge': { cpu: '8', memory: '32Gi', pods: '58' },
   'm6in.2xlarge': { cpu: '8', memory: '32Gi', pods: '58' },
   'i4i.2xlarge': { cpu: '8', memory: '64Gi', pods: '58' },
 };
 
-/** The Nodes of the environment's node groups at their minimum size, as EKS registers them. */
-function addNodeGroups(sim: KubeSim, environment: ClusterEnvironment): void {
+/** The environment's node groups at their minimum size, on their first instance type, as EKS describes them. */
+export function environmentNodePools(environment: ClusterEnvironment): NodePool[] {
   const { nodeGroups } = loadEnvironmentConfig(environment.name).cluster;
-  for (const pool of NODE_POOLS) {
+  return NODE_POOLS.map((pool) => {
     const group = nodeGroups[pool.name as keyof typeof nodeGroups];
     const instanceType = group.instanceTypes[0] ?? '';
     const capacity = INSTANCE_CAPACITY[instanceType];
     if (!capacity) throw new Error(`no capacity known for ${instanceType}: add it to INSTANCE_CAPACITY`);
-    const sized = { ...pool, instanceTypes: [instanceType], capacity };
-    for (let ordinal = 0; ordinal < group.minSize; ordinal += 1)
-      sim.addNode(poolNode(sized, ordinal, environment.region, environment.layout));
+    const size = { minSize: group.minSize, desiredSize: group.minSize, maxSize: group.maxSize };
+    return { ...pool, ...size, instanceTypes: [instanceType], capacity };
+  });
+}
+
+/** The Nodes of the environment's node groups at their minimum size, as EKS registers them. */
+function addNodeGroups(sim: KubeSim, environment: ClusterEnvironment): void {
+  for (const pool of environmentNodePools(environment)) {
+    for (let ordinal = 0; ordinal < pool.desiredSize; ordinal += 1)
+      sim.addNode(poolNode(pool, ordinal, environment.region, environment.layout));
   }
 }
 

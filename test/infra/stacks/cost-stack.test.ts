@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
+import { allFunctionGroups } from '../../../cluster-manifests/src/rbac.ts';
 import { offHoursSchedulerExpressions } from '../../../functions/core/cost/off-hours/schedule.ts';
 import {
   REBALANCE_RECOMMENDATION,
@@ -8,7 +8,12 @@ import {
 } from '../../../functions/core/cost/spot/interruption-event.ts';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
-import { COST_FUNCTION_NAMES } from '../../../infra/stacks/cost-functions.ts';
+import { pascalCase } from '../../../infra/naming.ts';
+import {
+  COST_FUNCTION_NAMES,
+  COST_KUBERNETES_GROUPS,
+  EKS_ONLY_COST_FUNCTIONS,
+} from '../../../infra/stacks/cost-functions.ts';
 import { scheduledCostOptimiseInput, scheduledOffHoursInput } from '../../../infra/stacks/cost-stack.ts';
 import {
   handlerModulesByLogicalId,
@@ -82,14 +87,20 @@ describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
     }
   });
 
-  it('maps every cluster-using cost function to the cost Kubernetes group, with no access policy', () => {
-    const entries = Object.values(resourcesOfType(template(), 'AWS::EKS::AccessEntry'));
-    expect(entries.length).toBeGreaterThan(0);
-    for (const entry of entries) {
-      expect(entry.Properties).toMatchObject({
-        ClusterName: config.clusterName,
-        KubernetesGroups: [FUNCTION_GROUPS.cost],
-      });
+  it("maps each Kubernetes-using cost function to its step's group, and the EKS-only ones to none", () => {
+    const entries = Object.entries(resourcesOfType(template(), 'AWS::EKS::AccessEntry'));
+    const groupsOf = (handler: string) =>
+      entries
+        .filter(([logicalId]) => logicalId.startsWith(`${pascalCase(handler)}AccessEntry`))
+        .map(([, entry]) => entry.Properties.KubernetesGroups);
+    for (const { group, handlers } of COST_KUBERNETES_GROUPS) {
+      expect(allFunctionGroups()).toContain(group);
+      for (const handler of handlers) expect(groupsOf(handler)).toEqual([[group]]);
+    }
+    for (const handler of EKS_ONLY_COST_FUNCTIONS) expect(groupsOf(handler)).toEqual([]);
+    expect(entries).toHaveLength(COST_KUBERNETES_GROUPS.flatMap(({ handlers }) => handlers).length);
+    for (const [, entry] of entries) {
+      expect(entry.Properties.ClusterName).toBe(config.clusterName);
       expect(entry.Properties.AccessPolicies).toBeUndefined();
     }
   });

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { KubernetesApi } from '../../../commons/kubernetes/api.ts';
 import { nonEmptyString } from '../../../commons/schemas.ts';
-import type { PlatformLayout } from '../../platform/layout.ts';
+import { lakehouseNamespacesOf, type PlatformLayout } from '../../platform/layout.ts';
 import { poolOfPodSpec } from '../pricing.ts';
 import {
   type Recommendation,
@@ -174,6 +174,14 @@ async function planOne(
   const { workload } = recommendation;
   const { kind } = workload;
   if (!isPatchableKind(kind)) return skip(workload, UNPATCHABLE_REASONS[kind]);
+  // Recommended for anywhere, changed only where cost-optimise's Kubernetes groups are granted.
+  const changeable = lakehouseNamespacesOf(dependencies.layout);
+  if (!changeable.includes(workload.namespace)) {
+    return skip(
+      workload,
+      `right-sizing changes only the lakehouse namespaces (${changeable.join(', ')}); ${workload.namespace} is not one of them`,
+    );
+  }
   const object = await readWorkloadObject(dependencies.kubernetes, kind, workload);
   if (!object) return skip(workload, `${kind} ${workload.namespace}/${workload.name} no longer exists`);
   const podSpec = podTemplateOf(kind, object)?.spec;
