@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Condition, Node, Taint } from './model.ts';
 import { parseQuantity } from './quantity.ts';
 
@@ -102,7 +103,7 @@ export function nodeObject(options: NodeOptions, now: string): Node {
       },
     },
     spec: {
-      providerID: `aws:///${zone}/i-${Buffer.from(options.name).toString('hex').slice(0, 17).padEnd(17, '0')}`,
+      providerID: `aws:///${zone}/${instanceIdOf(options.name)}`,
       ...(options.taints?.length ? { taints: options.taints } : {}),
       ...(options.unschedulable ? { unschedulable: true } : {}),
     },
@@ -124,4 +125,12 @@ export function nodeObject(options: NodeOptions, now: string): Node {
       },
     },
   };
+}
+
+/**
+ * A stable EC2-style instance id per Node name. Derived from a digest, not the name's first bytes:
+ * names are IPs (`ip-10-0-30-10...`) that share their start, and a spot notice finds its Node by id.
+ */
+export function instanceIdOf(nodeName: string): string {
+  return `i-${createHash('sha256').update(nodeName).digest('hex').slice(0, 17)}`;
 }

@@ -31,6 +31,7 @@ import { checkTargetGroup, ensureTargetGroup } from '../../../functions/core/cos
 import { verifyMigration } from '../../../functions/core/cost/spot/verify.ts';
 import { type AwsSim, startAwsSim } from '../../../local/aws-sim/server.ts';
 import type { KubeObject } from '../../../local/kube-sim/index.ts';
+import { instanceIdOf } from '../../../local/kube-sim/nodes.ts';
 import { KUBERNETES_VERSION, POOL_LABEL } from '../../../local/lakehouse/seed/node-pools.ts';
 import { recommendationFor } from '../../functions/core/cost/apply/rightsizing-fixtures.ts';
 import { spotInterruptionWarning } from '../../functions/core/cost/spot/spot-events.ts';
@@ -261,13 +262,7 @@ describe('rbac of cost-optimise and spot (production)', () => {
       (candidate) => candidate.metadata?.labels?.[POOL_LABEL] === 'compute',
     );
     if (!node) throw new Error('the compute pool has no Node');
-    // kube-sim derives instance ids from the first characters of the Node name, which all Nodes share.
-    const instanceId = 'i-0a1b2c3d4e5f60718';
-    const zone = node.metadata?.labels?.['topology.kubernetes.io/zone'] ?? environment.region;
-    cluster.sim.apply({
-      ...node,
-      spec: { ...node.spec, providerID: `aws:///${zone}/${instanceId}` },
-    } as KubeObject);
+    const instanceId = instanceIdOf(node.metadata?.name ?? '');
     const event = spotInterruptionEventSchema.parse(spotInterruptionWarning(instanceId, NOW.toISOString()));
     const found = await findInterruptedNode(cluster.kubernetesAs(COST_GROUPS.spotInterruption), event, {
       nodeGroupLabel: environment.layout.nodes.nodeGroupLabel,
