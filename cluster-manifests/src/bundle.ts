@@ -51,9 +51,12 @@ function stageOf(kind: string): string | undefined {
   return STAGES.find((stage) => (stage.kinds as readonly string[]).includes(kind))?.file;
 }
 
+/** An application's file: its name (the apply order) and its objects. */
+export type ApplicationFile = [file: string, documents: Manifest[]];
+
 /** Every object of the environment, in the order of STAGES and then the applications. */
 export function environmentManifests(environment: ClusterEnvironment): ManifestFile[] {
-  const applications: [string, Manifest[]][] = [
+  return bundleFiles(environment, [
     [
       '50-prefect.yaml',
       [...postgresql(environment), ...prefect(environment), pgDumpServiceAccount(environment)],
@@ -61,7 +64,19 @@ export function environmentManifests(environment: ClusterEnvironment): ManifestF
     ['60-minio.yaml', minio(environment)],
     ['70-s5cmd.yaml', s5cmdExecutor(environment)],
     ['80-monitoring.yaml', monitoringStack(environment)],
-  ];
+  ]);
+}
+
+/**
+ * The platform's objects (only those `keep` accepts) staged before the given applications. A
+ * variant of the lakehouse (dr-bundle.ts) passes its own applications and leaves platform objects
+ * out; the provision group's RBAC is derived from what remains, so it grants nothing unused.
+ */
+export function bundleFiles(
+  environment: ClusterEnvironment,
+  applications: readonly ApplicationFile[],
+  keep: (document: Manifest) => boolean = () => true,
+): ManifestFile[] {
   const platform = [
     ...namespaces(environment),
     ...functionGroupAccess(environment).flatMap(functionGroupRbac),
@@ -69,7 +84,7 @@ export function environmentManifests(environment: ClusterEnvironment): ManifestF
     ...peerAuthentications(environment),
     ...storageClasses(),
     ...externalSecrets(environment),
-  ];
+  ].filter(keep);
   const everything = [...platform, ...applications.flatMap(([, documents]) => documents)];
   const all = [...everything, ...functionGroupRbac(provisionAccess(everything))];
 

@@ -4,6 +4,7 @@ import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core
 import type { EnvironmentConfig, EnvironmentName } from '../../infra/config/environment-config.ts';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../infra/config/load-config.ts';
+import type { ReplicaObjectStore } from './object-store.ts';
 import { type MonitoringProfile, monitoringProfile, type SizeTier, TIER_OF } from './sizing.ts';
 
 /**
@@ -25,6 +26,13 @@ export interface ClusterEnvironment {
   readonly minioCredentialsSecretName: string;
   /** Where off-hours scales workloads (its settings' scope); none where the environment never sleeps. */
   readonly offHoursNamespaces: readonly string[];
+  /** The object store when it is not the cluster's MinIO (the DR cluster: dr-environment.ts). */
+  readonly objectStore?: ReplicaObjectStore;
+  /**
+   * Where the Prefect database comes from: `created` (unset) by PostgreSQL's first start, or
+   * `restored` from a dump by a restore Job, which only ever creates a database that is not there.
+   */
+  readonly prefectDatabase?: 'created' | 'restored';
 }
 
 function offHoursNamespaces(config: EnvironmentConfig, layout: PlatformLayout): readonly string[] {

@@ -21,7 +21,10 @@ export function postgresql(environment: ClusterEnvironment): Manifest[] {
   const { user, database } = environment.backup.postgres;
   const identity = platformIdentities(environment).postgresql;
   const writable = [scratch('run', '/var/run/postgresql', '64Mi'), scratch('tmp', '/tmp')];
-  const ready = ['pg_isready', '--host', '127.0.0.1', '--username', user, '--dbname', database];
+  const restored = environment.prefectDatabase === 'restored';
+  // A restored database does not exist until the restore Job creates it; the server is ready before.
+  const probeDatabase = restored ? 'postgres' : database;
+  const ready = ['pg_isready', '--host', '127.0.0.1', '--username', user, '--dbname', probeDatabase];
   return [
     serviceAccount(identity, namespace, identity.instance),
     statefulSet({
@@ -47,7 +50,8 @@ export function postgresql(environment: ClusterEnvironment): Manifest[] {
           image: IMAGES.postgresql,
           env: [
             { name: 'POSTGRES_USER', value: user },
-            { name: 'POSTGRES_DB', value: database },
+            // The restore refuses a database that exists, so a restored one must not be created empty first.
+            ...(restored ? [] : [{ name: 'POSTGRES_DB', value: database }]),
             { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: passwordSecret } },
             // A subdirectory: the volume's root holds lost+found, which initdb refuses.
             { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },

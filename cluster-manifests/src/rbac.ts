@@ -45,12 +45,21 @@ export const COST_GROUPS = {
 
 export type CostGroup = keyof typeof COST_GROUPS;
 
+/**
+ * dr-failover's groups on the primary cluster (issue 5, docs/dr.md "Fencing"): fence-primary and
+ * lift-fence scale the writers to zero and back and suspend their CronJobs.
+ */
+export const DR_GROUPS = {
+  fence: 'lakehouse-ops:dr:fence',
+} as const;
+
 /** Every Kubernetes group lakehouse-ops' functions act as: the workflows', each playbook's, each cost step's. */
 export function allFunctionGroups(): string[] {
   return [
     ...Object.values(FUNCTION_GROUPS),
     ...PLAYBOOK_NAMES.map(playbookGroup),
     ...Object.values(COST_GROUPS),
+    ...Object.values(DR_GROUPS),
   ];
 }
 
@@ -388,7 +397,25 @@ export function functionGroupAccess(environment: ClusterEnvironment): FunctionGr
     remediationAccess(environment),
     ...playbookAccess(environment),
     ...costAccess(environment),
+    drFenceAccess(environment),
   ];
+}
+
+/**
+ * The fence's calls (functions/core/dr/fence): in the writer namespaces (Prefect's and s5cmd's),
+ * list the workloads and CronJobs to fence, get them back to lift, patch replicas and suspend;
+ * `get deployments/prefect-server` is its "does the primary answer?" probe.
+ */
+function drFenceAccess(environment: ClusterEnvironment): FunctionGroupAccess {
+  const writers = [environment.layout.prefect.namespace, environment.layout.s5cmd.namespace];
+  return {
+    group: DR_GROUPS.fence,
+    cluster: [],
+    namespaced: inNamespaces(writers, [
+      rule(APPS, ['deployments', 'statefulsets'], ['get', 'list', 'patch']),
+      rule(BATCH, ['cronjobs'], ['get', 'list', 'patch']),
+    ]),
+  };
 }
 
 /** The ClusterRole/Role and group binding objects of one function group. */

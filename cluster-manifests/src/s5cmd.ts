@@ -1,4 +1,4 @@
-import type { V1CronJob } from '@kubernetes/client-node';
+import type { V1CronJob, V1EnvFromSource, V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterEnvironment } from './environments.ts';
 import { SECRETS } from './external-secrets.ts';
 import { platformIdentities } from './identities.ts';
@@ -6,6 +6,7 @@ import { IMAGE_UIDS, IMAGES } from './images.ts';
 import { type Manifest, manifest } from './manifest.ts';
 import { objectMeta } from './metadata.ts';
 import { minioEndpoint } from './minio.ts';
+import { objectStoreConfigMap, objectStoreEnvFrom } from './object-store.ts';
 import { podTemplate, scratch } from './pods.ts';
 import { onComputePool } from './scheduling.ts';
 import { resourcesFor } from './sizing.ts';
@@ -27,6 +28,7 @@ export function s5cmdExecutor(environment: ClusterEnvironment): Manifest[] {
   const { namespace, serviceAccount: account, jobTemplateCronJob } = environment.layout.s5cmd;
   const identity = platformIdentities(environment).s5cmd;
   const tmp = scratch('tmp', '/tmp', '10Gi');
+  const store = objectStoreAccess(environment);
   const template = podTemplate({
     identity,
     uid: IMAGE_UIDS.s5cmd,
@@ -34,28 +36,23 @@ export function s5cmdExecutor(environment: ClusterEnvironment): Manifest[] {
     restartPolicy: 'Never',
     placement: onComputePool(),
     annotations: { ...NATIVE_SIDECAR_ANNOTATION },
-    volumes: [
-      tmp.volume,
-      { name: 'minio-credentials', secret: { secretName: SECRETS.s5cmdMinio, defaultMode: 0o440 } },
-    ],
+    volumes: [tmp.volume, ...store.volumes],
     containers: [
       {
         name: 's5cmd',
         image: IMAGES.s5cmd,
         // Replaced by each Job's own command (e.g. `--profile minio --endpoint-url … cp …`).
         args: ['version'],
-        env: [
-          { name: 'AWS_REGION', value: environment.region },
-          { name: 'AWS_SHARED_CREDENTIALS_FILE', value: `${CREDENTIALS_PATH}/credentials` },
-          { name: 'MINIO_ENDPOINT_URL', value: minioEndpoint(environment) },
-        ],
+        env: [{ name: 'AWS_REGION', value: environment.region }, ...store.env],
+        ...(store.envFrom ? { envFrom: store.envFrom } : {}),
         resources: resourcesFor(environment.tier, 's5cmd'),
         terminationMessagePolicy: 'FallbackToLogsOnError',
-        volumeMounts: [tmp.mount, { name: 'minio-credentials', mountPath: CREDENTIALS_PATH, readOnly: true }],
+        volumeMounts: [tmp.mount, ...store.mounts],
       },
     ],
   });
   return [
+    ...(environment.objectStore ? [objectStoreConfigMap(environment.objectStore, identity, namespace)] : []),
     serviceAccount(identity, namespace, account),
     manifest<V1CronJob>({
       apiVersion: 'batch/v1',
@@ -78,4 +75,26 @@ export function s5cmdExecutor(environment: ClusterEnvironment): Manifest[] {
       },
     }),
   ];
+}
+
+/**
+ * How the executor reaches the object store: MinIO's in-cluster endpoint and a `minio` credentials
+ * profile mounted from its Secret; or, without MinIO, the replica bucket's endpoint and mapping from
+ * the `object-store` ConfigMap, with the executor's Pod Identity as the default credentials.
+ */
+function objectStoreAccess(environment: ClusterEnvironment): {
+  env: V1EnvVar[];
+  envFrom?: V1EnvFromSource[];
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
+} {
+  if (environment.objectStore) return { env: [], envFrom: [objectStoreEnvFrom()], volumes: [], mounts: [] };
+  return {
+    env: [
+      { name: 'AWS_SHARED_CREDENTIALS_FILE', value: `${CREDENTIALS_PATH}/credentials` },
+      { name: 'MINIO_ENDPOINT_URL', value: minioEndpoint(environment) },
+    ],
+    volumes: [{ name: 'minio-credentials', secret: { secretName: SECRETS.s5cmdMinio, defaultMode: 0o440 } }],
+    mounts: [{ name: 'minio-credentials', mountPath: CREDENTIALS_PATH, readOnly: true }],
+  };
 }

@@ -1,8 +1,11 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { instrumentClient } from './client-instrumentation.ts';
 
 /**
@@ -18,6 +21,8 @@ let sns: SNSClient | undefined;
 let secretsManager: SecretsManagerClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let sfn: SFNClient | undefined;
+let sqs: SQSClient | undefined;
+let route53: Route53Client | undefined;
 
 export function eksClient(): EKSClient {
   eks ??= instrumentClient(new EKSClient({}));
@@ -43,4 +48,43 @@ export function eventBridgeClient(): EventBridgeClient {
 export function sfnClient(): SFNClient {
   sfn ??= instrumentClient(new SFNClient({}));
   return sfn;
+}
+
+/** SQS, for the replication queue (functions/core/dr/replication). */
+export function sqsClient(): SQSClient {
+  sqs ??= instrumentClient(new SQSClient({}));
+  return sqs;
+}
+
+/** Route 53 (a global service), for the DR traffic switch (functions/core/dr/traffic). */
+export function route53Client(): Route53Client {
+  route53 ??= instrumentClient(new Route53Client({}));
+  return route53;
+}
+
+const eksByRegion = new Map<string, EKSClient>();
+const ecrByRegion = new Map<string, ECRClient>();
+
+/** One client per region, created on first use like the function region's above. */
+function inRegion<Client extends object>(
+  clients: Map<string, Client>,
+  region: string,
+  create: () => Client,
+): Client {
+  let client = clients.get(region);
+  if (!client) {
+    client = instrumentClient(create());
+    clients.set(region, client);
+  }
+  return client;
+}
+
+/** EKS in another region than the function's (the DR cluster's, functions/core/dr/failover). */
+export function eksClientIn(region: string): EKSClient {
+  return inRegion(eksByRegion, region, () => new EKSClient({ region }));
+}
+
+/** ECR of a region, for the images the DR cluster pulls (functions/core/dr/failover). */
+export function ecrClientIn(region: string): ECRClient {
+  return inRegion(ecrByRegion, region, () => new ECRClient({ region }));
 }

@@ -453,3 +453,225 @@ export const recommendRightsizingHandlerEnvironment = z.extend(powertoolsEnviron
   COST_RIGHTSIZING: z._default(z.string(), '{}'),
   COST_REPORT_BUCKET_NAME: nonEmptyString(),
 });
+
+/**
+ * Continuous MinIO -> DR S3 replication (docs/dr.md). The replica bucket is versioned, in the DR
+ * region; every MinIO bucket the backup covers (BACKUP_SOURCE_BUCKETS) is replicated under the
+ * prefix `<minio-bucket>/`, and events for other buckets are ignored. MinIO's webhook auth_token is
+ * the `token` of the secret REPLICATION_WEBHOOK_SECRET_ID (`{ "token": ... }`).
+ */
+export const replicaBucketEnvironment = z.object({
+  REPLICA_BUCKET_NAME: nonEmptyString(),
+  REPLICA_BUCKET_REGION: nonEmptyString(),
+});
+export const replicationCopyEnvironment = z.object({
+  /** Objects copied at the same time by one invocation; 4 when unset. */
+  REPLICATION_COPY_CONCURRENCY: z.optional(countVariable()),
+  /** Objects above this size are streamed as multipart uploads; 64 MiB when unset. */
+  REPLICATION_MULTIPART_THRESHOLD_BYTES: z.optional(countVariable()),
+});
+/** replication-ingress: the Function URL MinIO's webhook target posts to. */
+export const replicationIngressHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...backupSourcesEnvironment.shape,
+  REPLICATION_WEBHOOK_SECRET_ID: nonEmptyString(),
+  REPLICATION_QUEUE_URL: z.url(),
+});
+/** replicate-objects: the SQS consumer that brings each object's replica to its MinIO state. */
+export const replicateObjectsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...minioEnvironment.shape,
+  ...opsTableEnvironment.shape,
+  ...replicaBucketEnvironment.shape,
+  ...replicationCopyEnvironment.shape,
+});
+/** reconcile-replication: the scheduled listing comparison that repairs what events missed. */
+export const reconcileReplicationHandlerEnvironment = z.extend(
+  replicateObjectsHandlerEnvironment,
+  backupSourcesEnvironment.shape,
+);
+/**
+ * measure-replication-lag: the age of the oldest pending event, per bucket and overall.
+ * ENVIRONMENT_NAME becomes the metric's `environment` dimension, which the lag alarm selects.
+ */
+export const measureReplicationLagHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...backupSourcesEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+
+/**
+ * dr-failover's gates and step journal (functions/core/dr/failover, docs/dr.md "Failover gates
+ * and the step journal"): the DR region and its standby cluster; the gates' limits (the RPO, 300 s
+ * when unset; the age of the newest verify-backup verdict, 48 h when unset); the node group sizes
+ * the DR cluster must be able to reach (the primary's PROVISION_NODE_GROUPS desired sizes, with
+ * DR_NODE_GROUP_SIZES `{"<pool>": <nodes>}` overriding some pools); the DR ECR's pull-through cache
+ * prefixes per upstream registry (`{"<registry host>": "<prefix>"}` over the defaults) and account.
+ */
+export const drClusterEnvironment = z.object({
+  DR_REGION: nonEmptyString(),
+  DR_CLUSTER_NAME: nonEmptyString(),
+});
+export const failoverGatesEnvironment = z.object({
+  DR_RPO_SECONDS: z.optional(countVariable()),
+  DR_VERIFY_BACKUP_MAX_AGE_HOURS: z.optional(positiveNumberVariable()),
+  DR_NODE_GROUP_SIZES: z.optional(nonEmptyString()),
+  DR_IMAGE_REPOSITORY_PREFIXES: z.optional(nonEmptyString()),
+  DR_ECR_REGISTRY_ID: z.optional(z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit AWS account id'))),
+});
+/** check-failover-gates: the ops table (lag, verdicts), EKS and ECR of the DR region, the DR cluster's API. */
+export const checkFailoverGatesHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...backupSourcesEnvironment.shape,
+  ...drClusterEnvironment.shape,
+  ...failoverGatesEnvironment.shape,
+  PROVISION_NODE_GROUPS: nonEmptyString(),
+});
+/** record-failover-step: the journal in the ops table, keyed by the environment. */
+export const recordFailoverStepHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+
+/** build-failover-report: the journal and the audit trail; the targets (300 s RPO, 30 min RTO when unset). */
+export const buildFailoverReportHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+  DR_RPO_SECONDS: z.optional(countVariable()),
+  DR_RTO_MINUTES: z.optional(countVariable()),
+});
+
+/**
+ * dr-failover's bring-up of the DR side (functions/core/dr/bring-up, docs/dr.md "Bringing up the
+ * DR side"): the DR cluster, the primary's manifests environment and node groups (the DR side is
+ * the same lakehouse at the same sizes), the replica bucket the DR workloads use as object store,
+ * and the backup bucket the Prefect dump is restored from.
+ */
+export const drObjectStoreEnvironment = z.object({
+  REPLICA_BUCKET_NAME: nonEmptyString(),
+  /** The replica bucket's S3 endpoint for the DR workloads; the DR region's S3 when unset. */
+  DR_OBJECT_STORE_ENDPOINT: z.optional(z.url()),
+});
+/**
+ * The DR side's deadlines (dr-failover's DR_FAILOVER_DEADLINES, which its RTO budget counts on):
+ * their own variables, not provision's, since all handlers share one process locally.
+ */
+export const drBringUpTimeoutsEnvironment = z.object({
+  /** From the node group changes to every DR group ACTIVE at its size; 1200 when unset. */
+  DR_NODE_GROUP_TIMEOUT_SECONDS: z.optional(countVariable()),
+  /** Per phase, from its apply to the last workload rolled out; 600 when unset. */
+  DR_ROLLOUT_TIMEOUT_SECONDS: z.optional(countVariable()),
+});
+export const scaleDrNodeGroupsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...drClusterEnvironment.shape,
+  PROVISION_NODE_GROUPS: nonEmptyString(),
+  DR_NODE_GROUP_SIZES: z.optional(nonEmptyString()),
+  ...drBringUpTimeoutsEnvironment.shape,
+});
+export const applyDrManifestsHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...drClusterEnvironment.shape,
+  PLATFORM_LAYOUT: z.optional(z.string()),
+  ...provisionManifestsEnvironment.shape,
+  ...drBringUpTimeoutsEnvironment.shape,
+  ...drObjectStoreEnvironment.shape,
+});
+export const restoreDrDatabaseHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...drClusterEnvironment.shape,
+  PLATFORM_LAYOUT: z.optional(z.string()),
+  ...provisionManifestsEnvironment.shape,
+  ...backupBucketEnvironment.shape,
+  /** Handed to the restore Job, whose AWS CLI must reach the same S3 (an S3-compatible endpoint). Unset on AWS. */
+  AWS_ENDPOINT_URL_S3: z.optional(z.url()),
+  /**
+   * How long one call waits for the restore Job (600 when unset); past it PostgresJobTimeoutError,
+   * and the workflow's next call re-attaches to the same Job. Below the function's timeout.
+   */
+  DR_RESTORE_JOB_WAIT_SECONDS: z.optional(countVariable()),
+});
+export const checkDrRolloutHandlerEnvironment = z.extend(powertoolsEnvironment, drClusterEnvironment.shape);
+
+/**
+ * dr-failover's fence of the primary and its lift (functions/core/dr/fence, docs/dr.md "Fencing"):
+ * the primary's Kubernetes API, Prefect API and MinIO (the source buckets get the read-only
+ * policy), the saved originals in the ops table under ENVIRONMENT_NAME. FENCE_PROBE_TIMEOUT_MS is
+ * how long "does the primary answer?" waits (5000 when unset); FENCE_WRITER_NAMESPACES
+ * (comma-separated) where the writing workloads run (the layout's Prefect and s5cmd namespaces
+ * when unset).
+ */
+export const fenceSettingsEnvironment = z.object({
+  FENCE_PROBE_TIMEOUT_MS: z.optional(countVariable()),
+  FENCE_WRITER_NAMESPACES: z.optional(nonEmptyString()),
+});
+/** fence-primary, lift-fence. */
+export const fenceHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...kubernetesEnvironment.shape,
+  ...minioEnvironment.shape,
+  ...prefectApiEnvironment.shape,
+  ...backupSourcesEnvironment.shape,
+  ...fenceSettingsEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+/** await-replication-drain: the pending journal and the fence's record; DR_DRAIN_TIMEOUT_SECONDS 600 when unset. */
+export const awaitReplicationDrainHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...backupSourcesEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+  DR_DRAIN_TIMEOUT_SECONDS: z.optional(countVariable()),
+});
+
+/**
+ * dr-failover's traffic switch and the DR side's validation (functions/core/dr/traffic and
+ * functions/core/dr/validation, docs/dr.md "Switching traffic and validating the DR side"):
+ * DR_TRAFFIC is JSON `{hostedZoneId, records: [{name, drillName, type?, primary, dr,
+ * primaryHealthCheckId?, drHealthCheckId?}]}` (each target `{ttl, values}` or `{alias}`); what
+ * was switched is recorded in the ops table under ENVIRONMENT_NAME.
+ */
+export const drTrafficEnvironment = z.object({
+  DR_TRAFFIC: nonEmptyString(),
+});
+/** switch-traffic. */
+export const switchTrafficHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...drTrafficEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+/**
+ * validate-dr-platform: the DR cluster, the database's names (PROVISION_ENVIRONMENT), the replica
+ * bucket the DR workloads use as object store, and the Prefect API as the DR target serves it
+ * (DR_PREFECT_API_URL, ending in `/api`).
+ */
+export const validateDrPlatformHandlerEnvironment = z.extend(switchTrafficHandlerEnvironment, {
+  ...drClusterEnvironment.shape,
+  PLATFORM_LAYOUT: z.optional(z.string()),
+  ...provisionManifestsEnvironment.shape,
+  ...replicaBucketEnvironment.shape,
+  DR_PREFECT_API_URL: z.url(),
+});
+
+/**
+ * dr-failback (functions/core/dr/failback, docs/dr.md "Failback"). resync-from-replica copies the
+ * replica back into MinIO: MinIO, the replica, the ops table (the cutoff comes from the fence and
+ * the journal). record-failback-step keeps the failback's steps in the failover's journal.
+ */
+export const resyncFromReplicaHandlerEnvironment = z.extend(reconcileReplicationHandlerEnvironment, {
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+export const recordFailbackStepHandlerEnvironment = recordFailoverStepHandlerEnvironment;
+/**
+ * fence-dr: the DR side's fence (steps prefect, writers) with the fence core, side `dr`: the DR
+ * cluster's Kubernetes API and its Prefect API (DR_PREFECT_API_URL). scale-dr-to-standby: the DR
+ * node groups to their minimum and the DR database reset.
+ */
+export const fenceDrHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...opsTableEnvironment.shape,
+  ...drClusterEnvironment.shape,
+  PLATFORM_LAYOUT: z.optional(z.string()),
+  DR_PREFECT_API_URL: z.url(),
+  ...fenceSettingsEnvironment.shape,
+  ENVIRONMENT_NAME: nonEmptyString(),
+});
+export const scaleDrToStandbyHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  ...drClusterEnvironment.shape,
+  PLATFORM_LAYOUT: z.optional(z.string()),
+  ...provisionManifestsEnvironment.shape,
+});

@@ -124,3 +124,8 @@ export class RestoreConflictError extends LakehouseOpsError {
 export class RestoreIncompleteError extends LakehouseOpsError {
   override readonly name = 'RestoreIncompleteError';
 }
+
+/** `Name: message` of anything thrown, for logs and messages that must say what went wrong. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -3,7 +3,7 @@ import { type Cluster, DescribeClusterCommand, type EKSClient } from '@aws-sdk/c
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { eksClient } from './aws-clients.ts';
+import { eksClient, eksClientIn } from './aws-clients.ts';
 import { ConfigurationError } from './errors.ts';
 import { createKubernetesApi, type KubernetesApi, type KubernetesApiOptions } from './kubernetes/api.ts';
 import type { KubernetesConnection } from './kubernetes/transport.ts';
@@ -192,4 +192,28 @@ export function kubernetesApiFor(clusterName: string, options?: KubernetesApiOpt
 /** Resolves the cluster's connection now, so a wrong CLUSTER_NAME fails before any check starts. */
 export async function connectToCluster(clusterName: string): Promise<void> {
   await connections().getConnection(clusterName);
+}
+
+const connectionsByRegion = new Map<string, KubernetesConnectionProvider>();
+
+/**
+ * Connections to the EKS clusters of another region (the DR cluster, functions/core/dr/failover),
+ * cached per cluster like the function region's; tokens are signed for that region's STS.
+ */
+export function kubernetesConnectionsIn(region: string): KubernetesConnectionProvider {
+  let provider = connectionsByRegion.get(region);
+  if (!provider) {
+    provider = createEksConnectionProvider({ eks: eksClientIn(region), region });
+    connectionsByRegion.set(region, provider);
+  }
+  return provider;
+}
+
+/** The Kubernetes API of a cluster in another region (the DR cluster), over kubernetesConnectionsIn. */
+export function kubernetesApiIn(
+  region: string,
+  clusterName: string,
+  options?: KubernetesApiOptions,
+): KubernetesApi {
+  return createKubernetesApi(() => kubernetesConnectionsIn(region).getConnection(clusterName), options);
 }

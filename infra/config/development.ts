@@ -1,3 +1,4 @@
+import { drTrafficRecords } from './dr-config.ts';
 import type { EnvironmentConfigInput } from './environment-config.ts';
 import { PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
@@ -73,5 +74,10 @@ export const development = {
   },
   // Right-sizing applies by itself here (the stateful tier still waits for approval).
   cost: { apply: { mode: 'on', requireApproval: false } },
+  dr: {
+    prefectApiUrl: 'https://prefect.development.dr.lakehouse.example.com/api',
+    // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
+    traffic: drTrafficRecords('Z00000000000000DEV', 'development.lakehouse.example.com'),
+  },
   logRetentionDays: 14,
 } satisfies EnvironmentConfigInput;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrafficSettings } from '../../functions/core/dr/traffic/settings.ts';
 
 /**
  * Disaster recovery (issue 5, docs/dr.md): the targets the platform promises, continuous
@@ -32,36 +33,54 @@ const drillConfigSchema = z
   .object({
     /** A scheduled drill fails the environment over for real (mode `drill`): staging only. */
     enabled: z.boolean().default(false),
-    /** First Monday of the month, 06:00 in timeZone, unless told otherwise. */
+    /** First Monday of the month, 06:00 in timeZone, unless told otherwise: dr-failover, mode drill. */
     expression: scheduleExpression.default('cron(0 6 ? * MON#1 *)'),
+    /** dr-failback of the drill: the same day, once the failover had time to finish and be looked at. */
+    failbackExpression: scheduleExpression.default('cron(0 9 ? * MON#1 *)'),
     timeZone: z.string().min(1).default('UTC'),
   })
   .prefault({});
 
-export const drConfigSchema = z
-  .object({
-    /** Recovery point objective: the most data, in time, a failover may lose. */
-    rpoSeconds: z.number().int().positive().default(300),
-    /** Recovery time objective: declaration to a green validation on the DR side. Synth checks the failover's worst case against it. */
-    rtoMinutes: z.number().int().positive().default(30),
-    /** The standby EKS cluster in drRegion; by default `<clusterName>-dr`. */
-    clusterName: z.optional(
-      z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, {
-        message: 'expected an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
-      }),
-    ),
-    /** The newest SUCCESSFUL verify-backup of every source bucket must be younger than this to fail over ungated. */
-    verifyBackupMaxAgeHours: z.number().positive().default(48),
-    replication: replicationConfigSchema,
-    drill: drillConfigSchema,
-  })
-  .prefault({});
+export const drConfigSchema = z.object({
+  /** Recovery point objective: the most data, in time, a failover may lose. */
+  rpoSeconds: z.number().int().positive().default(300),
+  /** Recovery time objective: declaration to a green validation on the DR side. Synth checks the failover's worst case against it. */
+  rtoMinutes: z.number().int().positive().default(30),
+  /** The standby EKS cluster in drRegion; by default `<clusterName>-dr`. */
+  clusterName: z.optional(
+    z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, {
+      message: 'expected an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
+    }),
+  ),
+  /** The newest SUCCESSFUL verify-backup of every source bucket must be younger than this to fail over ungated. */
+  verifyBackupMaxAgeHours: z.number().positive().default(48),
+  /**
+   * How long a person has to approve a failover (forced ones everywhere, every one in
+   * production): it counts in the RTO, so synth checks the failover's worst case with it.
+   */
+  approvalTimeoutMinutes: z.number().int().min(1).max(15).default(5),
+  replication: replicationConfigSchema,
+  drill: drillConfigSchema,
+  /**
+   * The platform's DNS records that dr-failover moves and dr-failback moves back: the hosted zone
+   * and, per record, its drill twin and its target in each region (functions/core/dr/traffic/
+   * settings.ts validates it; DR_TRAFFIC of switch-traffic and validate-dr-platform).
+   */
+  traffic: z.unknown(),
+  /** The Prefect API as the DR side serves it (ending in `/api`): validate-dr-platform and the DR fence call it. */
+  prefectApiUrl: z.url({ protocol: /^https?$/ }),
+});
 
 export type DrConfig = z.output<typeof drConfigSchema>;
 
 /** Checks across the DR settings that the schema alone cannot make (called from the environment schema). */
 export function drConfigProblems(environment: string, dr: DrConfig): string[] {
   const problems: string[] = [];
+  try {
+    parseTrafficSettings(JSON.stringify(dr.traffic ?? null), 'dr.traffic');
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (dr.drill.enabled && environment === 'production') {
     problems.push('scheduled DR drills fail over for real: they are for staging; drill production by hand');
   }
@@ -76,4 +95,28 @@ export function drConfigProblems(environment: string, dr: DrConfig): string[] {
 /** The standby cluster's name: configured, or `<clusterName>-dr`. */
 export function drClusterName(config: { clusterName: string; dr: DrConfig }): string {
   return config.dr.clusterName ?? `${config.clusterName}-dr`;
+}
+
+/** The platform endpoints dr-failover moves (docs/dr.md): the Prefect API and UI, the object store. */
+export const PLATFORM_RECORDS = ['prefect-api', 'prefect-ui', 'object-store'] as const;
+
+/**
+ * The traffic settings of a zone whose records follow the platform's convention: each endpoint
+ * `<record>.<domain>` (and its drill twin `drill-<record>.<domain>`) is a CNAME to
+ * `<record>.primary.<domain>` or `<record>.dr.<domain>`, the regions' own names.
+ */
+export function drTrafficRecords(hostedZoneId: string, domain: string, ttl = 60) {
+  const target = (record: string, side: 'primary' | 'dr') => ({
+    ttl,
+    values: [`${record}.${side}.${domain}`],
+  });
+  return {
+    hostedZoneId,
+    records: PLATFORM_RECORDS.map((record) => ({
+      name: `${record}.${domain}`,
+      drillName: `drill-${record}.${domain}`,
+      primary: target(record, 'primary'),
+      dr: target(record, 'dr'),
+    })),
+  };
 }

@@ -1,3 +1,4 @@
+import { drTrafficRecords } from './dr-config.ts';
 import type { EnvironmentConfigInput } from './environment-config.ts';
 import { DISRUPTIVE_PLAYBOOKS, PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
@@ -79,6 +80,11 @@ export const production = {
   // Right-sizing shows its patches and waits for approval until the team trusts it.
   cost: { apply: { mode: 'dry-run', requireApproval: true } },
   // Backups run hourly and are verified after each: a verdict older than 6 hours means trouble.
-  dr: { verifyBackupMaxAgeHours: 6 },
+  dr: {
+    prefectApiUrl: 'https://prefect.production.dr.lakehouse.example.com/api',
+    // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
+    traffic: drTrafficRecords('Z00000000000000PROD', 'production.lakehouse.example.com'),
+    verifyBackupMaxAgeHours: 6,
+  },
   logRetentionDays: 365,
 } satisfies EnvironmentConfigInput;

@@ -1,3 +1,4 @@
+import { drTrafficRecords } from './dr-config.ts';
 import type { EnvironmentConfigInput } from './environment-config.ts';
 import { DISRUPTIVE_PLAYBOOKS, PLATFORM_ROUTES, playbookPolicies } from './remediation-config.ts';
 
@@ -66,6 +67,11 @@ export const staging = {
   // Right-sizing applies by itself here (the stateful tier still waits for approval).
   cost: { apply: { mode: 'on', requireApproval: false } },
   // The monthly DR drill fails staging over to the DR region and back (docs/dr.md).
-  dr: { drill: { enabled: true } },
+  dr: {
+    prefectApiUrl: 'https://prefect.staging.dr.lakehouse.example.com/api',
+    // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
+    traffic: drTrafficRecords('Z0000000000000STAGE', 'staging.lakehouse.example.com'),
+    drill: { enabled: true },
+  },
   logRetentionDays: 30,
 } satisfies EnvironmentConfigInput;

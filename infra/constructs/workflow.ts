@@ -1,6 +1,6 @@
 import { type CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   DefinitionBody,
@@ -126,6 +126,27 @@ export interface InvokeOpsFunctionProps {
   /** What the state passes on (after resultPath); the whole state by default. */
   readonly outputPath?: string;
   readonly comment?: string;
+  /**
+   * How long Step Functions waits for one attempt: by default the function's own timeout plus
+   * INVOKE_MARGIN. Every Task has one, so a workflow's worst case can be computed (the RTO budget:
+   * worst-case-duration.ts); a shorter one suits a step on a time budget.
+   */
+  readonly taskTimeout?: Duration;
+  /**
+   * How many times a failed attempt is tried again, on the project's transient errors (default 3)
+   * and on Lambda service errors (default 4); 0 leaves that retrier out. The worst case counts every
+   * retry at its full task timeout, so a step on a time budget (the failover's RTO) retries less.
+   */
+  readonly retries?: { readonly transient?: number; readonly lambdaService?: number };
+}
+
+/** Beyond the function's timeout: the invoke's own latency (cold start, payload transfer). */
+export const INVOKE_MARGIN = Duration.seconds(10);
+
+/** The task timeout of an invocation of `fn`: its timeout plus INVOKE_MARGIN, when it is known. */
+function defaultTaskTimeout(fn: IFunction): Duration | undefined {
+  const { timeout } = fn as Partial<Pick<LambdaFunction, 'timeout'>>;
+  return timeout ? timeout.plus(INVOKE_MARGIN) : undefined;
 }
 
 /**
@@ -156,26 +177,35 @@ export function invokeOpsFunction(
     resultPath: props.resultPath,
     outputPath: props.outputPath,
     comment: props.comment,
+    ...timeoutOf(props.taskTimeout ?? defaultTaskTimeout(fn)),
   });
-  task.addRetry({
-    errors: [...RETRYABLE_ERROR_NAMES],
-    interval: Duration.seconds(2),
-    maxAttempts: 3,
-    backoffRate: 2,
-    maxDelay: Duration.seconds(20),
-    jitterStrategy: JitterType.FULL,
-  });
-  retryLambdaServiceErrors(task);
+  const transientRetries = props.retries?.transient ?? 3;
+  if (transientRetries > 0) {
+    task.addRetry({
+      errors: [...RETRYABLE_ERROR_NAMES],
+      interval: Duration.seconds(2),
+      maxAttempts: transientRetries,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(20),
+      jitterStrategy: JitterType.FULL,
+    });
+  }
+  retryLambdaServiceErrors(task, props.retries?.lambdaService);
   invokedFunctions.set(task, fn);
   return task;
 }
 
+function timeoutOf(duration: Duration | undefined) {
+  return duration ? { taskTimeout: Timeout.duration(duration) } : {};
+}
+
 /** Throttling and Lambda's own service errors: the invocation never ran, so it is safe to repeat. */
-function retryLambdaServiceErrors(task: LambdaInvoke): void {
+function retryLambdaServiceErrors(task: LambdaInvoke, maxAttempts = 4): void {
+  if (maxAttempts <= 0) return;
   task.addRetry({
     errors: [...LAMBDA_SERVICE_ERRORS],
     interval: Duration.seconds(1),
-    maxAttempts: 4,
+    maxAttempts,
     backoffRate: 2,
   });
 }
@@ -187,6 +217,8 @@ export interface WaitForTaskTokenProps {
   /** How long the token may go unanswered: then States.Timeout. */
   readonly timeout: Duration;
   readonly comment?: string;
+  /** Retries on Lambda service errors (default 4); each counts at the full timeout in the worst case. */
+  readonly lambdaServiceRetries?: number;
 }
 
 /**
@@ -210,7 +242,7 @@ export function invokeOpsFunctionWithTaskToken(
     taskTimeout: Timeout.duration(props.timeout),
     comment: props.comment,
   });
-  retryLambdaServiceErrors(task);
+  retryLambdaServiceErrors(task, props.lambdaServiceRetries);
   invokedFunctions.set(task, fn);
   return task;
 }

@@ -116,8 +116,9 @@ function postgresJobEnvironmentOf(
 }
 
 /**
- * Grants on the backup bucket by key prefix (runs/, manifests/, data/, postgres/), so each step
- * may touch only the part of the layout it owns, and on its KMS key by alias through S3 only.
+ * Grants on a bucket of the BackupStack (drRegion) by key prefix, so each step may touch only the
+ * part of the layout it owns, and on the stack's KMS key by alias through S3 only: the backup
+ * bucket (runs/, manifests/, data/, postgres/) and the replica bucket (`<minio-bucket>/`).
  */
 export class BackupBucketAccess {
   private readonly bucketArn: string;
@@ -126,6 +127,8 @@ export class BackupBucketAccess {
     private readonly fn: OpsFunction,
     private readonly config: EnvironmentConfig,
     bucketName: string,
+    /** The layout the prefixes come from, for the reason of the wildcard acknowledgement. */
+    private readonly layout = 'the backup bucket layout (docs/backup.md)',
   ) {
     this.bucketArn = Stack.of(fn).formatArn({ service: 's3', region: '', account: '', resource: bucketName });
   }
@@ -155,7 +158,7 @@ export class BackupBucketAccess {
     acknowledgeWildcardResources(
       defaultPolicyOf(this.fn),
       resources,
-      `${actions.join(', ')} below one prefix of the backup bucket layout (docs/backup.md); keys name buckets, objects and runs`,
+      `${actions.join(', ')} below one prefix of ${this.layout}; keys name buckets, objects and runs`,
     );
     return this;
   }

@@ -4,6 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   flowRunBurstHandlerEnvironment,
@@ -31,6 +32,7 @@ import {
 } from './backup-function-setup.ts';
 import { createBackupFunction, isBackupFunctionName } from './backup-functions.ts';
 import { type CostFunctionName, createCostFunction, isCostFunctionName } from './cost-functions.ts';
+import { createDrFunction, type DrFunctionName, isDrFunctionName } from './dr-functions.ts';
 import { grantDescribeCluster, grantNodegroups, grantPublish, grantReadSecret } from './function-grants.ts';
 import type { OpsNetwork } from './ops-network.ts';
 import { createProvisionFunction, isProvisionFunctionName } from './provision-functions.ts';
@@ -40,6 +42,11 @@ import {
   isRemediationFunctionName,
   type RemediationFunctionName,
 } from './remediation-functions.ts';
+import {
+  createReplicationFunction,
+  isReplicationFunctionName,
+  type ReplicationFunctionName,
+} from './replication-functions.ts';
 
 /**
  * How each handler is deployed: its environment schema and values, timeout and IAM. The schemas
@@ -57,7 +64,9 @@ export type OpsHandlerName =
   | RestoreHandler
   | ProvisionHandler
   | RemediationFunctionName
-  | CostFunctionName;
+  | CostFunctionName
+  | ReplicationFunctionName
+  | DrFunctionName;
 
 export const SERVICE_NAME = 'lakehouse-ops';
 export const METRICS_NAMESPACE = 'LakehouseOps';
@@ -77,6 +86,8 @@ export interface OpsFunctionDependencies {
   readonly backup?: BackupResources;
   /** The cost workflows' report bucket (the Cost nested stack's): recommendations and reports. */
   readonly costReportBucket?: IBucket;
+  /** The queue between replication-ingress and replicate-objects (the Replication nested stack's). */
+  readonly replicationQueue?: IQueue;
 }
 
 /** The ops table (and the backup resources it comes with), which most workflows' functions need. */
@@ -181,6 +192,32 @@ function createOpsFunction(
       kubernetes,
       reportBucket: deps.costReportBucket,
       opsTableName: opsTable.opsTable.tableName,
+      grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
+        grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
+    });
+  }
+
+  if (isDrFunctionName(name)) {
+    const backup = backupFunctionSetup({
+      config,
+      resources: opsTableOf(name, deps),
+      minio,
+      kubernetes,
+      grantMinio,
+      grantDescribeCluster: (fn: OpsFunction) => grantDescribeCluster(fn, config.clusterName),
+    });
+    return createDrFunction(name, build, { config, backup, minio, kubernetes, grantMinio });
+  }
+
+  if (isReplicationFunctionName(name)) {
+    const opsTable = opsTableOf(name, deps);
+    if (!deps.replicationQueue) throw new Error(`${name}: needs OpsFunctionDependencies.replicationQueue`);
+    return createReplicationFunction(name, build, {
+      config,
+      minio,
+      opsTableName: opsTable.opsTable.tableName,
+      queue: deps.replicationQueue,
+      grantMinio,
       grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
         grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
     });

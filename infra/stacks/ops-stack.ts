@@ -41,6 +41,7 @@ import { AlertRemediation } from './alert-remediation.ts';
 import { backupBucketName } from './backup-naming.ts';
 import { NODE_SUBNETS } from './cluster-network.ts';
 import { CostStack } from './cost-stack.ts';
+import { DrStack } from './dr-stack.ts';
 import { grantFunctionsKubernetesGroups, usesCluster } from './function-access-entries.ts';
 import {
   createOpsFunctions,
@@ -51,6 +52,7 @@ import {
 } from './ops-functions.ts';
 import { type ClusterNetworkReference, OpsNetwork } from './ops-network.ts';
 import { REMEDIATION_HANDLERS } from './remediation-functions.ts';
+import { ReplicationStack } from './replication-stack.ts';
 import { VolumeBackupPlan } from './volume-backup-plan.ts';
 
 type WorkflowSchedule = EnvironmentConfig['schedules'][keyof EnvironmentConfig['schedules']];
@@ -115,6 +117,9 @@ export class OpsStack extends Stack {
   readonly alertRemediation: AlertRemediation;
   /** The cost workflows' nested stack (cost-stack.ts). */
   readonly cost: CostStack;
+  readonly replication: ReplicationStack;
+  /** dr-failover and dr-failback (dr-stack.ts). */
+  readonly dr: DrStack;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -357,6 +362,24 @@ export class OpsStack extends Stack {
       shared: { notify: functions.notify, 'request-approval': functions['request-approval'] },
       logRetention,
       logRemovalPolicy,
+      scheduleGroup,
+      scheduleDeadLetterQueue,
+      alarmTopic: this.notificationTopic,
+    });
+    this.replication = new ReplicationStack(this, 'Replication', {
+      config,
+      functionDependencies,
+      logRetention,
+      scheduleGroup,
+      scheduleDeadLetterQueue,
+      alarmTopic: this.notificationTopic,
+    });
+
+    this.dr = new DrStack(this, 'Dr', {
+      config,
+      functionDependencies,
+      shared: { notify: functions.notify, 'request-approval': functions['request-approval'] },
+      logRetention,
       scheduleGroup,
       scheduleDeadLetterQueue,
       alarmTopic: this.notificationTopic,

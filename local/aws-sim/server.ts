@@ -5,13 +5,15 @@ import { BackupSimulator } from './backup.ts';
 import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
 import { EventsSimulator } from './events.ts';
 import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
+import { type HostedZoneSeed, Route53Simulator, renderRoute53Error } from './route53.ts';
 import { renderJsonProtocolError, SecretsManagerSimulator, type SeededSecret } from './secrets-manager.ts';
 import { type PublishedNotification, renderQueryError, SnsSimulator } from './sns.ts';
+import { renderSqsError, type SqsQueueSeed, SqsSimulator } from './sqs.ts';
 import { renderJson10Error, StepFunctionsSimulator, type TaskTokenAnswers } from './step-functions.ts';
 
 /**
  * One loopback HTTP server for the AWS control planes that have no local implementation (EKS, SNS,
- * Secrets Manager, AWS Backup, EventBridge PutEvents, Step Functions task tokens). The real
+ * Secrets Manager, AWS Backup, EventBridge PutEvents, Step Functions task tokens, SQS, Route 53). The real
  * SDK v3 clients reach it through AWS_ENDPOINT_URL_<SERVICE>, so each service speaks its own wire
  * protocol and is recognised the way its protocol identifies requests.
  */
@@ -32,6 +34,10 @@ export interface AwsSimOptions {
    * without one, every token is unknown (TaskDoesNotExist).
    */
   readonly taskTokens?: TaskTokenAnswers;
+  /** SQS queues that exist from the start, in order (a dead-letter queue before the queues that use it). */
+  readonly queues?: readonly SqsQueueSeed[];
+  /** Route 53 hosted zones that exist from the start (each with its SOA and NS records). */
+  readonly hostedZones?: readonly HostedZoneSeed[];
 }
 
 export interface AwsSim {
@@ -42,6 +48,10 @@ export interface AwsSim {
   readonly backup: BackupSimulator;
   /** EventBridge: the events put so far, subscribers, injected entry failures. */
   readonly events: EventsSimulator;
+  /** SQS: queue URLs and ARNs by name. */
+  readonly sqs: SqsSimulator;
+  /** Route 53: zones, submitted changes, health check probes, and resolve() for local name lookups. */
+  readonly route53: Route53Simulator;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
   stop(): Promise<void>;
@@ -64,6 +74,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const backup = new BackupSimulator(region, accountId, options.backupVaults ?? []);
   const events = new EventsSimulator(region, accountId, options.eventBuses);
   const stepFunctions = new StepFunctionsSimulator(options.taskTokens);
+  const sqs = new SqsSimulator(region, accountId);
+  const route53 = new Route53Simulator(options.hostedZones ?? []);
   // Order matters: the header- and form-based protocols are checked before the path-based routes.
   const routes: ServiceRoute[] = [
     {
@@ -83,10 +95,14 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       handle: (r) => stepFunctions.handle(r),
       renderError: renderJson10Error,
     },
+    // SQS is JSON 1.0 too, with query-compatible error codes.
+    { handles: (r) => sqs.handles(r), handle: (r) => sqs.handle(r), renderError: renderSqsError },
     { handles: (r) => sns.handles(r), handle: (r) => sns.handle(r), renderError: renderQueryError },
     { handles: (r) => eks.handles(r), handle: (r) => eks.handle(r), renderError: renderEksError },
     // AWS Backup is REST-JSON like EKS, and reports errors the same way.
     { handles: (r) => backup.handles(r), handle: (r) => backup.handle(r), renderError: renderEksError },
+    // Route 53 is REST-XML: every path starts with its API version.
+    { handles: (r) => route53.handles(r), handle: (r) => route53.handle(r), renderError: renderRoute53Error },
   ];
 
   const server = createServer((incoming, outgoing) => {
@@ -100,23 +116,34 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     server.listen(0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve, reject) => {
+      sqs.close();
+      server.close((error) => (error ? reject(error) : resolve()));
+      // SDK clients keep sockets alive; without this, close() waits for them to time out.
+      server.closeAllConnections();
+    });
+  try {
+    sqs.listen(url, options.queues ?? []);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     eks,
     sns,
     secretsManager,
     backup,
     events,
+    sqs,
+    route53,
     get published() {
       return sns.published;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      }),
+    stop,
   };
 }
 

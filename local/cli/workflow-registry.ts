@@ -6,6 +6,8 @@ import { costOptimiseRequestSchema } from '../../functions/core/cost/apply/reque
 import { offHoursRequestSchema } from '../../functions/core/cost/off-hours/request.ts';
 import { spotInterruptionEventSchema } from '../../functions/core/cost/spot/interruption-event.ts';
 import { spotMigrationRequestSchema } from '../../functions/core/cost/spot/request.ts';
+import { failbackRequestSchema } from '../../functions/core/dr/failback/journal.ts';
+import { failoverRequestSchema } from '../../functions/core/dr/failover/request.ts';
 import { provisionRequestSchema } from '../../functions/core/provision/request.ts';
 import { alertRuleEventSchema } from '../../functions/core/remediation/remediation-plan.ts';
 import { validatePlatformRequestSchema } from '../../functions/core/validation/request.ts';
@@ -97,6 +99,22 @@ const entries: readonly WorkflowEntry[] = [
     description: 'drain the node of a spot instance EC2 is about to reclaim (replays an EC2 notice by hand)',
     inputSchema: spotInterruptionEventSchema,
     // No default: an EC2 notice must be given (runbooks/spot-interruption.md).
+    defaultInput: {},
+  },
+  {
+    name: 'dr-failback',
+    description:
+      'back from the DR side: resync the replica into MinIO to a zero diff, fence DR, switch back, DR to standby',
+    inputSchema: failbackRequestSchema,
+    // No default: a failback must say its mode (real or drill), as its failover did.
+    defaultInput: { requestedBy: 'lakehouse-ops-cli' },
+  },
+  {
+    name: 'dr-failover',
+    description:
+      'gated region failover: gates, approval, fence, drain, DR bring-up, traffic switch, validation, RTO/RPO report',
+    inputSchema: failoverRequestSchema,
+    // No default: a failover (even a drill, which fences the primary) is declared on purpose.
     defaultInput: {},
   },
 ];

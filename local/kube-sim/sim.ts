@@ -134,6 +134,30 @@ export class KubeSim {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Stops answering (clients get ECONNREFUSED, as from a cluster whose region is lost) while
+   * keeping every object; goOnline() listens again on the same port with the same objects.
+   */
+  async goOffline(): Promise<void> {
+    if (!this.server.listening) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async goOnline(): Promise<void> {
+    if (this.server.listening) return;
+    if (!this.address)
+      throw new Error('kube-sim: goOnline() needs a server that listened before (call listen())');
+    const port = Number(new URL(this.address).port);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   /** Runs every controller until nothing changes. Resolves to the number of passes it took. */
   async settle(): Promise<number> {
     return runToFixedPoint(this.context, this.store);

@@ -1,17 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Context } from 'aws-lambda';
 import { handler as alertIngressHandler } from '../../functions/alert-ingress.handler.ts';
+import {
+  type FunctionUrlHandler,
+  type FunctionUrlServer,
+  startFunctionUrlServer,
+} from './function-url-server.ts';
 
 /**
  * The alert ingress on loopback, so that a real Alertmanager (and the bench) can deliver to the
- * local lakehouse: each HTTP request becomes the Lambda Function URL event (payload format 2.0)
- * and goes to the same `handler` that is deployed, whose response goes back as the Function URL
- * would send it. The handler reads its environment from process.env (OPS_TABLE_NAME,
- * ALERT_EVENT_BUS_NAME, ALERT_WEBHOOK_SECRET_ID, AWS_ENDPOINT_URL_*): the caller sets it.
+ * local lakehouse through the deployed alert-ingress handler behind a local Function URL. The
+ * handler reads its environment from process.env (OPS_TABLE_NAME, ALERT_EVENT_BUS_NAME,
+ * ALERT_WEBHOOK_SECRET_ID, AWS_ENDPOINT_URL_*): the caller sets it.
  */
-export type FunctionUrlHandler = (event: unknown, context: Context) => Promise<unknown>;
+export {
+  FUNCTION_URL_MAX_REQUEST_BYTES,
+  type FunctionUrlHandler,
+  functionUrlEvent,
+} from './function-url-server.ts';
 
 export interface AlertIngressServerOptions {
   /** 127.0.0.1 unless told otherwise: the webhook is not for the network. */
@@ -22,177 +26,15 @@ export interface AlertIngressServerOptions {
   handler?: FunctionUrlHandler;
 }
 
-export interface AlertIngressServer {
-  /** Where Alertmanager's webhook_config should point (`http://127.0.0.1:<port>/`). */
-  readonly url: string;
-  stop(): Promise<void>;
-}
+/** `url` is where Alertmanager's webhook_config should point. */
+export type AlertIngressServer = FunctionUrlServer;
 
-/** Function URLs refuse larger requests before invoking the function. */
-export const FUNCTION_URL_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
-const FUNCTION_NAME = 'lakehouse-ops-local-alert-ingress';
-// What a Function URL returns when the function fails (it hides the error from the caller).
-const INTERNAL_SERVER_ERROR = {
-  statusCode: 502,
-  headers: { 'content-type': 'application/json' },
-  body: '{"Message":"Internal Server Error"}',
-};
-
-export async function startAlertIngressServer(
+export function startAlertIngressServer(
   options: AlertIngressServerOptions = {},
 ): Promise<AlertIngressServer> {
-  const handler = options.handler ?? (alertIngressHandler as FunctionUrlHandler);
-  const server = createServer((request, response) => {
-    serve(handler, request, response).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
+  return startFunctionUrlServer({
+    ...options,
+    handler: options.handler ?? (alertIngressHandler as FunctionUrlHandler),
+    functionName: 'lakehouse-ops-local-alert-ingress',
   });
-  // Alertmanager keeps connections alive; so must we, or every delivery pays a TCP handshake.
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}/`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function serve(
-  handler: FunctionUrlHandler,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const body = await readBody(request);
-  if (body === undefined) {
-    send(response, {
-      statusCode: 413,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        Message: `Request must be smaller than ${FUNCTION_URL_MAX_REQUEST_BYTES} bytes`,
-      }),
-    });
-    return;
-  }
-  let result: unknown;
-  try {
-    result = await handler(functionUrlEvent(request, body), lambdaContext());
-  } catch {
-    // The handler has logged it (middleware); a Function URL answers 502 and says no more.
-    send(response, INTERNAL_SERVER_ERROR);
-    return;
-  }
-  send(response, functionUrlResponse(result));
-}
-
-/** The whole body, or undefined once it passes the Function URL limit (the rest is not read). */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > FUNCTION_URL_MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Content types a Function URL passes as text; any other body (or none given) arrives base64. */
-const TEXT_CONTENT_TYPE =
-  /^(text\/|application\/(json|javascript|xml|yaml|x-www-form-urlencoded)\b|[^;]*\+(json|xml)\b)/i;
-
-export function functionUrlEvent(request: IncomingMessage, body: Buffer): Record<string, unknown> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const headers = lowerCaseHeaders(request);
-  const isText = TEXT_CONTENT_TYPE.test(headers['content-type'] ?? '');
-  const now = new Date();
-  const http = {
-    method: request.method ?? 'GET',
-    path: url.pathname,
-    protocol: `HTTP/${request.httpVersion}`,
-    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-    userAgent: headers['user-agent'] ?? '',
-  };
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers,
-    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http,
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body.length > 0 ? { body: body.toString(isText ? 'utf8' : 'base64') } : {}),
-    isBase64Encoded: body.length > 0 && !isText,
-  };
-}
-
-/** Function URLs hand the function lower-case names, repeated headers joined with commas. */
-function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return headers;
-}
-
-interface HttpResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A result with a statusCode is the response; anything else is a 200 with the result as JSON. */
-function functionUrlResponse(result: unknown): HttpResult {
-  if (result !== null && typeof result === 'object' && 'statusCode' in result) {
-    const { statusCode, headers, body } = result as Partial<HttpResult>;
-    return { statusCode: Number(statusCode), headers: headers ?? {}, body: body ?? '' };
-  }
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
-}
-
-function send(response: ServerResponse, result: HttpResult): void {
-  response.writeHead(result.statusCode, {
-    ...result.headers,
-    'content-length': Buffer.byteLength(result.body),
-  });
-  response.end(result.body);
-}
-
-function lambdaContext(): Context {
-  const awsRequestId = randomUUID();
-  const unsupported = (name: string) => () => {
-    throw new Error(`context.${name}() is the legacy callback API, which the handlers do not use`);
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: FUNCTION_NAME,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${FUNCTION_NAME}`,
-    memoryLimitInMB: '256',
-    awsRequestId,
-    logGroupName: `/aws/lambda/${FUNCTION_NAME}`,
-    logStreamName: `local/[$LATEST]${awsRequestId.replace(/-/g, '')}`,
-    // Function URLs time out after the function's timeout; locally nothing cuts the call short.
-    getRemainingTimeInMillis: () => 30_000,
-    done: unsupported('done'),
-    fail: unsupported('fail'),
-    succeed: unsupported('succeed'),
-  };
 }

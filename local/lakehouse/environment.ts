@@ -26,6 +26,22 @@ export interface LocalPlatformNames {
   readonly opsTableName: string;
   readonly layout: PlatformLayout;
   readonly backup: LocalBackupNames;
+  readonly replication: LocalReplicationNames;
+}
+
+/** Continuous replication's local names (docs/dr.md): the replica bucket and the webhook secret. */
+export interface LocalReplicationNames {
+  /** The replica bucket on the DR S3 endpoint, apart from the backup bucket. */
+  readonly replicaBucketName: string;
+  /** `{ url, token }`: where MinIO's webhook posts and its auth_token, seeded in aws-sim. */
+  readonly webhookSecretId: string;
+}
+
+export function localReplicationNames(environmentName: string): LocalReplicationNames {
+  return {
+    replicaBucketName: `lakehouse-ops-${environmentName}-replica`,
+    webhookSecretId: `lakehouse-ops/${environmentName}/replication-webhook`,
+  };
 }
 
 /** What the backup workflow's handlers back up and where to (docs/backup.md). */
@@ -97,6 +113,10 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_SFN: endpoints.awsSim,
     // PutEvents of the alert ingress; the remediation loop dispatches what lands on the bus.
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.awsSim,
+    // The traffic switch of dr-failover / dr-failback (functions/core/dr/traffic).
+    AWS_ENDPOINT_URL_ROUTE_53: endpoints.awsSim,
+    // The replication queue (the runner creates the stack's queues in aws-sim's SQS).
+    AWS_ENDPOINT_URL_SQS: endpoints.awsSim,
     AWS_ENDPOINT_URL_S3: endpoints.drS3,
     MINIO_ENDPOINT: endpoints.minio,
     MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,
@@ -112,6 +132,9 @@ export function localHandlerEnvironment(
     BACKUP_SOURCE_BUCKETS: names.backup.sourceBuckets.join(','),
     BACKUP_VAULT_NAME: names.backup.vaultName,
     BACKUP_ROLE_ARN: names.backup.roleArn,
+    REPLICA_BUCKET_NAME: names.replication.replicaBucketName,
+    REPLICA_BUCKET_REGION: names.drRegion,
+    REPLICATION_WEBHOOK_SECRET_ID: names.replication.webhookSecretId,
     // The layout the lakehouse was seeded with, whatever the synthesized environment configures.
     PLATFORM_LAYOUT: JSON.stringify(names.layout),
     POWERTOOLS_LOG_LEVEL: logging.logLevel,

@@ -10,7 +10,18 @@ import type { PublishedNotification } from '../aws-sim/sns.ts';
 import { type KubeSim, startKubeSim } from '../kube-sim/index.ts';
 import type { KubeObject } from '../kube-sim/model.ts';
 import { TaskTokenBroker } from '../runner/task-tokens.ts';
+import { missingBinaries, PROMETHEUS, PROMTOOL } from '../system/debian-packages.ts';
 import { type FunctionUrlHandler, startAlertIngressServer } from './alert-ingress-server.ts';
+import {
+  createLocalDrSide,
+  type DrStandbyCluster,
+  type LocalDrSide,
+  localDnsNames,
+  localServiceUrls,
+  nodeGroupScalerByCluster,
+  platformHostedZone,
+  startDrStandbyCluster,
+} from './dr-side.ts';
 import { startLocalDynamoDb } from './dynamodb.ts';
 import {
   type HandlerLogging,
@@ -21,6 +32,7 @@ import {
   localAlertNames,
   localApprovalSigningSecretId,
   localHandlerEnvironment,
+  localReplicationNames,
 } from './environment.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
 import {
@@ -33,6 +45,7 @@ import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import { LOCAL_PERFORMANCE_ENVIRONMENT, LOCAL_PREFECT } from './performance.ts';
 import { startLakehousePostgres } from './postgres.ts';
 import { type PrefectApiStandIn, startPrefectApiStandIn } from './prefect-api.ts';
+import { type ReplicationWebhook, startReplicationWebhook } from './replication-webhook.ts';
 import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
 import { startLakehouseS5cmd } from './s5cmd.ts';
 import { LAKEHOUSE_BUCKET, MARKET_DATA_BUCKET, seedBuckets, seedObjects } from './seed/buckets.ts';
@@ -70,6 +83,18 @@ export interface LocalLakehouseOptions {
    * alerts would start remediations in the middle of other workflows' tests.
    */
   readonly monitoring?: boolean;
+  /**
+   * Also run the DR side (dr-side.ts): the standby cluster `<clusterName>-dr` in drRegion (a second
+   * kube-sim, registered in aws-sim's EKS), the platform's hosted zone in aws-sim's Route 53, and
+   * the switch that loses and restores the primary region. Off by default.
+   */
+  readonly drSide?: boolean;
+  /**
+   * MinIO sends its bucket notifications of the replicated buckets to the replication webhook
+   * (replication-webhook.ts), which local/runner/replication.ts serves with the stack's
+   * replication-ingress. Off by default: nothing replicates unless that runs too.
+   */
+  readonly replication?: boolean;
 }
 
 /** The alert webhook on loopback, as a real Alertmanager is configured to reach it. */
@@ -113,6 +138,14 @@ export interface LocalLakehouse {
   readonly alertWebhook: LocalAlertWebhook;
   /** Prometheus and Alertmanager, when asked for (`monitoring`) and installed. */
   readonly monitoring?: LakehouseMonitoring;
+  /** The DR side, when asked for (`drSide`). */
+  readonly dr?: LocalDrSide;
+  /** The replication-ingress Function URL and MinIO's notifications to it (`replication`). */
+  readonly replicationWebhook: ReplicationWebhook;
+  /** The replica bucket of continuous replication, on the DR S3 endpoint. */
+  readonly replica: { readonly bucketName: string; readonly region: string };
+  /** The MinIO primary and the DR-region S3 (goOffline/goOnline for faults the tests inject). */
+  readonly s3Endpoints: { readonly minio: S3Endpoint; readonly drS3: S3Endpoint };
   /** One target's audit trail in the ops table, oldest first (functions/core/audit). */
   readAuditTrail(workflow: string, target: string): Promise<StoredAuditRecord[]>;
   stop(): Promise<void>;
@@ -135,7 +168,20 @@ export interface LakehouseCapabilities {
    * delivering to the alert webhook. False unless asked for, or when their binaries are missing.
    */
   readonly monitoring: boolean;
+  /**
+   * Weeks of container usage backfilled into a real Prometheus (usage-history.ts), as right-sizing
+   * reads it. False when Debian's prometheus package (prometheus, promtool) is not installed.
+   */
+  readonly usageHistory: boolean;
 }
+
+/** What each capability needs installed, in the words the drill uses when it skips a scenario. */
+export const CAPABILITY_NEEDS: Readonly<Record<keyof LakehouseCapabilities, string>> = {
+  postgres: 'PostgreSQL and the AWS CLI (apt-get install postgresql awscli)',
+  s5cmd: 'the AWS CLI (apt-get install awscli)',
+  monitoring: 'Prometheus and Alertmanager (apt-get install prometheus prometheus-alertmanager)',
+  usageHistory: 'prometheus and promtool (apt-get install prometheus)',
+};
 
 const DEFAULTS = {
   region: 'eu-central-1',
@@ -167,6 +213,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
     minioCredentialsSecretId: `lakehouse/${environmentName}/minio-credentials`,
     notificationTopicArn: `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${prefix}-notifications`,
     opsTableName: `${prefix}-ops`,
+    replication: localReplicationNames(environmentName),
   };
   // MinIO's root credentials: random per lakehouse, so only a client that read the secret gets in.
   const s3Credentials = { accessKeyId: `minio-${randomToken(8)}`, secretAccessKey: randomToken(32) };
@@ -190,11 +237,19 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
 
   try {
     const platform = buildPlatformObjects(layout, region, LOCAL_ACCOUNT_ID);
+    // Before MinIO starts, so that MinIO's first event already has its target.
+    const replicationWebhook = await started(
+      startReplicationWebhook({
+        functionName: `${prefix}-replication-ingress`,
+        token: randomToken(48),
+        ...(options.replication ? { notifications: { buckets: backup.sourceBuckets, region } } : {}),
+      }),
+    );
     const startDrS3AndPostgres = async () => {
       const drS3 = await started(
         startS3Endpoint({
           name: 'dr-s3',
-          buckets: [...seedBuckets(layout), backup.bucketName],
+          buckets: [...seedBuckets(layout), backup.bucketName, names.replication.replicaBucketName],
           credentials: LOCAL_CREDENTIALS,
         }),
       );
@@ -207,7 +262,14 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       return { drS3, postgres };
     };
     const [minio, { drS3, postgres }, dynamodb] = await Promise.all([
-      started(startS3Endpoint({ name: 'minio', buckets: seedBuckets(layout), credentials: s3Credentials })),
+      started(
+        startS3Endpoint({
+          name: 'minio',
+          buckets: seedBuckets(layout),
+          credentials: s3Credentials,
+          ...(options.replication ? { onObjectEvent: (event) => replicationWebhook.notify(event) } : {}),
+        }),
+      ),
       startDrS3AndPostgres(),
       started(
         startLocalDynamoDb({ opsTableName: names.opsTableName, region, credentials: LOCAL_CREDENTIALS }),
@@ -229,6 +291,19 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
     const postgresAccess = postgresAccessObjects(postgresNames, LOCAL_ACCOUNT_ID, randomToken(24));
     seedCluster(kube, [...platform, ...postgresAccess], region, layout);
     await kube.settle();
+    const standby: DrStandbyCluster | undefined = options.drSide
+      ? await started(
+          startDrStandbyCluster({
+            clusterName,
+            drRegion,
+            layout,
+            images: kube.images.list(),
+            jobExecutors: { ...postgres?.jobExecutors, ...s5cmd?.jobExecutors },
+          }),
+        )
+      : undefined;
+    const dnsNames = localDnsNames(environmentName, region, drRegion);
+    const primaryScaler = kubeSimNodeGroupScaler(kube, region, layout);
     // The deployed handler, which reads process.env: loadWorkflows sets it before any delivery.
     const alertIngress = await started(startAlertIngressServer());
     const awsSim = await started(
@@ -237,13 +312,24 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         accountId: LOCAL_ACCOUNT_ID,
         clusters: [
           { name: clusterName, version: KUBERNETES_VERSION, endpoint: kube.url, nodeGroups: NODE_POOLS },
+          ...(standby ? [standby.eksCluster] : []),
         ],
-        nodeGroupScaler: kubeSimNodeGroupScaler(kube, region, layout),
+        nodeGroupScaler: standby
+          ? nodeGroupScalerByCluster({
+              [clusterName]: primaryScaler,
+              [standby.eksCluster.name]: standby.nodeGroupScaler,
+            })
+          : primaryScaler,
+        hostedZones: standby ? [platformHostedZone(dnsNames)] : [],
         topicArns: [names.notificationTopicArn],
         eventBuses: [alertNames.eventBusName],
         secrets: [
           { name: names.minioCredentialsSecretId, value: s3Credentials },
           { name: alertNames.webhookSecretId, value: { url: alertIngress.url, token: webhookToken } },
+          {
+            name: names.replication.webhookSecretId,
+            value: { url: replicationWebhook.url, token: replicationWebhook.token },
+          },
           // Random per lakehouse, as a deployed key is: links of another lakehouse never verify.
           {
             name: localApprovalSigningSecretId(environmentName),
@@ -271,6 +357,16 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
           )
         : undefined;
 
+    const dr =
+      standby &&
+      createLocalDrSide({
+        standby,
+        region: drRegion,
+        route53: awsSim.route53,
+        dns: dnsNames,
+        primary: { kube, minio },
+        services: localServiceUrls(dnsNames, { prefectApi: prefect.url, minio: minio.url, drS3: drS3.url }),
+      });
     const endpoints: LocalEndpoints = {
       kubernetes: kube.url,
       awsSim: awsSim.url,
@@ -311,10 +407,15 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
       approvalUrl: approvals.url,
       alertWebhook: { url: alertIngress.url, token: webhookToken, eventBusName: alertNames.eventBusName },
       ...(monitoring ? { monitoring } : {}),
+      ...(dr ? { dr } : {}),
+      replicationWebhook,
+      replica: { bucketName: names.replication.replicaBucketName, region: drRegion },
+      s3Endpoints: { minio, drS3 },
       capabilities: {
         postgres: postgres !== undefined,
         s5cmd: s5cmd !== undefined,
         monitoring: monitoring !== undefined,
+        usageHistory: missingBinaries([PROMETHEUS, PROMTOOL]).length === 0,
       },
       readAuditTrail: async (workflow, target) => {
         const dynamoDb = new DynamoDBClient({

@@ -21,6 +21,10 @@ export interface PrefectDeploymentSpec {
   readonly runDurationMs: number;
   /** Runs end FAILED instead of COMPLETED (a broken flow). */
   readonly fails?: boolean;
+  /** The work pool its runs go to: a paused pool's runs wait (the worker is not given them). */
+  readonly workPoolName?: string;
+  /** Its schedules (`active` true unless said otherwise); the stand-in never creates runs from them. */
+  readonly schedules?: readonly { readonly cron: string; readonly active?: boolean }[];
 }
 
 export interface PrefectApiStandInOptions {
@@ -47,10 +51,21 @@ interface FlowRun {
   end_time: string | null;
 }
 
+interface DeploymentSchedule {
+  id: string;
+  deployment_id: string;
+  active: boolean;
+  schedule: { cron: string; timezone: string };
+  created: string;
+  updated: string;
+}
+
 interface Deployment {
   id: string;
   name: string;
   flow_id: string;
+  work_pool_name: string | null;
+  schedules: DeploymentSchedule[];
   spec: PrefectDeploymentSpec;
 }
 
@@ -63,7 +78,19 @@ export interface PrefectApiStandIn {
   slowResponses(milliseconds: number): () => Promise<void>;
   /** Stops the worker taking runs (no worker polls the pool) until the returned restore. */
   pauseWorker(): () => Promise<void>;
+  /**
+   * Work pools (`POST /work_pools/filter` shapes: name, type, base_job_template) the server holds
+   * until the returned restore removes them: right-sizing reads their job templates.
+   */
+  addWorkPools(pools: readonly PrefectWorkPool[]): () => Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A work pool as `POST /work_pools/filter` returns it (the fields lakehouse-ops reads). */
+export interface PrefectWorkPool {
+  readonly name: string;
+  readonly type: string;
+  readonly [field: string]: unknown;
 }
 
 const TERMINAL: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -94,9 +121,25 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     const flow = flows.get(spec.flowName) ?? { id: randomUUID(), name: spec.flowName, created: iso() };
     flows.set(spec.flowName, flow);
     const id = randomUUID();
-    deployments.set(id, { id, name: spec.deploymentName, flow_id: flow.id, spec });
+    const schedules = (spec.schedules ?? []).map(({ cron, active }) => ({
+      id: randomUUID(),
+      deployment_id: id,
+      active: active ?? true,
+      schedule: { cron, timezone: 'UTC' },
+      created: iso(),
+      updated: iso(),
+    }));
+    deployments.set(id, {
+      id,
+      name: spec.deploymentName,
+      flow_id: flow.id,
+      work_pool_name: spec.workPoolName ?? null,
+      schedules,
+      spec,
+    });
   }
   const runs = new Map<string, FlowRun>();
+  const workPools = new Map<string, PrefectWorkPool>();
   const timers = new Set<NodeJS.Timeout>();
   let responseDelayMs = 0;
   let workerPaused = false;
@@ -128,8 +171,10 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     for (const run of all) {
       if (free <= 0) break;
       if (run.state_type !== 'SCHEDULED') continue;
-      free -= 1;
       const deployment = deployments.get(run.deployment_id) as Deployment;
+      // Pausing a work pool stops the delivery of all its work.
+      if (deployment.work_pool_name && workPools.get(deployment.work_pool_name)?.is_paused === true) continue;
+      free -= 1;
       setState(run, 'PENDING');
       setState(run, 'RUNNING');
       later(deployment.spec.runDurationMs, () => {
@@ -183,6 +228,22 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     }
     const create = /^\/api\/deployments\/([^/]+)\/create_flow_run$/.exec(path);
     if (method === 'POST' && create) return [201, createFlowRun(create[1] ?? '', body)];
+    if (method === 'POST' && path === '/api/work_pools/filter') return [200, filterWorkPools(body)];
+    const pool = /^\/api\/work_pools\/([^/]+)$/.exec(path);
+    if (method === 'PATCH' && pool) return updateWorkPool(decodeURIComponent(pool[1] ?? ''), body);
+    if (method === 'POST' && path === '/api/deployments/filter') {
+      const all = [...deployments.values()].map(deploymentResponse);
+      const offset = typeof body.offset === 'number' && body.offset > 0 ? body.offset : 0;
+      return [200, all.slice(offset, offset + limitOf(body, all.length))];
+    }
+    const schedules = /^\/api\/deployments\/([^/]+)\/schedules$/.exec(path);
+    if (method === 'GET' && schedules) {
+      const deployment = deployments.get(schedules[1] ?? '');
+      if (!deployment) throw new HttpError(404, 'Deployment not found.');
+      return [200, deployment.schedules];
+    }
+    const schedule = /^\/api\/deployments\/([^/]+)\/schedules\/([^/]+)$/.exec(path);
+    if (method === 'PATCH' && schedule) return updateSchedule(schedule[1] ?? '', schedule[2] ?? '', body);
     if (method === 'POST' && path === '/api/flow_runs/filter') {
       const ids = (body.flow_runs as { id?: { any_?: unknown } } | undefined)?.id?.any_;
       const selected = [...runs.values()].filter((run) => !Array.isArray(ids) || ids.includes(run.id));
@@ -209,6 +270,54 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     throw new HttpError(404, 'Not Found');
   }
 
+  /** PATCH /work_pools/{name} (WorkPoolUpdate): the fields it is given, 204 without a body. */
+  function updateWorkPool(name: string, body: Record<string, unknown>): [number, unknown] {
+    const found = workPools.get(name);
+    if (!found) throw new HttpError(404, 'Work pool not found.');
+    if ('is_paused' in body && body.is_paused !== null && typeof body.is_paused !== 'boolean')
+      throw new HttpError(422, 'is_paused must be a boolean or null');
+    const update = Object.fromEntries(
+      ['description', 'is_paused', 'base_job_template', 'concurrency_limit']
+        .filter((field) => body[field] !== undefined && body[field] !== null)
+        .map((field) => [field, body[field]]),
+    );
+    workPools.set(name, { ...found, ...update });
+    if (update.is_paused === false) later(0, dispatch);
+    return [204, undefined];
+  }
+
+  /** PATCH /deployments/{id}/schedules/{schedule_id} (DeploymentScheduleUpdate), 204 without a body. */
+  function updateSchedule(
+    deploymentId: string,
+    scheduleId: string,
+    body: Record<string, unknown>,
+  ): [number, unknown] {
+    const deployment = deployments.get(deploymentId);
+    if (!deployment) throw new HttpError(404, 'Deployment not found.');
+    const found = deployment.schedules.find((candidate) => candidate.id === scheduleId);
+    if (!found) throw new HttpError(404, 'Schedule not found.');
+    if ('active' in body && body.active !== null && typeof body.active !== 'boolean')
+      throw new HttpError(422, 'active must be a boolean or null');
+    if (typeof body.active === 'boolean') found.active = body.active;
+    found.updated = iso();
+    return [204, undefined];
+  }
+
+  function deploymentResponse(deployment: Deployment) {
+    const { spec: _spec, ...response } = deployment;
+    return { ...response, paused: false };
+  }
+
+  /** Prefect's filter: `work_pools.type.any_` when given, then offset and limit. */
+  function filterWorkPools(body: Record<string, unknown>): PrefectWorkPool[] {
+    const types = (body.work_pools as { type?: { any_?: unknown } } | undefined)?.type?.any_;
+    const selected = [...workPools.values()]
+      .filter((pool) => !Array.isArray(types) || types.includes(pool.type))
+      .map((pool) => ({ is_paused: false, ...pool }));
+    const offset = typeof body.offset === 'number' && body.offset > 0 ? body.offset : 0;
+    return selected.slice(offset, offset + limitOf(body, selected.length));
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -223,6 +332,11 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     } catch (error) {
       status = error instanceof HttpError ? error.status : error instanceof SyntaxError ? 422 : 500;
       payload = { detail: (error as Error).message };
+    }
+    if (status === 204) {
+      response.writeHead(204);
+      response.end();
+      return;
     }
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(payload));
@@ -252,6 +366,16 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
       return async () => {
         workerPaused = false;
         dispatch();
+      };
+    },
+    addWorkPools(pools) {
+      for (const pool of pools) {
+        if (workPools.has(pool.name))
+          throw new Error(`Prefect stand-in: work pool ${pool.name} exists already`);
+      }
+      for (const pool of pools) workPools.set(pool.name, pool);
+      return async () => {
+        for (const pool of pools) workPools.delete(pool.name);
       };
     },
     async stop() {

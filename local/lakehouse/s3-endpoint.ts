@@ -4,6 +4,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  FORWARD_OBJECT_EVENTS_VARIABLE,
+  type S3ObjectEvent,
+  type S3ObjectEventMessage,
+} from './s3rver-object-events.ts';
 import type { S3EndpointCommand, S3EndpointEvent } from './s3rver-process.ts';
 
 /**
@@ -32,12 +37,18 @@ export interface S3EndpointOptions {
   readonly buckets: readonly string[];
   /** The only key pair the endpoint accepts. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Called for each object created or removed, in order (see s3rver-object-events.ts); the MinIO
+   * primary turns these into bucket notifications (minio-notifications.ts). Off when not given.
+   */
+  readonly onObjectEvent?: (event: S3ObjectEvent) => void;
 }
 
 export async function startS3Endpoint({
   name,
   buckets,
   credentials,
+  onObjectEvent,
 }: S3EndpointOptions): Promise<S3Endpoint> {
   const directory = await mkdtemp(join(tmpdir(), `lakehouse-${name}-`));
   const child = fork(CHILD_ENTRY, [directory, buckets.join(',')], {
@@ -48,9 +59,15 @@ export async function startS3Endpoint({
       NODE_OPTIONS: '',
       S3_ACCESS_KEY_ID: credentials.accessKeyId,
       S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      [FORWARD_OBJECT_EVENTS_VARIABLE]: onObjectEvent ? '1' : '',
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  if (onObjectEvent) {
+    child.on('message', (message: S3EndpointEvent | S3ObjectEventMessage) => {
+      if (message.type === 'object-event') onObjectEvent(message.event);
+    });
+  }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -117,7 +134,10 @@ function waitForEvent(child: ChildProcess, stderr: () => string): Promise<S3Endp
       () => finish(new Error(`s3rver did not answer within ${STARTUP_TIMEOUT_MS} ms`)),
       STARTUP_TIMEOUT_MS,
     );
-    const onMessage = (event: S3EndpointEvent) => finish(undefined, event);
+    // Object events arrive on the same channel at any time; they are no answer to a command.
+    const onMessage = (event: S3EndpointEvent | S3ObjectEventMessage) => {
+      if (event.type !== 'object-event') finish(undefined, event);
+    };
     const onExit = (code: number | null) =>
       finish(new Error(`s3rver exited with code ${code}: ${stderr().trim()}`));
     function finish(error?: Error, event?: S3EndpointEvent): void {

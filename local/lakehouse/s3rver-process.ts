@@ -2,6 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import {
+  emitMultiObjectDeleteEvents,
+  FORWARD_OBJECT_EVENTS_VARIABLE,
+  forwardObjectEvents,
+  type S3ObjectEventMessage,
+  type S3rverWithEvents,
+  tracingRequests,
+} from './s3rver-object-events.ts';
 import { routeBucketVersioningRequests } from './s3rver-versioning.ts';
 
 /**
@@ -34,9 +42,11 @@ DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
 
 routeBucketVersioningRequests();
 
-const report = (event: S3EndpointEvent): void => {
+const report = (event: S3EndpointEvent | S3ObjectEventMessage): void => {
   process.send?.(event);
 };
+const forwardingObjectEvents = process.env[FORWARD_OBJECT_EVENTS_VARIABLE] === '1';
+if (forwardingObjectEvents) emitMultiObjectDeleteEvents();
 
 const s3rver = new S3rver({
   directory,
@@ -47,10 +57,15 @@ const s3rver = new S3rver({
     .map((name) => ({ name })),
 });
 await s3rver.configureBuckets();
+if (forwardingObjectEvents) {
+  forwardObjectEvents(s3rver as unknown as S3rverWithEvents, (event) =>
+    report({ type: 'object-event', event }),
+  );
+}
 
 // The server is created here rather than by s3rver.run() so it can stop listening and come back on
 // the same port: that is how the drill takes "MinIO" down without losing its objects.
-const server = createServer(s3rver.callback());
+const server = createServer(forwardingObjectEvents ? tracingRequests(s3rver.callback()) : s3rver.callback());
 let port = 0;
 
 function goOnline(): void {

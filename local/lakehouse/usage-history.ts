@@ -20,6 +20,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
 import { POOL_LABEL } from '../../cluster-manifests/src/scheduling.ts';
 import type { Resources, WorkloadKind } from '../../functions/core/cost/recommendation.ts';
 import { RECORDING_INTERVAL_SECONDS, RECORDS } from '../../functions/core/cost/rightsizing/usage-queries.ts';
@@ -798,6 +799,20 @@ export async function backfillUsageHistory(options: UsageHistoryOptions): Promis
   }
 }
 
+/** Live targets a history Prometheus also scrapes (the drill: kube-sim as kube-state-metrics). */
+export interface HistoryScrapeTarget {
+  readonly job: string;
+  /** host:port; /metrics is scraped. */
+  readonly address: string;
+}
+
+export interface HistoryPrometheusOptions {
+  /** None by default: the history alone. */
+  readonly scrape?: readonly HistoryScrapeTarget[];
+  /** How often the targets are scraped (default 1m, the history's own interval). */
+  readonly scrapeInterval?: string;
+}
+
 export interface HistoryPrometheus {
   url: string;
   /** Stops Prometheus; the history stays (removeUsageHistory deletes it). */
@@ -805,11 +820,14 @@ export interface HistoryPrometheus {
 }
 
 /** A real Prometheus serving the backfilled history, with no scrape targets. */
-export async function startPrometheusOnHistory(history: UsageHistory): Promise<HistoryPrometheus> {
+export async function startPrometheusOnHistory(
+  history: UsageHistory,
+  options: HistoryPrometheusOptions = {},
+): Promise<HistoryPrometheus> {
   ensureSystemBinaries([PROMETHEUS]);
   const configDirectory = await mkdtemp(join(tmpdir(), 'lakehouse-ops-usage-prometheus-'));
   const configFile = join(configDirectory, 'prometheus.yml');
-  await writeFile(configFile, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+  await writeFile(configFile, historyPrometheusConfig(options));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { stop } = await startLoopbackProcess(
@@ -829,6 +847,19 @@ export async function startPrometheusOnHistory(history: UsageHistory): Promise<H
     configDirectory,
   );
   return { url, stop };
+}
+
+function historyPrometheusConfig(options: HistoryPrometheusOptions): string {
+  const interval = options.scrapeInterval ?? '1m';
+  return stringify({
+    global: { scrape_interval: interval, evaluation_interval: interval },
+    // honor_labels: the exposed namespace and pod name the workload's pods, as kube-state-metrics'.
+    scrape_configs: (options.scrape ?? []).map((target) => ({
+      job_name: target.job,
+      honor_labels: true,
+      static_configs: [{ targets: [target.address] }],
+    })),
+  });
 }
 
 export function removeUsageHistory(history: UsageHistory): Promise<void> {
@@ -950,6 +981,9 @@ function quantities(amounts: Resources['requests']): Record<string, string> {
   };
 }
 
+/** The image of every synthetic container (a cluster that enforces images must hold it). */
+export const SYNTHETIC_WORKLOAD_IMAGE = 'ghcr.io/lakehouse/app:1.0';
+
 function podTemplate(workload: SyntheticWorkload): Record<string, unknown> {
   return {
     metadata: { labels: { app: workload.name } },
@@ -958,7 +992,7 @@ function podTemplate(workload: SyntheticWorkload): Record<string, unknown> {
       ...(workload.schedule ? { restartPolicy: 'Never' } : {}),
       containers: workload.containers.map((container) => ({
         name: container.name,
-        image: 'ghcr.io/lakehouse/app:1.0',
+        image: SYNTHETIC_WORKLOAD_IMAGE,
         resources: {
           requests: quantities(container.current.requests),
           limits: quantities(container.current.limits),

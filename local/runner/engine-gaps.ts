@@ -13,11 +13,12 @@ import { TaskTokenBroker } from './task-tokens.ts';
  * The one place where the runner bridges what aws-local-stepfunctions 3.0.0 lacks or gets wrong
  * (DESIGN.md, "The embedded local lakehouse", point 6). What is bridged today:
  *
- * - States.JsonToString in a Pass state's Parameters. The engine strips every backslash from
+ * - States.JsonToString in a Pass state's Parameters (and a Lambda Task's). The engine strips every backslash from
  *   intrinsic results, so JSON holding a string with quotes (a Lambda error cause, for one) comes
  *   out as invalid JSON. Such a Pass runs as a local step that evaluates its Parameters as Step
  *   Functions does; InputPath, ResultPath and OutputPath stay with the engine, and the timeline
- *   still reports the state as a Pass.
+ *   still reports the state as a Pass. A Lambda Task with such Parameters runs as a local step
+ *   that evaluates them and invokes the Task's own function; Retry and Catch stay with the engine.
  * - Distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED, ItemReader over S3). The
  *   engine knows neither ItemReader nor tolerated failures, so the Map runs as a local step
  *   (distributed-map/distributed-map.ts) standing in a Task that keeps the Map's InputPath,
@@ -45,7 +46,7 @@ import { TaskTokenBroker } from './task-tokens.ts';
  *   JSONL) and s3:listObjectsV2.
  * - Task tokens on anything but lambda:invoke, and HeartbeatSeconds on a task-token Task.
  * - JSONata and Assign variables (workflows use JSONPath and no variables).
- * - States.JsonToString anywhere but in a Pass state's Parameters.
+ * - States.JsonToString anywhere but in the Parameters of a Pass or a Lambda Task state.
  * - Choice rules with `IsNull: false` or `IsPresent: false`: the engine returns false for them
  *   whatever the value, so the rule would silently never match.
  */
@@ -150,8 +151,16 @@ function bridgeStates(definition: { States: Record<string, unknown> }, context: 
       delete state.Parameters;
       state.Type = 'Task';
       state.Resource = LOCAL_STEP_RESOURCE;
+    } else if (isLambdaFunctionTask(state) && usesJsonToString(state.Parameters)) {
+      // The same gap on a Lambda Task's payload (dr-failover records its failures so).
+      const parameters = state.Parameters;
+      bridged.localSteps[name] = async (input, run) =>
+        run.invokeTask(name, evaluatePayloadTemplate(parameters, input, `${name}.Parameters`, run.context));
+      bridged.originalTypes[name] = 'Task';
+      delete state.Parameters;
+      state.Resource = LOCAL_STEP_RESOURCE;
     } else if ([state.Parameters, state.ResultSelector, state.ItemSelector].some(usesJsonToString)) {
-      problems.push(`${name}: States.JsonToString outside a Pass state's Parameters`);
+      problems.push(`${name}: States.JsonToString outside the Parameters of a Pass or Lambda Task state`);
     }
   }
 }
@@ -175,6 +184,13 @@ function unsupportedFeatures(name: string, state: AslState): string[] {
     );
   }
   return problems;
+}
+
+/** A Task whose Resource is a function ARN (the payload-only integration the workflows use). */
+function isLambdaFunctionTask(state: AslState): boolean {
+  return (
+    state.Type === 'Task' && typeof state.Resource === 'string' && /^arn:[a-z-]+:lambda:/.test(state.Resource)
+  );
 }
 
 const LAMBDA_TASK_TOKEN = /^arn:[a-z-]+:states:::lambda:invoke\.waitForTaskToken$/;

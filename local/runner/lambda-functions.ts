@@ -2,6 +2,7 @@ import { HANDLER_METADATA_KEY } from '../../infra/constructs/ops-function.ts';
 import { type PseudoParameters, type ResourceResolver, resolveIntrinsics } from './intrinsics.ts';
 import type { LocalStateMachine } from './nested-execution.ts';
 import type { LocalBucket } from './stack-buckets.ts';
+import type { LocalQueue } from './stack-queues.ts';
 import { type CfnTemplate, resourcesOfType } from './template.ts';
 
 /**
@@ -62,16 +63,19 @@ export interface LocalResources {
   readonly buckets: ReadonlyMap<string, LocalBucket>;
   /** Workflows, which a nested execution's StateMachineArn refers to. */
   readonly stateMachines?: ReadonlyMap<string, LocalStateMachine>;
+  /** SQS queues in aws-sim (stack-queues.ts): a Ref is the queue URL, as in CloudFormation. */
+  readonly queues?: ReadonlyMap<string, LocalQueue>;
 }
 
 /**
- * A resolver in which Lambda functions resolve to their local name and ARN, and S3 buckets to
- * their local name and ARN (stack-buckets.ts); anything else is an error naming it.
+ * A resolver in which Lambda functions resolve to their local name and ARN, S3 buckets to their
+ * local name and ARN (stack-buckets.ts), and SQS queues to their URL and ARN in aws-sim
+ * (stack-queues.ts); anything else is an error naming it.
  */
 export function localResourceResolver(resources: LocalResources, context: string): ResourceResolver {
   const unknown = (logicalId: string): never => {
     throw new Error(
-      `${context} references ${logicalId}, which is neither a Lambda function with "${HANDLER_METADATA_KEY}" metadata nor an S3 bucket: the local runner has no local counterpart for it`,
+      `${context} references ${logicalId}, which is neither a Lambda function with "${HANDLER_METADATA_KEY}" metadata, an S3 bucket nor an SQS queue: the local runner has no local counterpart for it`,
     );
   };
   return {
@@ -79,6 +83,7 @@ export function localResourceResolver(resources: LocalResources, context: string
       resources.functions.get(logicalId)?.functionName ??
       resources.buckets.get(logicalId)?.bucketName ??
       resources.stateMachines?.get(logicalId)?.stateMachineArn ??
+      resources.queues?.get(logicalId)?.queueUrl ??
       unknown(logicalId),
     getAtt: (logicalId, attribute) => {
       if (attribute !== 'Arn')
@@ -86,6 +91,7 @@ export function localResourceResolver(resources: LocalResources, context: string
       return (
         resources.functions.get(logicalId)?.functionArn ??
         resources.buckets.get(logicalId)?.bucketArn ??
+        resources.queues?.get(logicalId)?.queueArn ??
         unknown(logicalId)
       );
     },

@@ -1,5 +1,6 @@
 import { CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { type PseudoParameters, resolveIntrinsics } from './intrinsics.ts';
+import { localClientConfig } from './local-client-config.ts';
 import { type CfnTemplate, resourcesOfType } from './template.ts';
 
 /**
@@ -90,17 +91,11 @@ export async function createLocalBuckets(
  * handlers use. Path-style, and no streaming checksums: s3rver would store their framing.
  */
 export function localS3Client(environment: Readonly<Record<string, string>>): S3Client {
-  const { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: region } = environment;
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = environment;
-  if (!endpoint || !region || !accessKeyId || !secretAccessKey) {
-    throw new Error(
-      'The local S3 endpoint needs AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the local environment (startLocalLakehouse().environment provides them)',
-    );
-  }
+  const { endpoint, region, credentials } = localClientConfig(environment, 'AWS_ENDPOINT_URL_S3', 'S3');
   return new S3Client({
     endpoint,
     region,
-    credentials: { accessKeyId, secretAccessKey },
+    credentials,
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });

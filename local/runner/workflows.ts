@@ -22,6 +22,14 @@ import {
 } from './lambda-functions.ts';
 import { importHandler, invokeLikeLambda, type LambdaHandler } from './lambda-invoke.ts';
 import {
+  describeLocalEventSourceMappings,
+  describeLocalFunctionUrls,
+  describeLocalSchedules,
+  type LocalEventSourceMapping,
+  type LocalFunctionUrl,
+  type LocalSchedule,
+} from './lambda-triggers.ts';
+import {
   describeLocalStateMachines,
   isNestedExecution,
   type LocalStateMachine,
@@ -34,6 +42,7 @@ import {
   type LocalBucket,
   localS3Client,
 } from './stack-buckets.ts';
+import { createLocalQueues, describeLocalQueues, type LocalQueue } from './stack-queues.ts';
 import { TaskTokenBroker } from './task-tokens.ts';
 import { type CfnTemplate, resourcesOfType, synthesizeOpsStack } from './template.ts';
 
@@ -55,6 +64,11 @@ export interface LoadWorkflowsOptions {
   readonly localEnvironment: Readonly<Record<string, string>>;
   /** Where task-token Tasks wait for SendTaskSuccess/Failure; a new one by default. */
   readonly taskTokens?: TaskTokenBroker;
+  /**
+   * Visibility timeouts (seconds) by QueueName that replace the template's when the queues are
+   * created, so a test sees a failed SQS message redelivered in seconds (stack-queues.ts).
+   */
+  readonly visibilityTimeoutOverrides?: Readonly<Record<string, number>>;
 }
 
 export interface LocalWorkflows {
@@ -84,6 +98,21 @@ export interface LocalWorkflows {
    * runs with the whole event as input. Resolves when those executions have ended.
    */
   dispatchEvent(event: unknown, options?: RunWorkflowOptions): Promise<ExecutionResult[]>;
+  /** The stack's SQS queues, in aws-sim once deployed. */
+  readonly queues: readonly LocalQueue[];
+  /** SQS event-source mappings, Function URLs and schedules of the stack (lambda-triggers.ts). */
+  readonly eventSourceMappings: readonly LocalEventSourceMapping[];
+  readonly functionUrls: readonly LocalFunctionUrl[];
+  readonly schedules: readonly LocalSchedule[];
+  /**
+   * Creates the stack's buckets and queues locally, as CloudFormation does before anything runs;
+   * runWorkflow and dispatchEvent do it on their first call, once.
+   */
+  deploy(): Promise<void>;
+  /** The function whose handler is functions/<name>.handler.ts (or whose FunctionName is `name`). */
+  findFunction(name: string): LocalFunction;
+  /** Invokes a function of the stack as Lambda does (lambda-invoke.ts), e.g. a schedule's target. */
+  invokeFunction(name: string, event: unknown): Promise<unknown>;
 }
 
 interface WorkflowDefinition {
@@ -141,7 +170,11 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     throw new Error('loadWorkflows: localEnvironment.AWS_REGION is required (the region of the local ARNs)');
   const { stackName, template } = synthesizeOpsStack(options.environment ?? 'development');
   const pseudo = localPseudoParameters(region, stackName);
-  const resources = describeLocalResources(template, pseudo);
+  // Queues only matter to the handlers (their URLs), so only the runner describes them.
+  const resources = {
+    ...describeLocalResources(template, pseudo),
+    queues: describeLocalQueues(template, pseudo, options.localEnvironment.AWS_ENDPOINT_URL_SQS),
+  };
   const byArn = new Map([...resources.functions.values()].map((fn) => [fn.functionArn, fn]));
 
   const tokenResolver = localResourceResolver(resources, 'A Lambda environment variable');
@@ -179,15 +212,25 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
   }
 
   const eventRules = describeLocalEventRules(template, nested.machines);
+  const triggerResources = { ...resources, stateMachines: nested.machines };
   const buckets = [...resources.buckets.values()];
   let deployed: Promise<void> | undefined;
-  const deployBuckets = () => {
-    deployed ??= createLocalBuckets(buckets, environment).catch((error: unknown) => {
-      deployed = undefined;
-      throw error;
-    });
+  const deployResources = () => {
+    deployed ??= Promise.all([
+      createLocalBuckets(buckets, environment),
+      createLocalQueues(resources.queues, environment, options.visibilityTimeoutOverrides),
+    ]).then(
+      () => undefined,
+      (error: unknown) => {
+        deployed = undefined;
+        throw error;
+      },
+    );
     return deployed;
   };
+  const functions = [...resources.functions.values()];
+  const handlers = new Map<LocalFunction, Promise<LambdaHandler>>();
+  const findFunction = (name: string) => functionNamed(functions, name);
 
   return {
     names: [...workflows.keys()],
@@ -205,19 +248,47 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     },
     runWorkflow: async (name, input, runOptions) => {
       const workflow = requireLoaded(workflows, name);
-      await deployBuckets();
+      await deployResources();
       return workflow.run(input, runOptions);
     },
     eventRules,
     dispatchEvent: async (event, runOptions) => {
-      await deployBuckets();
+      await deployResources();
       return Promise.all(
         workflowsForEvent(eventRules, event).map((name) =>
           requireLoaded(workflows, name).run(event, runOptions),
         ),
       );
     },
+    queues: [...resources.queues.values()],
+    eventSourceMappings: describeLocalEventSourceMappings(template, triggerResources),
+    functionUrls: describeLocalFunctionUrls(template, resources.functions),
+    schedules: describeLocalSchedules(template, triggerResources),
+    deploy: deployResources,
+    findFunction,
+    invokeFunction: async (name, event) => {
+      const fn = findFunction(name);
+      if (!handlers.has(fn)) handlers.set(fn, importHandler(fn));
+      return invokeLikeLambda(fn, await (handlers.get(fn) as Promise<LambdaHandler>), event);
+    },
   };
+}
+
+export class UnknownFunctionError extends Error {
+  override readonly name = 'UnknownFunctionError';
+}
+
+function functionNamed(functions: readonly LocalFunction[], name: string): LocalFunction {
+  const matches = functions.filter(
+    (fn) => fn.handlerModule === `functions/${name}.handler.ts` || fn.functionName === name,
+  );
+  if (matches.length === 1) return matches[0] as LocalFunction;
+  const known = functions.map((fn) => fn.handlerModule.replace(/^functions\/|\.handler\.ts$/g, ''));
+  throw new UnknownFunctionError(
+    matches.length === 0
+      ? `No function of the stack has the handler functions/${name}.handler.ts or the name ${name}; handlers: ${[...new Set(known)].sort().join(', ')}`
+      : `${matches.length} functions of the stack match ${name} (${matches.map((fn) => fn.functionName).join(', ')}): name one by its FunctionName`,
+  );
 }
 
 function requireLoaded(workflows: ReadonlyMap<string, CompiledWorkflow>, name: string): CompiledWorkflow {

@@ -13,6 +13,10 @@ export interface SynthesizedEnvironment extends BuiltApp {
   readonly clusterTemplate: Template;
   /** The OpsStack's Cost nested stack. */
   readonly costTemplate: Template;
+  /** The OpsStack's Replication nested stack. */
+  readonly replicationTemplate: Template;
+  /** The OpsStack's Dr nested stack (dr-failover, dr-failback). */
+  readonly drTemplate: Template;
   readonly assemblyDirectory: string;
 }
 
@@ -32,6 +36,8 @@ export function synthesizeEnvironment(
     template: Template.fromStack(built.opsStack),
     clusterTemplate: Template.fromStack(built.clusterStack),
     costTemplate: Template.fromStack(built.opsStack.cost),
+    replicationTemplate: Template.fromStack(built.opsStack.replication),
+    drTemplate: Template.fromStack(built.opsStack.dr),
     assemblyDirectory: assembly.directory,
   };
 }

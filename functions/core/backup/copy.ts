@@ -66,10 +66,12 @@ export interface BatchResult {
 const MAX_REPORTED_FAILURES = 20;
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A source object that is no longer what the plan saw: recorded as failed, never retried. */
-class SourceChangedError extends Error {
+export class SourceChangedError extends Error {
   override readonly name = 'SourceChanged';
 }
 
@@ -89,6 +91,35 @@ interface CopySettings {
 
 type Outcome = ResultEntry & { bytesCopied: number };
 
+/** How one object is copied outside a batch (DR replication, functions/core/dr/replication). */
+export interface ObjectCopyOptions {
+  deps: BackupDependencies;
+  sourceBucket: string;
+  /** Shared by the copies of one invocation, so their whole-object buffers stay bounded together. */
+  buffers: ByteBudget;
+  multipartThresholdBytes?: number;
+  partBytes?: number;
+  partConcurrency?: number;
+}
+
+/**
+ * Streams one object from the source to `entry.destKey`, only if the source still has `entry.etag`
+ * (SourceChangedError otherwise), with the same metadata and SHA-256 as a backup copy. Returns the
+ * SHA-256. No retry and no check for an existing copy: the caller decides both.
+ */
+export function copySourceObject(options: ObjectCopyOptions, entry: BatchEntry): Promise<string> {
+  const settings: CopySettings = {
+    deps: options.deps,
+    sourceBucket: options.sourceBucket,
+    verifyExisting: false,
+    buffers: options.buffers,
+    multipartThresholdBytes: options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES,
+    partBytes: options.partBytes ?? DEFAULT_PART_BYTES,
+    partConcurrency: options.partConcurrency ?? 4,
+  };
+  return settings.buffers.use(bufferedBytes(settings, entry), () => transfer(settings, entry));
+}
+
 /**
  * docs/backup.md step 3: copies one batch of the plan into the backup bucket and records what each
  * object became in results/<n>.jsonl. One object's failure (changed or vanished source, retries
@@ -98,7 +129,7 @@ export async function copyBatch(deps: BackupDependencies, options: CopyBatchOpti
   const sourceBucket = assertBucketName(options.sourceBucket);
   const runId = assertRunId(options.runId);
   const { batchIndex } = options;
-  const partBytes = options.partBytes ?? 8 * 1024 * 1024;
+  const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
   if (partBytes < MIN_PART_BYTES) {
     throw new InvalidInputError(`partBytes must be at least ${MIN_PART_BYTES}, got ${partBytes}`, {
       partBytes,
@@ -112,7 +143,7 @@ export async function copyBatch(deps: BackupDependencies, options: CopyBatchOpti
     sourceBucket,
     verifyExisting: batch.verifyExisting || startedBefore,
     buffers: new ByteBudget(options.bufferBytes ?? DEFAULT_BUFFER_BYTES),
-    multipartThresholdBytes: options.multipartThresholdBytes ?? 64 * 1024 * 1024,
+    multipartThresholdBytes: options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES,
     partBytes,
     partConcurrency: options.partConcurrency ?? 4,
   };

@@ -7,7 +7,7 @@ import { namedError, TransientError } from '../../commons/errors.ts';
  * call and the server's answer.
  */
 export interface HttpJsonOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
   timeoutMs?: number;
   fetch?: typeof fetch;

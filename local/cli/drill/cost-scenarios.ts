@@ -1,13 +1,15 @@
 import type { KubeSim } from '../../kube-sim/index.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { describeExecution } from './execution-document.ts';
+import { RIGHTSIZING_DRILL_SCENARIOS } from './rightsizing-scenarios.ts';
 import type { DrillScenario, ScenarioVerdict } from './scenarios.ts';
 
 /**
  * The drill's cost scenarios (issue 6). A night of off-hours: the seeded lakehouse is put to sleep
  * (workers and transfers scaled to zero, CronJobs suspended, the compute pool emptied) and woken
  * early with the workflow `lakehouse-ops wake` starts; afterwards every replica count and suspend
- * flag must be what it was, and the stateful tier must never have moved.
+ * flag must be what it was, and the stateful tier must never have moved. Then right-sizing on seeded
+ * usage and its rollback after OOM kills (rightsizing-scenarios.ts).
  */
 export const OFF_HOURS_WORKFLOW = 'off-hours';
 const DRILL_REQUEST = { requestedBy: 'lakehouse-ops-drill' };
@@ -97,4 +99,7 @@ function offHoursNight(): DrillScenario {
   };
 }
 
-export const COST_DRILL_SCENARIOS: readonly DrillScenario[] = [offHoursNight()];
+export const COST_DRILL_SCENARIOS: readonly DrillScenario[] = [
+  offHoursNight(),
+  ...RIGHTSIZING_DRILL_SCENARIOS,
+];

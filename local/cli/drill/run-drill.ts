@@ -1,8 +1,9 @@
 import type { CheckResult } from '../../../functions/core/validation/check-result.ts';
 import type { PublishedNotification } from '../../aws-sim/sns.ts';
-import { type LakehouseCapabilities, startLocalLakehouse } from '../../lakehouse/index.ts';
+import { CAPABILITY_NEEDS, type LakehouseCapabilities, startLocalLakehouse } from '../../lakehouse/index.ts';
 import { stopOnSignal } from '../../lakehouse/stop-on-signal.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
+import { type LocalReplication, startLocalReplication } from '../../runner/replication.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
 import { COST_DRILL_SCENARIOS } from './cost-scenarios.ts';
@@ -71,8 +72,11 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
   const scenarios = options.scenarios ?? DRILL_SCENARIOS;
   const lakehouse = await startLocalLakehouse({
     monitoring: scenarios.some((scenario) => scenario.requires?.includes('monitoring')),
+    // Continuous replication runs underneath every scenario, as it does in a deployed environment.
+    replication: true,
   });
   const forgetSignals = stopOnSignal(lakehouse);
+  let replication: LocalReplication | undefined;
   try {
     const lakehouseMs = Date.now() - started;
     options.onProgress?.({ kind: 'lakehouse-started', ms: lakehouseMs });
@@ -82,6 +86,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       // Approve-first Tasks park where the approval links (aws-sim's Step Functions) answer them.
       taskTokens: lakehouse.taskTokens,
     });
+    replication = await startLocalReplication({ workflows, webhook: lakehouse.replicationWebhook });
     const workflowsMs = Date.now() - started - lakehouseMs;
     options.onProgress?.({ kind: 'workflows-loaded', ms: workflowsMs });
 
@@ -135,6 +140,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     };
   } finally {
     forgetSignals();
+    await replication?.stop();
     await lakehouse.stop();
   }
 }
@@ -154,6 +160,6 @@ function whyNotRunnable(
     return `the synthesized stack has no ${scenario.workflow} workflow`;
   const missing = (scenario.requires ?? []).filter((capability) => !capabilities[capability]);
   if (missing.length > 0)
-    return `${scenario.workflow} needs ${missing.join(', ')}, which the local lakehouse cannot run on this machine (see LakehouseCapabilities)`;
+    return `needs ${missing.map((capability) => CAPABILITY_NEEDS[capability]).join('; ')}: not installed on this machine`;
   return undefined;
 }

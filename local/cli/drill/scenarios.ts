@@ -153,8 +153,10 @@ export interface DrillFixture {
  * the fixture of the current run is the one evaluate gets.
  */
 export function scenarioWithFixture<Fixture extends DrillFixture>(
-  spec: Omit<DrillScenario, 'inject' | 'evaluate'> & {
+  spec: Omit<DrillScenario, 'inject' | 'evaluate' | 'run'> & {
     inject(lakehouse: LocalLakehouse): Promise<Fixture>;
+    /** DrillScenario's `run`, with the fixture the inject made. */
+    run?(context: Omit<DrillRunContext, 'notifications'>, fixture: Fixture): Promise<ExecutionResult>;
     evaluate(
       result: ExecutionResult,
       context: DrillRunContext,
@@ -163,16 +165,19 @@ export function scenarioWithFixture<Fixture extends DrillFixture>(
   },
 ): DrillScenario {
   let fixture: Fixture | undefined;
+  const current = (phase: string): Fixture => {
+    if (!fixture) throw new Error(`drill scenario ${spec.id} was ${phase} before its fixture was set up`);
+    return fixture;
+  };
+  const { run, inject, evaluate, ...scenario } = spec;
   return {
-    ...spec,
+    ...scenario,
     inject: async (lakehouse) => {
-      const injected = await spec.inject(lakehouse);
+      const injected = await inject(lakehouse);
       fixture = injected;
       return () => injected.repair();
     },
-    evaluate: (result, context) => {
-      if (!fixture) throw new Error(`drill scenario ${spec.id} was evaluated before its fixture was set up`);
-      return spec.evaluate(result, context, fixture);
-    },
+    ...(run ? { run: async (context) => run(context, current('run')) } : {}),
+    evaluate: (result, context) => evaluate(result, context, current('evaluated')),
   };
 }

@@ -19,6 +19,7 @@ describe('drConfigSchema', () => {
     expect(loadEnvironmentConfig('staging').dr.drill).toEqual({
       enabled: true,
       expression: 'cron(0 6 ? * MON#1 *)',
+      failbackExpression: 'cron(0 9 ? * MON#1 *)',
       timeZone: 'UTC',
     });
     expect(loadEnvironmentConfig('development').dr.drill.enabled).toBe(false);
@@ -34,22 +35,40 @@ describe('drConfigSchema', () => {
 
   it('refuses a scheduled drill in production', () => {
     const parse = parseProductionWith((raw) => {
-      raw.dr = { drill: { enabled: true } };
+      raw.dr = { ...(raw.dr as object), drill: { enabled: true } };
     });
     expect(parse).toThrow(/dr: scheduled DR drills fail over for real: they are for staging/);
   });
 
   it('refuses a lag alarm that would ring only after the RPO is lost', () => {
     const parse = parseProductionWith((raw) => {
-      raw.dr = { rpoSeconds: 120 };
+      raw.dr = { ...(raw.dr as object), rpoSeconds: 120 };
     });
     expect(parse).toThrow(/replication\.lagAlarmSeconds \(180\) must be below rpoSeconds \(120\)/);
   });
 
   it('refuses a schedule that EventBridge Scheduler would not take', () => {
     const parse = parseProductionWith((raw) => {
-      raw.dr = { replication: { reconcileSchedule: 'every 15 minutes' } };
+      raw.dr = { ...(raw.dr as object), replication: { reconcileSchedule: 'every 15 minutes' } };
     });
     expect(parse).toThrow(/dr\.replication\.reconcileSchedule: expected an EventBridge Scheduler expression/);
+  });
+
+  it('moves the Prefect API and UI and the object store, each with a drill twin, between the regions', () => {
+    const { traffic } = loadEnvironmentConfig('staging').dr as {
+      traffic: { records: { name: string; drillName: string }[] };
+    };
+    expect(traffic.records.map((record) => [record.name, record.drillName])).toEqual([
+      ['prefect-api.staging.lakehouse.example.com', 'drill-prefect-api.staging.lakehouse.example.com'],
+      ['prefect-ui.staging.lakehouse.example.com', 'drill-prefect-ui.staging.lakehouse.example.com'],
+      ['object-store.staging.lakehouse.example.com', 'drill-object-store.staging.lakehouse.example.com'],
+    ]);
+  });
+
+  it('refuses traffic settings that switch-traffic could not use, saying what is wrong', () => {
+    const parse = parseProductionWith((raw) => {
+      raw.dr = { ...(raw.dr as object), traffic: { hostedZoneId: 'Z1', records: [] } };
+    });
+    expect(parse).toThrow(/dr: .*dr\.traffic/s);
   });
 });

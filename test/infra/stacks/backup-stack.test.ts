@@ -108,7 +108,10 @@ describe.each(ENVIRONMENT_NAMES)('BackupStack (%s)', (name) => {
   it('holds the versioned replica bucket that continuous replication keeps current, with its own retention', () => {
     template().hasResourceProperties('AWS::S3::Bucket', {
       BucketName: {
-        'Fn::Join': ['', [`lakehouse-ops-${name}-replica-`, { Ref: 'AWS::AccountId' }, `-${config.drRegion}`]],
+        'Fn::Join': [
+          '',
+          [`lakehouse-ops-${name}-replica-`, { Ref: 'AWS::AccountId' }, `-${config.drRegion}`],
+        ],
       },
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
@@ -128,7 +131,10 @@ describe.each(ENVIRONMENT_NAMES)('BackupStack (%s)', (name) => {
           }),
         ]),
       },
-      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
     });
   });
 });

@@ -1,6 +1,6 @@
 import { BackupClient, DescribeBackupJobCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { EKSClient, ListClustersCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,14 @@ describe('startLocalLakehouse', () => {
   afterAll(() => lakehouse?.stop());
 
   describe('seeding', () => {
+    it('runs no DR side unless asked for (drSide): one EKS cluster, no hosted zone', async () => {
+      expect(lakehouse.dr).toBeUndefined();
+      const eks = new EKSClient({ ...awsConfig(), endpoint: env().AWS_ENDPOINT_URL_EKS, maxAttempts: 1 });
+      expect((await eks.send(new ListClustersCommand({}))).clusters).toEqual([lakehouse.clusterName]);
+      expect(lakehouse.awsSim.route53.hostedZone(`local.lakehouse-ops.internal`)).toBeUndefined();
+      eks.destroy();
+    });
+
     it('creates the platform namespaces with Pod Security labels', () => {
       for (const name of ['prefect', 'minio', 's5cmd', 'monitoring']) {
         const namespace = lakehouse.kube.get('v1', 'Namespace', name);

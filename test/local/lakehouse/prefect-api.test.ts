@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { prefectWorkPoolSource } from '../../../functions/core/cost/rightsizing/prefect-work-pools.ts';
 import { createPrefectApi } from '../../../functions/core/validation/prefect-api.ts';
-import { type PrefectApiStandIn, startPrefectApiStandIn } from '../../../local/lakehouse/prefect-api.ts';
+import {
+  type PrefectApiStandIn,
+  type PrefectWorkPool,
+  startPrefectApiStandIn,
+} from '../../../local/lakehouse/prefect-api.ts';
+import { prefectWorkPoolOf, type SyntheticWorkload } from '../../../local/lakehouse/usage-history.ts';
 
 describe('Prefect API stand-in', () => {
   let prefect: PrefectApiStandIn | undefined;
@@ -64,4 +70,46 @@ describe('Prefect API stand-in', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);
     await restore();
   });
+
+  it('serves the work pools it holds to right-sizing, by type, until they are removed', async () => {
+    const { stand } = await start(1);
+    const source = prefectWorkPoolSource({ apiUrl: stand.url, defaultNamespace: 'prefect' });
+    const pool = (name: string) => prefectWorkPoolOf(poolWorkload(name)) as unknown as PrefectWorkPool;
+    const remove = stand.addWorkPools([pool('nightly'), { name: 'local-processes', type: 'process' }]);
+
+    const { workloads } = await source.discover([]);
+    expect(workloads).toEqual([
+      expect.objectContaining({ namespace: 'analytics', kind: 'PrefectWorkPool', name: 'nightly' }),
+    ]);
+    expect(workloads[0]?.containers[0]?.current.requests).toEqual({
+      cpuCores: 0.5,
+      memoryBytes: 256 * 2 ** 20,
+    });
+    expect(() => stand.addWorkPools([pool('nightly')])).toThrow('work pool nightly exists already');
+    await remove();
+    expect((await source.discover([])).workloads).toEqual([]);
+  });
 });
+
+function poolWorkload(name: string): SyntheticWorkload {
+  const memory = { diurnalAmplitude: 0, noise: 0, growthPerDay: 0, spikeChance: 0, spikeFactor: 1 };
+  return {
+    namespace: 'analytics',
+    kind: 'PrefectWorkPool',
+    name,
+    replicas: 1,
+    pool: 'compute',
+    schedule: { everyMinutes: 60, durationMinutes: 10 },
+    containers: [
+      {
+        name: 'prefect-job',
+        current: {
+          requests: { cpuCores: 0.5, memoryBytes: 256 * 2 ** 20 },
+          limits: { memoryBytes: 512 * 2 ** 20 },
+        },
+        cpu: { baseCores: 0.1, diurnalAmplitude: 0, noise: 0, spikeChance: 0, spikeFactor: 1 },
+        memory: { baseBytes: 100 * 2 ** 20, ...memory },
+      },
+    ],
+  };
+}

@@ -139,6 +139,37 @@ describe('bridgeEngineGaps', () => {
     expect(JSON.parse(String(cause))).toEqual(report);
   });
 
+  it("keeps JSON from States.JsonToString valid in a Lambda Task's payload, invoking the Task's function", async () => {
+    const definition = {
+      StartAt: 'RecordFailure',
+      States: {
+        RecordFailure: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:eu-central-1:000000000000:function:record',
+          Parameters: { 'error.$': 'States.JsonToString($.report)', 'owner.$': '$$.Execution.Name' },
+          ResultPath: '$.journal',
+          End: true,
+        },
+      },
+    } as unknown as AslDefinition;
+    const bridged = bridgeEngineGaps('dr-failover', definition);
+    expect(bridged.originalTypes).toEqual({ RecordFailure: 'Task' });
+    const payloads: unknown[] = [];
+    const execution = runBridged(
+      bridged.definition,
+      bridged.localSteps,
+      { report },
+      {
+        RecordFailure: async (payload) => {
+          payloads.push(payload);
+          return { recorded: true };
+        },
+      },
+    );
+    expect(await execution.result).toEqual({ report, journal: { recorded: true } });
+    expect(payloads).toEqual([{ error: JSON.stringify(report), owner: 'exec-1' }]);
+  });
+
   it('is needed: the engine alone strips the backslashes and breaks the JSON', async () => {
     const cause = await causeOf(serializeThenFail, {}, { report });
     expect(() => JSON.parse(String(cause))).toThrow();

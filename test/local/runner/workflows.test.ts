@@ -8,7 +8,7 @@ import { defaultPlatformLayout } from '../../../functions/core/platform/layout.t
 import { opsStackName } from '../../../infra/app-builder.ts';
 import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
 import { WORKFLOW_REGISTRY } from '../../../local/cli/workflow-registry.ts';
-import { localHandlerEnvironment } from '../../../local/lakehouse/environment.ts';
+import { localHandlerEnvironment, localReplicationNames } from '../../../local/lakehouse/environment.ts';
 import { type AslDefinition, allStates } from '../../../local/runner/definition.ts';
 import { foldNestedStacks } from '../../../local/runner/nested-stacks.ts';
 import type { CfnTemplate } from '../../../local/runner/template.ts';
@@ -49,6 +49,7 @@ const localEnvironment = {
         vaultName: 'lakehouse-ops-local-vault',
         roleArn: 'arn:aws:iam::000000000000:role/lakehouse-ops-local-backup',
       },
+      replication: localReplicationNames('local'),
     },
     { logLevel: 'SILENT', metricsDisabled: true },
   ),

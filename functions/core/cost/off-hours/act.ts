@@ -1,13 +1,12 @@
 import * as z from 'zod/mini';
 import type { KubernetesApi } from '../../../commons/kubernetes/api.ts';
-import { isNotFound } from '../../../commons/kubernetes/errors.ts';
-import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
 import { nonEmptyString } from '../../../commons/schemas.ts';
 import { nodeGroupRequestToken } from '../../remediation/playbooks/node-groups.ts';
 import { asleepAnnotations, awakeAnnotations } from './annotations.ts';
 import type { NodeGroupControl } from './node-groups.ts';
-import { type OffHoursPlan, workloadPath } from './plan.ts';
+import type { OffHoursPlan } from './plan.ts';
 import { describeSize, workloadKey } from './saved-state.ts';
+import { patchWorkloadChanges } from './workload-scaling.ts';
 
 /**
  * The act steps: Kubernetes objects (workloads, then CronJobs) and node groups, each change of the
@@ -47,16 +46,6 @@ function deadlineAfter(now: Date, seconds: number): string {
   return new Date(now.getTime() + seconds * 1000).toISOString();
 }
 
-async function patchOrGone(write: () => Promise<unknown>, dryRun: boolean): Promise<ChangeResult['outcome']> {
-  try {
-    await write();
-    return dryRun ? 'dry-run' : 'changed';
-  } catch (error) {
-    if (isNotFound(error)) return 'gone';
-    throw error;
-  }
-}
-
 /** Sleep scales the plan's workloads to zero and suspends its CronJobs; wake gives back the saved values. */
 export async function applyWorkloadChanges(
   plan: OffHoursPlan,
@@ -65,31 +54,15 @@ export async function applyWorkloadChanges(
 ): Promise<ActResult> {
   const now = (clock ?? (() => new Date()))();
   const { dryRun, environment } = plan;
-  const options = { strategy: 'merge' as const, dryRun, fieldManager: FIELD_MANAGER };
   const savedReplicas = new Map(plan.saved.workloads.map((entry) => [workloadKey(entry), entry.replicas]));
   const annotations = (replicas?: number) =>
     plan.action === 'sleep' ? asleepAnnotations(plan.plannedAt, environment, replicas) : awakeAnnotations();
-  const results: ChangeResult[] = [];
-  for (const change of plan.changes.workloads) {
-    const { kind, namespace, name, from, to } = change;
-    const body = {
-      metadata: { annotations: annotations(savedReplicas.get(workloadKey(change))) },
-      spec: { replicas: to },
-    };
-    const outcome = await patchOrGone(
-      () => kubernetes.patch(workloadPath(kind, namespace, name), body, options),
-      dryRun,
-    );
-    results.push({ kind, namespace, name, change: `replicas ${from} -> ${to}`, outcome });
-  }
-  for (const { namespace, name, from, to } of plan.changes.cronJobs) {
-    const body = { metadata: { annotations: annotations() }, spec: { suspend: to } };
-    const outcome = await patchOrGone(
-      () => kubernetes.patch(kubernetesResources.cronJobs.named(namespace, name), body, options),
-      dryRun,
-    );
-    results.push({ kind: 'CronJob', namespace, name, change: `suspend ${from} -> ${to}`, outcome });
-  }
+  const results = await patchWorkloadChanges(kubernetes, plan.changes, {
+    dryRun,
+    fieldManager: FIELD_MANAGER,
+    workloadAnnotations: (change) => annotations(savedReplicas.get(workloadKey(change))),
+    cronJobAnnotations: () => annotations(),
+  });
   return { results, deadline: deadlineAfter(now, rolloutTimeoutSeconds) };
 }
 

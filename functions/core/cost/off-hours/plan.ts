@@ -1,7 +1,7 @@
-import type { V1CronJob, V1Deployment, V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import * as z from 'zod/mini';
 import type { KubernetesApi } from '../../../commons/kubernetes/api.ts';
-import { kubernetesResources, type ObjectPath } from '../../../commons/kubernetes/resources.ts';
+import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
 import { nonEmptyString } from '../../../commons/schemas.ts';
 import type { PlatformLayout } from '../../platform/layout.ts';
 import { asleepMark } from './annotations.ts';
@@ -9,22 +9,25 @@ import type { NodeGroupControl, OffHoursNodeGroup } from './node-groups.ts';
 import type { OffHoursRun } from './preflight.ts';
 import { offHoursRunSchema } from './preflight.ts';
 import {
-  cronJobKey,
   type NodeGroupSize,
   nodeGroupSizeSchema,
-  type SavedCronJob,
   type SavedNodeGroup,
-  type SavedWorkload,
   sameSize,
   savedStateSchema,
   sizeOf,
   WORKLOAD_KINDS,
-  type WorkloadKind,
-  workloadKey,
 } from './saved-state.ts';
 import type { OffHoursScope } from './settings.ts';
 import { type OffHoursSnapshot, readSnapshot, type SnapshotTable } from './snapshot-store.ts';
 import { keepReason } from './stateful-tier.ts';
+import {
+  planWorkloadRestore,
+  planWorkloadScaleDown,
+  SavedEntries,
+  type WorkloadObject,
+} from './workload-scaling.ts';
+
+export type { WorkloadObject } from './workload-scaling.ts';
 
 /**
  * The plan of one off-hours run: what it saves (sleep) or restores (wake), each change with its
@@ -108,26 +111,6 @@ export interface PlanDependencies {
   readonly clock?: () => Date;
 }
 
-export type WorkloadObject = V1Deployment | V1StatefulSet;
-
-const workloadPaths = {
-  Deployment: kubernetesResources.deployments,
-  StatefulSet: kubernetesResources.statefulSets,
-} as const;
-
-export function workloadPath(
-  kind: WorkloadKind,
-  namespace: string,
-  name: string,
-): ObjectPath<WorkloadObject> {
-  return workloadPaths[kind].named(namespace, name) as ObjectPath<WorkloadObject>;
-}
-
-/** Kubernetes defaults an unset spec.replicas to 1. */
-function replicasOf(object: WorkloadObject): number {
-  return object.spec?.replicas ?? 1;
-}
-
 function stateBefore(snapshot: OffHoursSnapshot | undefined): OffHoursPlan['stateBefore'] {
   if (!snapshot) return 'awake';
   return snapshot.phase === 'asleep' ? 'asleep' : 'falling-asleep';
@@ -149,85 +132,18 @@ export async function planOffHours(run: OffHoursRun, dependencies: PlanDependenc
 
 type PlanBody = Pick<OffHoursPlan, 'noop' | 'saved' | 'changes' | 'kept' | 'missing' | 'interrupted'>;
 
-/** Keyed entries of the snapshot, then the new ones, in the order found. */
-class SavedEntries<Entry> {
-  private readonly entries = new Map<string, Entry>();
-  constructor(
-    existing: readonly Entry[],
-    private readonly key: (entry: Entry) => string,
-  ) {
-    for (const entry of existing) this.entries.set(key(entry), entry);
-  }
-  /** What was saved for it, or `current` saved now when `changes` says sleep will change it. */
-  keep(current: Entry, changes: boolean): Entry | undefined {
-    const id = this.key(current);
-    const saved = this.entries.get(id);
-    if (saved === undefined && changes) this.entries.set(id, current);
-    return this.entries.get(id);
-  }
-  values(): Entry[] {
-    return [...this.entries.values()];
-  }
-}
-
-async function listInScope<Resource>(
-  namespaces: readonly string[],
-  list: (namespace: string) => Promise<Resource[]>,
-): Promise<Resource[]> {
-  return (await Promise.all(namespaces.map(list))).flat();
-}
-
 async function planSleep(snapshot: OffHoursSnapshot | undefined, deps: PlanDependencies): Promise<PlanBody> {
   const { kubernetes, layout, scope } = deps;
   const saved = snapshot?.state;
-  const kept: KeptObject[] = [];
-  const workloadEntries = new SavedEntries<SavedWorkload>(saved?.workloads ?? [], workloadKey);
-  const cronJobEntries = new SavedEntries<SavedCronJob>(saved?.cronJobs ?? [], cronJobKey);
   const nodeGroupEntries = new SavedEntries<SavedNodeGroup>(saved?.nodeGroups ?? [], (group) => group.name);
-
-  const [deployments, statefulSets, cronJobs] = await Promise.all([
-    listInScope(scope.namespaces, (ns) => kubernetes.list(kubernetesResources.deployments.inNamespace(ns))),
-    listInScope(scope.namespaces, (ns) => kubernetes.list(kubernetesResources.statefulSets.inNamespace(ns))),
-    listInScope(scope.namespaces, (ns) => kubernetes.list(kubernetesResources.cronJobs.inNamespace(ns))),
-  ]);
-  const workloads: { kind: WorkloadKind; object: WorkloadObject }[] = [
-    ...deployments.map((object) => ({ kind: 'Deployment' as const, object })),
-    ...statefulSets.map((object) => ({ kind: 'StatefulSet' as const, object })),
-  ];
-
-  const workloadChanges: WorkloadChange[] = [];
-  const sleeping: WorkloadObject[] = [];
-  for (const { kind, object } of workloads) {
-    const reference = {
-      kind,
-      namespace: object.metadata?.namespace ?? '',
-      name: object.metadata?.name ?? '',
-    };
-    const reason = keepReason({ kind, metadata: object.metadata }, layout);
-    if (reason) {
-      kept.push({ ...reference, reason });
-      continue;
-    }
-    const replicas = replicasOf(object);
-    workloadEntries.keep({ ...reference, replicas }, replicas > 0);
-    if (replicas > 0) {
-      workloadChanges.push({ ...reference, from: replicas, to: 0 });
-      sleeping.push(object);
-    }
-  }
-
-  const cronJobChanges: CronJobChange[] = [];
-  for (const cronJob of cronJobs) {
-    const reference = { namespace: cronJob.metadata?.namespace ?? '', name: cronJob.metadata?.name ?? '' };
-    const reason = keepReason({ kind: 'CronJob', metadata: cronJob.metadata }, layout);
-    if (reason) {
-      kept.push({ kind: 'CronJob', ...reference, reason });
-      continue;
-    }
-    const suspend = cronJob.spec?.suspend ?? false;
-    cronJobEntries.keep({ ...reference, suspend }, !suspend);
-    if (!suspend) cronJobChanges.push({ ...reference, from: false, to: true });
-  }
+  const workloads = await planWorkloadScaleDown(
+    kubernetes,
+    { namespaces: scope.namespaces, keep: (object) => keepReason(object, layout) },
+    saved,
+  );
+  const kept = [...workloads.kept];
+  const { workloads: workloadChanges, cronJobs: cronJobChanges } = workloads.changes;
+  const sleeping = workloads.scaledDown;
 
   const hosting = await podsStayingOnNodeGroups(kubernetes, layout, sleeping);
   const nodeGroupChanges: NodeGroupChange[] = [];
@@ -257,8 +173,7 @@ async function planSleep(snapshot: OffHoursSnapshot | undefined, deps: PlanDepen
         }
       : {}),
     saved: {
-      workloads: workloadEntries.values(),
-      cronJobs: cronJobEntries.values(),
+      ...workloads.saved,
       nodeGroups: nodeGroupEntries.values(),
     },
     changes,
@@ -343,31 +258,10 @@ async function planWake(
       interrupted: [],
     };
   }
-  const missing: ObjectReference[] = [];
-  const workloadChanges: WorkloadChange[] = [];
-  for (const saved of snapshot.state.workloads) {
-    const { kind, namespace, name } = saved;
-    const object = await kubernetes.get<WorkloadObject>(workloadPath(kind, namespace, name));
-    if (!object) {
-      missing.push({ kind, namespace, name });
-      continue;
-    }
-    const replicas = replicasOf(object);
-    if (replicas !== saved.replicas || asleepMark(object.metadata))
-      workloadChanges.push({ kind, namespace, name, from: replicas, to: saved.replicas });
-  }
-  const cronJobChanges: CronJobChange[] = [];
-  for (const saved of snapshot.state.cronJobs) {
-    const { namespace, name } = saved;
-    const cronJob = await kubernetes.get<V1CronJob>(kubernetesResources.cronJobs.named(namespace, name));
-    if (!cronJob) {
-      missing.push({ kind: 'CronJob', namespace, name });
-      continue;
-    }
-    const suspend = cronJob.spec?.suspend ?? false;
-    if (suspend !== saved.suspend || asleepMark(cronJob.metadata))
-      cronJobChanges.push({ namespace, name, from: suspend, to: saved.suspend });
-  }
+  const restore = await planWorkloadRestore(kubernetes, snapshot.state, (metadata) =>
+    Boolean(asleepMark(metadata)),
+  );
+  const missing = [...restore.missing];
   const nodeGroupChanges: NodeGroupChange[] = [];
   for (const saved of snapshot.state.nodeGroups) {
     const group = await nodeGroups.find(saved.name);
@@ -380,7 +274,7 @@ async function planWake(
   }
   return {
     saved: snapshot.state,
-    changes: { workloads: workloadChanges, cronJobs: cronJobChanges, nodeGroups: nodeGroupChanges },
+    changes: { ...restore.changes, nodeGroups: nodeGroupChanges },
     kept: [],
     missing,
     interrupted: [],

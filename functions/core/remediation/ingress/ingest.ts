@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { namedError, TransientError } from '../../../commons/errors.ts';
+import { describeError, namedError, TransientError } from '../../../commons/errors.ts';
 import { mapConcurrent } from '../../backup/concurrency.ts';
 import type { AlertEvent } from '../alert-event.ts';
 import {
@@ -140,6 +140,4 @@ async function releaseClaims(
   );
 }
 
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+export { describeError };

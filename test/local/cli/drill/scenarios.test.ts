@@ -37,6 +37,28 @@ describe('scenarioWithFixture', () => {
     expect(repaired).toEqual(['fixture 2', 'fixture 1']);
   });
 
+  it('hands the fixture of the current injection to run', async () => {
+    const ran: string[] = [];
+    const scenario = scenarioWithFixture({
+      id: 'fixture-run',
+      title: 'A scenario that runs with its fixture',
+      workflow: 'restore',
+      input: {},
+      inject: async () => ({ name: 'seeded', repair: async () => undefined }),
+      run: async (_context, fixture) => {
+        ran.push(fixture.name);
+        return result;
+      },
+      evaluate: () => ({ passed: true, problems: [] }),
+    });
+    await expect(scenario.run?.({ lakehouse, workflows: {} as never })).rejects.toThrow(
+      'drill scenario fixture-run was run before its fixture was set up',
+    );
+    await scenario.inject?.(lakehouse);
+    await expect(scenario.run?.({ lakehouse, workflows: {} as never })).resolves.toBe(result);
+    expect(ran).toEqual(['seeded']);
+  });
+
   it('refuses to evaluate before a fixture was injected', () => {
     const { scenario } = countingScenario();
     expect(() => scenario.evaluate(result, context)).toThrow(
