@@ -45,19 +45,23 @@ export class BackupStack extends Stack {
     });
 
     const accessLogs = accessLogBucket(this, 'AccessLogBucket', config.logRetentionDays);
-
-    this.bucket = new Bucket(this, 'BackupBucket', {
-      bucketName: backupBucketName(config),
+    // Both DR-region buckets: the stack's key, TLS only, never public, access-logged.
+    const protectedBucket = (logPrefix: string) => ({
       encryption: BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: logPrefix,
+    });
+
+    this.bucket = new Bucket(this, 'BackupBucket', {
+      bucketName: backupBucketName(config),
+      ...protectedBucket('backup-bucket/'),
       // Data keys are content-addressed and never overwritten; versioning keeps what prune or a
       // mistake deletes for the retention period, as a second line of defence.
       versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'backup-bucket/',
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
         { id: 'expire-abandoned-run-files', prefix: 'runs/', expiration: RUN_FILES_EXPIRY },
@@ -95,17 +99,11 @@ export class BackupStack extends Stack {
 
     this.replicaBucket = new Bucket(this, 'ReplicaBucket', {
       bucketName: replicaBucketName(config),
-      encryption: BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      ...protectedBucket('replica-bucket/'),
       // A delete at the source becomes a delete marker here: a failover or failback never loses
       // an object to a replicated mistake within the retention, and failback can tell deleted
       // objects from ones never replicated.
       versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'replica-bucket/',
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
         {

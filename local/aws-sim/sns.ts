@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, type SimRequest, type SimResponse } from './http.ts';
+import { escapeXml } from './xml.ts';
 
 /**
  * SNS Publish over the query protocol (form-encoded request, XML response). Messages are recorded in
@@ -82,10 +83,6 @@ export class SnsSimulator {
 
 function xmlResponse(status: number, body: string): SimResponse {
   return { status, headers: { 'content-type': 'text/xml' }, body };
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 export function renderQueryError(error: AwsServiceError): SimResponse {

@@ -17,7 +17,7 @@ import { type QueueSettings, type Received, type RedrivePolicy, SqsQueue } from 
  * Amazon SQS (standard queues) over the AWS JSON 1.0 protocol that SDK v3's @aws-sdk/client-sqs
  * speaks (`X-Amz-Target: AmazonSQS.<Operation>`, `x-amzn-query-mode: true`). Queue URLs are
  * `<server url>/<account>/<name>`: the SDK sends each call to the host in its QueueUrl, so they
- * must point back at this server. FIFO queues are not implemented (the project uses none).
+ * must point back at this server. Standard queues only: the project uses no FIFO queue.
  */
 
 export interface SqsQueueSeed {

@@ -1,3 +1,7 @@
+import { escapeXml } from '../../functions/commons/xml-text.ts';
+
+export { escapeXml };
+
 import { AwsServiceError } from './http.ts';
 
 /**
@@ -68,15 +72,6 @@ export function childrenOf(element: XmlElement, name: string): XmlElement[] {
 /** The text of a child element, or undefined when there is none. */
 export function textOf(element: XmlElement, name: string): string | undefined {
   return childOf(element, name)?.text.trim();
-}
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
 }
 
 /**

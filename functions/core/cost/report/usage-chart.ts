@@ -1,3 +1,7 @@
+import { escapeXml } from '../../../commons/xml-text.ts';
+
+export { escapeXml };
+
 /**
  * The report's chart: usage against requests per workload container, as a hand-written SVG (no
  * dependency, opens in any browser and in the S3 console's preview). Two panels, CPU in cores and
@@ -49,15 +53,6 @@ const PANEL_WIDTH =
 export const GIB = 2 ** 30;
 
 const COLOURS = { before: '#b0b7c3', after: '#2f6fdf', usage: '#1d2433', grid: '#e3e6eb' } as const;
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
 
 /** Two decimals at most, no trailing zeros: coordinates stay short and exact enough. */
 function n(value: number): string {
