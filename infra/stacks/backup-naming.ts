@@ -27,6 +27,18 @@ export function backupKeyAlias(config: EnvironmentConfig): string {
   return `alias/lakehouse-ops-${config.name}-backup`;
 }
 
+/**
+ * The DR region's KMS key of the ops table's replica (the OpsStack's global table): named by alias
+ * ARN, since the OpsStack in the primary region cannot reference a key of another region's stack.
+ */
+export function opsReplicaKeyAlias(config: EnvironmentConfig): string {
+  return `alias/lakehouse-ops-${config.name}-ops-replica`;
+}
+
+export function opsReplicaKeyArn(config: EnvironmentConfig, account: string = Aws.ACCOUNT_ID): string {
+  return `arn:${Aws.PARTITION}:kms:${config.drRegion}:${account}:${opsReplicaKeyAlias(config)}`;
+}
+
 /** The DR-region vault that the AWS Backup plan copies every volume recovery point to. */
 export function drBackupVaultName(config: EnvironmentConfig): string {
   return `lakehouse-ops-${config.name}-dr`;

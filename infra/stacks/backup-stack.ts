@@ -6,7 +6,13 @@ import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-c
 import type { Construct, IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { accessLogBucket } from '../constructs/access-log-bucket.ts';
-import { backupBucketName, backupKeyAlias, drBackupVaultName, replicaBucketName } from './backup-naming.ts';
+import {
+  backupBucketName,
+  backupKeyAlias,
+  drBackupVaultName,
+  opsReplicaKeyAlias,
+  replicaBucketName,
+} from './backup-naming.ts';
 
 export interface BackupStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -31,6 +37,8 @@ export class BackupStack extends Stack {
   readonly drVault: BackupVault;
   /** The continuous replica of every MinIO bucket (docs/dr.md). */
   readonly replicaBucket: Bucket;
+  /** Encrypts the DR region's replica of the ops table (the OpsStack's global table). */
+  readonly opsReplicaKey: Key;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -40,6 +48,15 @@ export class BackupStack extends Stack {
     this.key = new Key(this, 'BackupKey', {
       alias: backupKeyAlias(config),
       description: `Encrypts the lakehouse-ops ${config.name} backups (objects, manifests, dumps, volume copies)`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Its own key, not the backup key: the ops table holds audit and locks, not backups, and
+    // whoever may decrypt backups need not read the failover journal, nor the reverse.
+    this.opsReplicaKey = new Key(this, 'OpsReplicaKey', {
+      alias: opsReplicaKeyAlias(config),
+      description: `Encrypts the DR region's replica of the lakehouse-ops ${config.name} ops table`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -8,7 +8,7 @@ import {
   TimeZone,
   Validations,
 } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -38,7 +38,7 @@ import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { boundedName, pascalCase } from '../naming.ts';
 import { AlertRemediation } from './alert-remediation.ts';
-import { backupBucketName } from './backup-naming.ts';
+import { backupBucketName, opsReplicaKeyArn } from './backup-naming.ts';
 import { NODE_SUBNETS } from './cluster-network.ts';
 import { CostStack } from './cost-stack.ts';
 import { DrStack } from './dr-stack.ts';
@@ -109,7 +109,12 @@ const WORK_FILES_EXPIRY = Duration.days(7);
  */
 export class OpsStack extends Stack {
   readonly config: EnvironmentConfig;
-  readonly opsTable: Table;
+  /**
+   * A global table with a replica in drRegion: the failover journal, the fence's saved originals,
+   * the verify-backup verdicts and the replication journal stay readable there when the primary
+   * region is not (docs/dr.md, "The ops table in the DR region").
+   */
+  readonly opsTable: TableV2;
   readonly notificationTopic: Topic;
   readonly platformEventBus: EventBus;
   readonly workflows: Record<string, Workflow>;
@@ -146,22 +151,26 @@ export class OpsStack extends Stack {
       }),
     );
 
-    this.opsTable = new Table(this, 'OpsTable', {
+    this.opsTable = new TableV2(this, 'OpsTable', {
       tableName: `${prefix}-ops`,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: key,
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.customerManagedKey(key, {
+        [config.drRegion]: opsReplicaKeyArn(config),
+      }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: isProduction,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.opsTable.addGlobalSecondaryIndex({
-      indexName: 'audit-by-time',
-      partitionKey: { name: 'auditDay', type: AttributeType.STRING },
-      sortKey: { name: 'auditAt', type: AttributeType.STRING },
+      globalSecondaryIndexes: [
+        {
+          indexName: 'audit-by-time',
+          partitionKey: { name: 'auditDay', type: AttributeType.STRING },
+          sortKey: { name: 'auditAt', type: AttributeType.STRING },
+        },
+      ],
+      replicas: [{ region: config.drRegion }],
     });
 
     this.notificationTopic = new Topic(this, 'NotificationTopic', {

@@ -137,4 +137,15 @@ describe.each(ENVIRONMENT_NAMES)('BackupStack (%s)', (name) => {
       }),
     });
   });
+
+  it("holds the rotating key of the ops table's DR replica, under the alias the OpsStack names", () => {
+    template().hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: `alias/lakehouse-ops-${name}-ops-replica`,
+      TargetKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OpsReplicaKey'), 'Arn'] },
+    });
+    template().hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('ops table'),
+      EnableKeyRotation: true,
+    });
+  });
 });

@@ -65,22 +65,37 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
   const template = () => environments[name].template;
   const config = loadEnvironmentConfig(name);
 
-  it('keeps the ops table recoverable and encrypted with the stack key', () => {
-    template().hasResourceProperties('AWS::DynamoDB::Table', {
+  it('keeps the ops table recoverable, encrypted, and replicated to the DR region', () => {
+    const replica = (region: string, kmsMasterKeyId: unknown) =>
+      Match.objectLike({
+        Region: region,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { KMSMasterKeyId: kmsMasterKeyId },
+      });
+    template().hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: `lakehouse-ops-${name}-ops`,
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: {
-        SSEEnabled: true,
-        SSEType: 'KMS',
-        KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
-      },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'audit-by-time' })],
     });
+    const replicas = [
+      replica(config.region, { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] }),
+      // The BackupStack's key in drRegion, by alias: no cross-region reference.
+      replica(config.drRegion, {
+        'Fn::Join': ['', Match.arrayWith([`:alias/lakehouse-ops-${name}-ops-replica`])],
+      }),
+    ];
+    for (const expected of replicas) {
+      template().hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: Match.arrayWith([expected]),
+      });
+    }
+    template().resourceCountIs('AWS::DynamoDB::Table', 0);
     template().hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
