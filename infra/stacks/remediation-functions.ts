@@ -20,6 +20,7 @@ import {
 } from '../../functions/commons/environment.ts';
 import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
 import { COST_OPTIMISE_WORKFLOW } from '../../functions/core/cost/apply/request.ts';
+import { DR_FAILOVER_WORKFLOW } from '../../functions/core/dr/failover/request.ts';
 import { lockKey } from '../../functions/core/locks/lease-lock.ts';
 import { REMEDIATION_LOCK_SCOPE } from '../../functions/core/remediation/lease.ts';
 import { PLAYBOOK_NAMES, type PlaybookName } from '../../functions/core/remediation/playbooks/catalogue.ts';
@@ -294,7 +295,6 @@ export function createRemediationFunction(
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          // The workflows that wait on an approval: remediate's playbooks, cost-optimise's changes.
           resources: APPROVING_WORKFLOWS.map((workflow) => stateMachineArn(fn, config, workflow)),
         }),
       );
@@ -377,8 +377,12 @@ function createPlaybookFunction(
  * the state machine invokes request-approval, whose APPROVAL_URL is approve-remediation's Function
  * URL, so a reference from approve-remediation's policy back to the state machine would be a cycle.
  */
-/** The workflows whose approval links approve-remediation answers. */
-const APPROVING_WORKFLOWS = [REMEDIATE_WORKFLOW, COST_OPTIMISE_WORKFLOW];
+/**
+ * The workflows whose approval links approve-remediation answers: every workflow that invokes the
+ * shared request-approval (remediate's playbooks, cost-optimise's changes, a forced or production
+ * dr-failover). A workflow missing here would wait for its approval until it timed out.
+ */
+export const APPROVING_WORKFLOWS = [REMEDIATE_WORKFLOW, COST_OPTIMISE_WORKFLOW, DR_FAILOVER_WORKFLOW];
 
 export function stateMachineArn(scope: Construct, config: EnvironmentConfig, workflow: string): string {
   return Stack.of(scope).formatArn({

@@ -6,6 +6,7 @@ import { parseChangeWindows } from '../../../functions/core/remediation/prefligh
 import { parseRemediationRouting } from '../../../functions/core/remediation/remediation-plan.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import {
+  APPROVING_WORKFLOWS,
   isRemediationFunctionName,
   REMEDIATION_HANDLERS,
   REMEDIATION_ITEMS,
@@ -172,21 +173,37 @@ describe('remediation functions', () => {
     );
   });
 
-  it("lets approve-remediation answer only the remediate state machine's tasks", () => {
+  it('lets approve-remediation answer the tasks of exactly the workflows that ask for approval', () => {
     const answers = statementsOf('approve-remediation').filter((statement) =>
       asList(statement.Action).some((action) => action.startsWith('states:')),
     );
     expect(answers).toHaveLength(1);
     expect(asList(answers[0]!.Action).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(JSON.stringify(answers[0]!.Resource)).toContain(
-      `:stateMachine:lakehouse-ops-${ENVIRONMENT}-remediate"`,
-    );
+    const resources = JSON.stringify(answers[0]!.Resource);
+    for (const workflow of ['remediate', 'cost-optimise', 'dr-failover']) {
+      expect(resources).toContain(`:stateMachine:lakehouse-ops-${ENVIRONMENT}-${workflow}"`);
+    }
+    expect(asList(answers[0]!.Resource)).toHaveLength(APPROVING_WORKFLOWS.length);
     for (const handler of REMEDIATION_HANDLERS.filter((name) => name !== 'approve-remediation')) {
       expect(
         actionsOf(handler).some((action) => action.startsWith('states:')),
         handler,
       ).toBe(false);
     }
+  });
+
+  it('names every workflow that waits for an approval among those approve-remediation answers', () => {
+    const { template, costTemplate, drTemplate } = synthesized();
+    const waiting = [template, costTemplate, drTemplate].flatMap((stack) =>
+      Object.values(resourcesOfType(stack, 'AWS::StepFunctions::StateMachine'))
+        .filter((machine) =>
+          JSON.stringify(machine.Properties.DefinitionString).includes('.waitForTaskToken'),
+        )
+        .map((machine) =>
+          String(machine.Properties.StateMachineName).replace(`lakehouse-ops-${ENVIRONMENT}-`, ''),
+        ),
+    );
+    expect(waiting.sort()).toEqual([...APPROVING_WORKFLOWS].sort());
   });
 
   it('lets the ingress put events on the alert bus only, and read its own secret only', () => {
