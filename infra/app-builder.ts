@@ -6,6 +6,7 @@ import { loadEnvironmentConfig } from './config/load-config.ts';
 import { backupStackName } from './stacks/backup-naming.ts';
 import { BackupStack } from './stacks/backup-stack.ts';
 import { ClusterStack } from './stacks/cluster-stack.ts';
+import { drClusterSite } from './stacks/dr-cluster-site.ts';
 import { OpsStack } from './stacks/ops-stack.ts';
 
 export interface BuildAppOptions {
@@ -29,6 +30,8 @@ export interface BuiltApp {
   readonly backupStack: BackupStack;
   /** The EKS cluster, its VPC and node groups, in the environment's region. */
   readonly clusterStack: ClusterStack;
+  /** The standby EKS cluster, its VPC and node groups at minimum, in the environment's drRegion. */
+  readonly drClusterStack: ClusterStack;
   readonly config: EnvironmentConfig;
 }
 
@@ -40,6 +43,11 @@ export function opsStackName(environment: string): string {
 /** The stack name of an environment's EKS cluster, e.g. "lakehouse-ops-production-cluster". */
 export function clusterStackName(environment: string): string {
   return `${opsStackName(environment)}-cluster`;
+}
+
+/** The stack name of an environment's standby EKS cluster in drRegion, e.g. "lakehouse-ops-production-dr-cluster". */
+export function drClusterStackName(environment: string): string {
+  return `${opsStackName(environment)}-dr-cluster`;
 }
 
 /**
@@ -75,6 +83,14 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     env: { account, region: config.region },
     terminationProtection: config.name === 'production',
   });
+  const drSite = drClusterSite(config);
+  const drClusterStack = new ClusterStack(app, drClusterStackName(config.name), {
+    config,
+    site: drSite,
+    description: `lakehouse-ops ${config.name}: standby EKS cluster ${drSite.clusterName} in ${config.drRegion}, its VPC, node groups at minimum, workload identities and ECR pull-through cache`,
+    env: { account, region: config.drRegion },
+    terminationProtection: config.name === 'production',
+  });
   const opsStack = new OpsStack(app, opsStackName(config.name), {
     config,
     // Same region: the VPC, subnets and cluster security group are cross-stack references.
@@ -91,5 +107,5 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   opsStack.addStackDependency(clusterStack);
   Tags.of(app).add('project', 'lakehouse-ops');
   Tags.of(app).add('environment', config.name);
-  return { app, opsStack, backupStack, clusterStack, config };
+  return { app, opsStack, backupStack, clusterStack, drClusterStack, config };
 }

@@ -1,6 +1,7 @@
 import { bundleFiles, type ManifestFile } from './bundle.ts';
 import type { ClusterEnvironment } from './environments.ts';
 import { SECRETS } from './external-secrets.ts';
+import { pulledFrom } from './image-registry.ts';
 import type { Manifest } from './manifest.ts';
 import { monitoringStack } from './monitoring/index.ts';
 import { objectStoreConfigMap } from './object-store.ts';
@@ -14,6 +15,7 @@ import { s5cmdExecutor } from './s5cmd.ts';
  * secrets), and PostgreSQL in a file before Prefect's: the failover restores the Prefect database
  * between the two, so the Prefect server first connects to the restored database, never to an
  * empty one it would initialise (after which the restore would refuse the existing database).
+ * With the DR site's image registry, every image comes from the DR region's ECR (image-registry.ts).
  */
 export const DR_DATABASE_FILE = '50-postgresql.yaml';
 export const DR_PREFECT_FILE = '55-prefect.yaml';
@@ -34,7 +36,7 @@ export function drEnvironmentManifests(environment: ClusterEnvironment): Manifes
     !(document.kind === 'Namespace' && document.metadata.name === minioNamespace) &&
     document.metadata.namespace !== minioNamespace &&
     !(document.kind === 'ExternalSecret' && MINIO_CREDENTIAL_SECRETS.includes(document.metadata.name));
-  return bundleFiles(
+  const files = bundleFiles(
     environment,
     [
       [DR_DATABASE_FILE, [...postgresql(environment), pgDumpServiceAccount(environment)]],
@@ -44,4 +46,10 @@ export function drEnvironmentManifests(environment: ClusterEnvironment): Manifes
     ],
     withoutMinio,
   );
+  const registry = environment.imageRegistry;
+  if (!registry) return files;
+  return files.map((file) => ({
+    ...file,
+    documents: file.documents.map((doc) => pulledFrom(doc, registry)),
+  }));
 }

@@ -1,4 +1,5 @@
 import type { ClusterEnvironment } from './environments.ts';
+import type { DrImageRegistry } from './image-registry.ts';
 import { regionalS3Endpoint } from './object-store.ts';
 
 /**
@@ -12,6 +13,11 @@ export interface DrSite {
   readonly replicaBucket: string;
   /** The replica bucket's S3 endpoint; the region's S3 when unset (locally the DR S3 endpoint). */
   readonly objectStoreEndpoint?: string;
+  /**
+   * The DR region's ECR with its pull-through cache rules, which every image of the DR manifests is
+   * pulled from. Unset, the manifests keep the upstream references (locally: kube-sim pulls nothing).
+   */
+  readonly imageRegistry?: DrImageRegistry;
 }
 
 /**
@@ -37,5 +43,6 @@ export function drClusterEnvironment(primary: ClusterEnvironment, site: DrSite):
       buckets: primary.backup.sourceBuckets,
     },
     prefectDatabase: 'restored',
+    ...(site.imageRegistry ? { imageRegistry: site.imageRegistry } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core
 import type { EnvironmentConfig, EnvironmentName } from '../../infra/config/environment-config.ts';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../infra/config/load-config.ts';
+import type { DrImageRegistry } from './image-registry.ts';
 import type { ReplicaObjectStore } from './object-store.ts';
 import { type MonitoringProfile, monitoringProfile, type SizeTier, TIER_OF } from './sizing.ts';
 
@@ -33,6 +34,8 @@ export interface ClusterEnvironment {
    * `restored` from a dump by a restore Job, which only ever creates a database that is not there.
    */
   readonly prefectDatabase?: 'created' | 'restored';
+  /** The private registry the cluster pulls every image from (the DR cluster: dr-environment.ts); upstream when unset. */
+  readonly imageRegistry?: DrImageRegistry;
 }
 
 function offHoursNamespaces(config: EnvironmentConfig, layout: PlatformLayout): readonly string[] {

@@ -573,6 +573,9 @@ export const applyDrManifestsHandlerEnvironment = z.extend(powertoolsEnvironment
   ...provisionManifestsEnvironment.shape,
   ...drBringUpTimeoutsEnvironment.shape,
   ...drObjectStoreEnvironment.shape,
+  /** With the DR registry's account, every image is pulled through the DR region's ECR (as the images gate checks). */
+  DR_ECR_REGISTRY_ID: failoverGatesEnvironment.shape.DR_ECR_REGISTRY_ID,
+  DR_IMAGE_REPOSITORY_PREFIXES: failoverGatesEnvironment.shape.DR_IMAGE_REPOSITORY_PREFIXES,
 });
 export const restoreDrDatabaseHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...drClusterEnvironment.shape,

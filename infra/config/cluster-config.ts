@@ -59,7 +59,13 @@ function isInside(inner: ParsedCidr, outer: ParsedCidr): boolean {
   return Math.floor(inner.address / size) === Math.floor(outer.address / size);
 }
 
-const vpcCidr = ipv4Cidr.superRefine((cidr, context) => {
+/** Whether two CIDR blocks share an address (one holds the other); false when either is malformed. */
+export function cidrsOverlap(left: string, right: string): boolean {
+  const [a, b] = [parseIpv4Cidr(left), parseIpv4Cidr(right)];
+  return a !== undefined && b !== undefined && (isInside(a, b) || isInside(b, a));
+}
+
+export const vpcCidrSchema = ipv4Cidr.superRefine((cidr, context) => {
   const parsed = parseIpv4Cidr(cidr);
   if (!parsed) return;
   if (!isNetworkAddress(parsed)) {
@@ -90,6 +96,17 @@ const publicEndpointCidr = ipv4Cidr.refine((cidr) => (parseIpv4Cidr(cidr)?.prefi
 const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
   message: 'expected an availability zone such as "eu-central-1a"',
 });
+
+export const availabilityZonesSchema = z
+  .array(availabilityZone)
+  .length(AVAILABILITY_ZONE_COUNT, {
+    message: `expected exactly ${AVAILABILITY_ZONE_COUNT} availability zones`,
+  })
+  .refine((zones) => new Set(zones).size === zones.length, {
+    message: 'expected three different availability zones',
+  });
+
+export const natGatewaysSchema = z.number().int().min(1).max(AVAILABILITY_ZONE_COUNT);
 
 const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
   message: 'expected an IAM role ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
@@ -178,18 +195,11 @@ const computeNodeGroupSchema = nodeGroupSchema.superRefine((group, context) => {
 
 export const clusterConfigSchema = z.object({
   kubernetesVersion,
-  vpcCidr,
+  vpcCidr: vpcCidrSchema,
   /** Exactly three zones of the environment's region: nodes, NAT gateways and load balancers span them. */
-  availabilityZones: z
-    .array(availabilityZone)
-    .length(AVAILABILITY_ZONE_COUNT, {
-      message: `expected exactly ${AVAILABILITY_ZONE_COUNT} availability zones`,
-    })
-    .refine((zones) => new Set(zones).size === zones.length, {
-      message: 'expected three different availability zones',
-    }),
+  availabilityZones: availabilityZonesSchema,
   /** One per zone survives a zone outage; one in all saves money where that does not matter. */
-  natGateways: z.number().int().min(1).max(AVAILABILITY_ZONE_COUNT),
+  natGateways: natGatewaysSchema,
   /**
    * The API endpoint is always reachable privately from the VPC. Listing CIDR blocks here also
    * opens the public endpoint, to these blocks only (operators' VPN or office ranges).

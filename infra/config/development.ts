@@ -75,6 +75,11 @@ export const development = {
   // Right-sizing applies by itself here (the stateful tier still waits for approval).
   cost: { apply: { mode: 'on', requireApproval: false } },
   dr: {
+    // The standby cluster's VPC in drRegion: a block of its own (the primary's is 10.40.0.0/16).
+    network: {
+      vpcCidr: '10.50.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    },
     prefectApiUrl: 'https://prefect.development.dr.lakehouse.example.com/api',
     // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
     traffic: drTrafficRecords('Z00000000000000DEV', 'development.lakehouse.example.com'),

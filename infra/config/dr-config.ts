@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTrafficSettings } from '../../functions/core/dr/traffic/settings.ts';
+import { availabilityZonesSchema, cidrsOverlap, natGatewaysSchema, vpcCidrSchema } from './cluster-config.ts';
 
 /**
  * Disaster recovery (issue 5, docs/dr.md): the targets the platform promises, continuous
@@ -41,6 +42,18 @@ const drillConfigSchema = z
   })
   .prefault({});
 
+/**
+ * The standby cluster's VPC in drRegion (the DR ClusterStack): its own block, which must not overlap
+ * the primary's, since the primary's functions reach the DR cluster's private endpoint across the
+ * regions (peering or a transit gateway route only distinct ranges), and three zones of drRegion.
+ */
+const drNetworkSchema = z.object({
+  vpcCidr: vpcCidrSchema,
+  availabilityZones: availabilityZonesSchema,
+  /** One while the cluster stands by; the DR side serves only after a failover. */
+  natGateways: natGatewaysSchema.default(1),
+});
+
 export const drConfigSchema = z.object({
   /** Recovery point objective: the most data, in time, a failover may lose. */
   rpoSeconds: z.number().int().positive().default(300),
@@ -52,6 +65,8 @@ export const drConfigSchema = z.object({
       message: 'expected an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
     }),
   ),
+  /** The standby cluster's network (no default: its zones are drRegion's and its block the environment's own). */
+  network: drNetworkSchema,
   /** The newest SUCCESSFUL verify-backup of every source bucket must be younger than this to fail over ungated. */
   verifyBackupMaxAgeHours: z.number().positive().default(48),
   /**
@@ -88,6 +103,30 @@ export function drConfigProblems(environment: string, dr: DrConfig): string[] {
     problems.push(
       `replication.lagAlarmSeconds (${dr.replication.lagAlarmSeconds}) must be below rpoSeconds (${dr.rpoSeconds}): the alarm must ring before the RPO is lost`,
     );
+  }
+  return problems;
+}
+
+/** The DR network against the primary's: a block of its own and zones of drRegion (called from the environment schema). */
+export function drNetworkProblems(config: {
+  drRegion: string;
+  cluster: { vpcCidr: string };
+  dr: Pick<DrConfig, 'network'>;
+}): { path: string; message: string }[] {
+  const { network } = config.dr;
+  const problems: { path: string; message: string }[] = [];
+  if (cidrsOverlap(network.vpcCidr, config.cluster.vpcCidr)) {
+    problems.push({
+      path: 'vpcCidr',
+      message: `dr.network.vpcCidr ${network.vpcCidr} overlaps the primary cluster's cluster.vpcCidr ${config.cluster.vpcCidr}: the primary's functions reach the DR cluster across the regions, which needs distinct address ranges; expected a block outside ${config.cluster.vpcCidr}`,
+    });
+  }
+  const elsewhere = network.availabilityZones.filter((zone) => zone.slice(0, -1) !== config.drRegion);
+  if (elsewhere.length > 0) {
+    problems.push({
+      path: 'availabilityZones',
+      message: `expected zones of drRegion ${config.drRegion}; not in it: ${elsewhere.join(', ')}`,
+    });
   }
   return problems;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultPlatformLayout, platformLayoutSchema } from '../../functions/core/platform/layout.ts';
 import { clusterConfigSchema } from './cluster-config.ts';
 import { costConfigSchema, unpricedPools } from './cost-config.ts';
-import { drConfigProblems, drConfigSchema } from './dr-config.ts';
+import { drConfigProblems, drConfigSchema, drNetworkProblems } from './dr-config.ts';
 import { offHoursConfigProblems, offHoursConfigSchema } from './off-hours-config.ts';
 import { performanceConfigSchema } from './performance-config.ts';
 import { remediationConfigSchema } from './remediation-config.ts';
@@ -190,6 +190,9 @@ export const environmentConfigSchema = z
     }
     for (const message of drConfigProblems(config.name, config.dr)) {
       context.addIssue({ code: 'custom', path: ['dr'], message });
+    }
+    for (const { path, message } of drNetworkProblems(config)) {
+      context.addIssue({ code: 'custom', path: ['dr', 'network', path], message });
     }
     for (const message of offHoursConfigProblems(config.name, config.offHours)) {
       context.addIssue({ code: 'custom', path: ['offHours'], message });

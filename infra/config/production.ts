@@ -81,6 +81,13 @@ export const production = {
   cost: { apply: { mode: 'dry-run', requireApproval: true } },
   // Backups run hourly and are verified after each: a verdict older than 6 hours means trouble.
   dr: {
+    // The standby cluster's VPC in drRegion: a block of its own (the primary's is 10.42.0.0/16).
+    network: {
+      vpcCidr: '10.52.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      // The DR side is production after a failover: a zone outage there must not cut its egress.
+      natGateways: 3,
+    },
     prefectApiUrl: 'https://prefect.production.dr.lakehouse.example.com/api',
     // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
     traffic: drTrafficRecords('Z00000000000000PROD', 'production.lakehouse.example.com'),

@@ -68,6 +68,11 @@ export const staging = {
   cost: { apply: { mode: 'on', requireApproval: false } },
   // The monthly DR drill fails staging over to the DR region and back (docs/dr.md).
   dr: {
+    // The standby cluster's VPC in drRegion: a block of its own (the primary's is 10.41.0.0/16).
+    network: {
+      vpcCidr: '10.51.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    },
     prefectApiUrl: 'https://prefect.staging.dr.lakehouse.example.com/api',
     // Placeholders like the URLs above: the platform's hosted zone and its records in each region.
     traffic: drTrafficRecords('Z0000000000000STAGE', 'staging.lakehouse.example.com'),

@@ -35,7 +35,9 @@ export const NODE_POOLS: readonly NodePoolName[] = ['system', 'storage', 'comput
  * owns the compute pool's node group").
  */
 export const STACK_OWNED_POOLS = ['system', 'storage'] as const satisfies readonly NodePoolName[];
-type StackOwnedPool = (typeof STACK_OWNED_POOLS)[number];
+
+/** The stack's groups by pool: always the system pool's (the add-ons that need a Node wait for it). */
+export type StackNodeGroups = { readonly system: Nodegroup } & Partial<Record<NodePoolName, Nodegroup>>;
 
 /** The launch template of a pool's groups, by name: provision and spot-migration create groups with it. */
 export function poolLaunchTemplateName(clusterName: string, pool: NodePoolName): string {
@@ -112,11 +114,13 @@ export interface ClusterNodeGroupsProps {
   readonly clusterName: string;
   readonly nodeGroups: ClusterConfig['nodeGroups'];
   readonly subnets: SubnetSelection;
+  /** The pools whose group this stack creates (STACK_OWNED_POOLS on the primary); the system pool always. */
+  readonly stackOwnedPools?: readonly NodePoolName[];
 }
 
 export class ClusterNodeGroups extends Construct {
   readonly nodeRole: Role;
-  readonly groups: Record<StackOwnedPool, Nodegroup>;
+  readonly groups: StackNodeGroups;
 
   constructor(scope: Construct, id: string, props: ClusterNodeGroupsProps) {
     super(scope, id);
@@ -132,12 +136,18 @@ export class ClusterNodeGroups extends Construct {
       'EKS requires these AWS-managed policies on a managed node group role (node join, VPC CNI address management, ECR image pulls) and AWS keeps them in step with EKS releases',
     );
 
-    const groups = {} as Record<StackOwnedPool, Nodegroup>;
+    const owned: readonly NodePoolName[] = props.stackOwnedPools ?? STACK_OWNED_POOLS;
+    if (!owned.includes('system')) {
+      throw new Error(
+        `the stack must own the system pool's node group (the add-ons run there); got ${owned.join(', ')}`,
+      );
+    }
+    const groups: Partial<Record<NodePoolName, Nodegroup>> = {};
     for (const spec of nodePoolSpecs(props.clusterName, props.nodeGroups)) {
       const launchTemplate = this.launchTemplate(spec);
-      if (isStackOwned(spec.name)) groups[spec.name] = this.nodeGroup(spec, launchTemplate, props);
+      if (owned.includes(spec.name)) groups[spec.name] = this.nodeGroup(spec, launchTemplate, props);
     }
-    this.groups = groups;
+    this.groups = groups as StackNodeGroups;
   }
 
   private nodeGroup(
@@ -192,8 +202,4 @@ export class ClusterNodeGroups extends Construct {
       httpPutResponseHopLimit: 1,
     });
   }
-}
-
-function isStackOwned(pool: NodePoolName): pool is StackOwnedPool {
-  return (STACK_OWNED_POOLS as readonly NodePoolName[]).includes(pool);
 }

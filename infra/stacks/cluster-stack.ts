@@ -14,14 +14,18 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { grantClusterAdmin } from '../constructs/cluster-access.ts';
 import { acknowledgeManagedPolicies } from '../constructs/managed-policy-acknowledgements.ts';
+import { acknowledgeWildcardResources } from '../constructs/nag-acknowledgements.ts';
 import { ClusterAddons } from './cluster-addons.ts';
 import { ClusterNetwork, NODE_SUBNETS } from './cluster-network.ts';
 import { ClusterNodeGroups } from './cluster-node-groups.ts';
 import { WorkloadIdentities } from './cluster-pod-identity.ts';
-import { lakehouseWorkloadIdentities } from './lakehouse-workload-identities.ts';
+import { type ClusterSite, primaryClusterSite } from './cluster-site.ts';
+import { EcrPullThroughCache } from './ecr-pull-through-cache.ts';
 
 export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
+  /** Which cluster: the primary when unset, or the standby in drRegion (drClusterSite). */
+  readonly site?: ClusterSite;
 }
 
 /** Every control-plane log type: audit and authenticator logs are the evidence after an incident. */
@@ -39,8 +43,9 @@ export function controlPlaneLogGroupName(clusterName: string): string {
 }
 
 /**
- * The EKS cluster of one environment (issue 7): VPC over three zones, the cluster named
- * `config.clusterName` (the name every lakehouse-ops function's CLUSTER_NAME carries), Kubernetes
+ * An EKS cluster of one environment (issue 7), the primary or, with drClusterSite, the standby in
+ * drRegion (issue 5): VPC over three zones, the cluster named `config.clusterName` (the name every
+ * lakehouse-ops function's CLUSTER_NAME carries; the standby's drClusterName), Kubernetes
  * secrets envelope-encrypted with a KMS key, every control-plane log type, access entries for
  * operators, the managed add-ons, the system/storage/compute node groups, and Pod Identity roles
  * for the lakehouse pods that call AWS. The lakehouse-ops functions' own access entries live in the
@@ -68,42 +73,46 @@ export class ClusterStack extends Stack {
    * interfaces (the private endpoint) and the managed nodes; clients are admitted by rules on it.
    */
   readonly clusterSecurityGroup: ISecurityGroup;
+  /** The ECR pull-through cache rules the nodes pull through (the standby cluster's only). */
+  readonly pullThroughCache?: EcrPullThroughCache;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const site = props.site ?? primaryClusterSite(config);
+    const { clusterName } = site;
     const isProduction = config.name === 'production';
     const logRetention = config.logRetentionDays as RetentionDays;
     const logRemovalPolicy = isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const prefix = `lakehouse-ops-${config.name}-cluster`;
+    const prefix = site.resourcePrefix;
 
     const secretsKey = new Key(this, 'SecretsKey', {
       alias: `alias/${prefix}-secrets`,
-      description: `Envelope encryption of the Kubernetes Secrets of ${config.clusterName}`,
+      description: `Envelope encryption of the Kubernetes Secrets of ${clusterName}`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const logKey = this.logEncryptionKey(`alias/${prefix}-logs`, config.clusterName);
+    const logKey = this.logEncryptionKey(`alias/${prefix}-logs`, clusterName);
 
     this.network = new ClusterNetwork(this, 'Network', {
-      cluster: config.cluster,
+      cluster: site.cluster,
       logKey,
       logRetention,
       logRemovalPolicy,
     });
     const controlPlaneLogs = new LogGroup(this, 'ControlPlaneLogGroup', {
-      logGroupName: controlPlaneLogGroupName(config.clusterName),
+      logGroupName: controlPlaneLogGroupName(clusterName),
       encryptionKey: logKey,
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });
 
     this.cluster = new Cluster(this, 'Cluster', {
-      clusterName: config.clusterName,
-      version: KubernetesVersion.of(config.cluster.kubernetesVersion),
+      clusterName,
+      version: KubernetesVersion.of(site.cluster.kubernetesVersion),
       vpc: this.network.vpc,
       vpcSubnets: [NODE_SUBNETS],
-      endpointAccess: endpointAccess(config.cluster.publicEndpointCidrs),
+      endpointAccess: endpointAccess(site.cluster.publicEndpointCidrs),
       secretsEncryptionKey: secretsKey,
       clusterLogging: CONTROL_PLANE_LOG_TYPES,
       // Managed node groups below, not Auto Mode: the pools need their own labels, taints and spot.
@@ -128,7 +137,7 @@ export class ClusterStack extends Stack {
     );
     this.acknowledgeClusterFindings();
 
-    config.cluster.adminRoleArns.forEach((principalArn, index) => {
+    site.cluster.adminRoleArns.forEach((principalArn, index) => {
       grantClusterAdmin(this, `AdminAccess${index + 1}`, {
         clusterName: this.cluster.clusterName,
         principalArn,
@@ -137,7 +146,7 @@ export class ClusterStack extends Stack {
 
     this.apiClientSecurityGroup = new SecurityGroup(this, 'ApiClientSecurityGroup', {
       vpc: this.network.vpc,
-      description: `Clients of the ${config.clusterName} Kubernetes API (HTTPS to the private endpoint)`,
+      description: `Clients of the ${clusterName} Kubernetes API (HTTPS to the private endpoint)`,
       allowAllOutbound: true,
     });
     this.cluster.connections.allowFrom(this.apiClientSecurityGroup, Port.tcp(443), 'Kubernetes API clients');
@@ -145,9 +154,10 @@ export class ClusterStack extends Stack {
     const addons = new ClusterAddons(this, 'Addons', { cluster: this.cluster });
     this.nodeGroups = new ClusterNodeGroups(this, 'NodeGroups', {
       cluster: this.cluster,
-      clusterName: config.clusterName,
-      nodeGroups: config.cluster.nodeGroups,
+      clusterName,
+      nodeGroups: site.cluster.nodeGroups,
       subnets: NODE_SUBNETS,
+      stackOwnedPools: site.stackOwnedPools,
     });
     for (const group of Object.values(this.nodeGroups.groups)) {
       group.node.addDependency(...addons.nodePrerequisites);
@@ -156,15 +166,31 @@ export class ClusterStack extends Stack {
 
     this.workloadIdentities = new WorkloadIdentities(this, 'WorkloadIdentities', {
       cluster: this.cluster,
-      identities: lakehouseWorkloadIdentities(this, config),
+      identities: site.identities(this),
     });
+
+    if (site.pullThroughPrefixes) {
+      this.pullThroughCache = new EcrPullThroughCache(this, 'PullThroughCache', {
+        environment: config.name,
+        prefixes: site.pullThroughPrefixes,
+        // The operator's registry credentials: kept with a production stack, as its logs are.
+        removalPolicy: logRemovalPolicy,
+      });
+      const firstPulls = this.pullThroughCache.pullStatement();
+      this.nodeGroups.nodeRole.addToPrincipalPolicy(firstPulls);
+      acknowledgeWildcardResources(
+        this.nodeGroups.nodeRole.node.findChild('DefaultPolicy'),
+        firstPulls.resources,
+        "Repositories a pull-through rule creates on first pull are named after the upstream image, unknown in advance; only below the rules' prefixes, and only creating and importing them",
+      );
+    }
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
     new CfnOutput(this, 'ClusterArn', { value: this.cluster.clusterArn });
     new CfnOutput(this, 'VpcId', { value: this.network.vpc.vpcId });
     new CfnOutput(this, 'ApiClientSecurityGroupId', { value: this.apiClientSecurityGroup.securityGroupId });
     new CfnOutput(this, 'KubeconfigCommand', {
-      value: `aws eks update-kubeconfig --name ${config.clusterName} --region ${this.region}`,
+      value: `aws eks update-kubeconfig --name ${clusterName} --region ${this.region}`,
     });
   }
 

@@ -2,7 +2,7 @@ import { type DrSite, drClusterEnvironment } from '../../../../cluster-manifests
 import type { ClusterEnvironment } from '../../../../cluster-manifests/src/environments.ts';
 import type { PlatformLayout } from '../../platform/layout.ts';
 import { clusterEnvironmentFrom, type NodeGroupSpec } from '../../provision/settings.ts';
-import { neededPoolsFrom } from '../failover/settings.ts';
+import { neededPoolsFrom, repositoryPrefixesFrom } from '../failover/settings.ts';
 
 /** The DR site as the bring-up handlers' environment names it (functions/commons/environment.ts). */
 export function drSiteFrom(env: {
@@ -10,12 +10,21 @@ export function drSiteFrom(env: {
   DR_REGION: string;
   REPLICA_BUCKET_NAME: string;
   DR_OBJECT_STORE_ENDPOINT?: string;
+  DR_ECR_REGISTRY_ID?: string;
+  DR_IMAGE_REPOSITORY_PREFIXES?: string;
 }): DrSite {
+  // The images gate's registry and prefixes: the manifests then run exactly the images it checked.
+  const imageRegistry = env.DR_ECR_REGISTRY_ID && {
+    registryId: env.DR_ECR_REGISTRY_ID,
+    region: env.DR_REGION,
+    prefixes: repositoryPrefixesFrom(env.DR_IMAGE_REPOSITORY_PREFIXES),
+  };
   return {
     clusterName: env.DR_CLUSTER_NAME,
     region: env.DR_REGION,
     replicaBucket: env.REPLICA_BUCKET_NAME,
     ...(env.DR_OBJECT_STORE_ENDPOINT ? { objectStoreEndpoint: env.DR_OBJECT_STORE_ENDPOINT } : {}),
+    ...(imageRegistry ? { imageRegistry } : {}),
   };
 }
 

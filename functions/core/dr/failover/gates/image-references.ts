@@ -68,6 +68,31 @@ export function ecrRepositoryOf(reference: ImageReference, prefixes: RepositoryP
   return prefix === undefined ? undefined : `${prefix}/${reference.repository}`;
 }
 
+/** The DR region's private registry: its account, its region and the pull-through cache prefixes in it. */
+export interface DrImageRegistry {
+  readonly registryId: string;
+  readonly region: string;
+  readonly prefixes: RepositoryPrefixes;
+}
+
+/**
+ * The reference the DR cluster pulls for `image`: the same tag or digest in the DR registry's
+ * repository that ecrRepositoryOf names, so the images gate checks exactly what the DR manifests run.
+ */
+export function drImageReference(image: string, registry: DrImageRegistry): string {
+  const reference = parseImageReference(image);
+  const repository = ecrRepositoryOf(reference, registry.prefixes);
+  if (repository === undefined) {
+    throw new InvalidInputError(
+      `image "${image}" comes from ${reference.registry}, which has no pull-through cache rule in the DR registry: expected one of ${Object.keys(registry.prefixes).join(', ')} (or an ECR reference)`,
+      { image, registry: reference.registry },
+    );
+  }
+  const host = `${registry.registryId}.dkr.ecr.${registry.region}.amazonaws.com`;
+  const version = reference.digest ? `@${reference.digest}` : `:${reference.tag}`;
+  return `${host}/${repository}${version}`;
+}
+
 function isEcrRegistry(host: string): boolean {
   return /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\./.test(host);
 }
