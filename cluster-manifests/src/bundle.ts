@@ -7,7 +7,7 @@ import { namespaces } from './namespaces.ts';
 import { networkPolicies, peerAuthentications } from './network-policies.ts';
 import { postgresql } from './postgresql.ts';
 import { pgDumpServiceAccount, prefect } from './prefect.ts';
-import { functionGroupAccess, functionGroupRbac, provisionAccess } from './rbac.ts';
+import { type ClusterFunctionGroups, functionGroupRbac, PRIMARY_CLUSTER_GROUPS } from './rbac.ts';
 import { s5cmdExecutor } from './s5cmd.ts';
 import { storageClasses } from './storage.ts';
 
@@ -70,23 +70,25 @@ export function environmentManifests(environment: ClusterEnvironment): ManifestF
 /**
  * The platform's objects (only those `keep` accepts) staged before the given applications. A
  * variant of the lakehouse (dr-bundle.ts) passes its own applications and leaves platform objects
- * out; the provision group's RBAC is derived from what remains, so it grants nothing unused.
+ * out; the applier's RBAC (provision's on the primary) is derived from what remains, so it grants
+ * nothing unused. `groups` are the function groups the cluster binds (the DR cluster's are others).
  */
 export function bundleFiles(
   environment: ClusterEnvironment,
   applications: readonly ApplicationFile[],
   keep: (document: Manifest) => boolean = () => true,
+  groups: ClusterFunctionGroups = PRIMARY_CLUSTER_GROUPS,
 ): ManifestFile[] {
   const platform = [
     ...namespaces(environment),
-    ...functionGroupAccess(environment).flatMap(functionGroupRbac),
+    ...groups.access(environment).flatMap(functionGroupRbac),
     ...networkPolicies(environment),
     ...peerAuthentications(environment),
     ...storageClasses(),
     ...externalSecrets(environment),
   ].filter(keep);
   const everything = [...platform, ...applications.flatMap(([, documents]) => documents)];
-  const all = [...everything, ...functionGroupRbac(provisionAccess(everything))];
+  const all = [...everything, ...functionGroupRbac(groups.applier(everything))];
 
   const staged = STAGES.map((stage) => ({
     file: stage.file,

@@ -7,6 +7,7 @@ import { monitoringStack } from './monitoring/index.ts';
 import { objectStoreConfigMap } from './object-store.ts';
 import { postgresql } from './postgresql.ts';
 import { FLOW_RUN_SERVICE_ACCOUNT, pgDumpServiceAccount, prefect } from './prefect.ts';
+import { DR_CLUSTER_FUNCTION_GROUPS } from './rbac-dr.ts';
 import { s5cmdExecutor } from './s5cmd.ts';
 
 /**
@@ -45,6 +46,8 @@ export function drEnvironmentManifests(environment: ClusterEnvironment): Manifes
       ['80-monitoring.yaml', monitoringStack(environment)],
     ],
     withoutMinio,
+    // The DR functions' groups, not the primary's (rbac-dr.ts says why).
+    DR_CLUSTER_FUNCTION_GROUPS,
   );
   const registry = environment.imageRegistry;
   if (!registry) return files;

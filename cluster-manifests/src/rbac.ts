@@ -53,7 +53,11 @@ export const DR_GROUPS = {
   fence: 'lakehouse-ops:dr:fence',
 } as const;
 
-/** Every Kubernetes group lakehouse-ops' functions act as: the workflows', each playbook's, each cost step's. */
+/**
+ * Every Kubernetes group lakehouse-ops' functions act as on the primary cluster: the workflows',
+ * each playbook's, each cost step's, the DR fence's. The standby cluster's are rbac-dr.ts's
+ * (drClusterFunctionGroups), bound only there.
+ */
 export function allFunctionGroups(): string[] {
   return [
     ...Object.values(FUNCTION_GROUPS),
@@ -71,11 +75,24 @@ export interface FunctionGroupAccess {
   readonly namespaced: Record<string, V1PolicyRule[]>;
 }
 
-const CORE = '';
-const APPS = 'apps';
-const BATCH = 'batch';
+/**
+ * Who a cluster's bundle binds: the function groups whose rules follow from the environment, and
+ * the group that applies the bundle, whose rules follow from what the bundle holds.
+ */
+export interface ClusterFunctionGroups {
+  readonly access: (environment: ClusterEnvironment) => FunctionGroupAccess[];
+  readonly applier: (applied: readonly Manifest[]) => FunctionGroupAccess;
+}
 
-function addRules(target: Record<string, V1PolicyRule[]>, namespace: string, rules: V1PolicyRule[]): void {
+export const CORE = '';
+export const APPS = 'apps';
+export const BATCH = 'batch';
+
+export function addRules(
+  target: Record<string, V1PolicyRule[]>,
+  namespace: string,
+  rules: V1PolicyRule[],
+): void {
   target[namespace] = [...(target[namespace] ?? []), ...rules];
 }
 
@@ -154,7 +171,10 @@ const RESOLVE_WORKLOAD_RULES: V1PolicyRule[] = [
 const PATCH_WORKLOAD_RULES: V1PolicyRule[] = [rule(APPS, ['deployments', 'statefulsets'], ['patch'])];
 
 /** The same rules in every namespace of `namespaces`. */
-function inNamespaces(namespaces: readonly string[], rules: V1PolicyRule[]): Record<string, V1PolicyRule[]> {
+export function inNamespaces(
+  namespaces: readonly string[],
+  rules: V1PolicyRule[],
+): Record<string, V1PolicyRule[]> {
   const namespaced: Record<string, V1PolicyRule[]> = {};
   for (const namespace of namespaces) addRules(namespaced, namespace, rules);
   return namespaced;
@@ -369,8 +389,12 @@ export function resourceOf(manifest: Manifest): { apiGroup: string; resource: st
  * kinds the folder contains; it waits for rollouts by reading the workloads and listing their pods.
  * Creating Roles that grant what provision itself does not hold needs `escalate`, binding them `bind`.
  * Cluster-wide: it creates the namespaces, so it cannot be bound inside them beforehand.
+ * dr-failover's bring-up applies the DR variant the same way, as its own `group` (rbac-dr.ts).
  */
-export function provisionAccess(applied: readonly Manifest[]): FunctionGroupAccess {
+export function provisionAccess(
+  applied: readonly Manifest[],
+  group: string = FUNCTION_GROUPS.provision,
+): FunctionGroupAccess {
   const resourcesByGroup = new Map<string, Set<string>>();
   for (const object of applied) {
     const { apiGroup, resource } = resourceOf(object);
@@ -380,7 +404,7 @@ export function provisionAccess(applied: readonly Manifest[]): FunctionGroupAcce
     .sort(([left], [right]) => left.localeCompare(right))
     .map(([apiGroup, resources]) => rule(apiGroup, [...resources].sort(), ['get', 'create', 'patch']));
   return {
-    group: FUNCTION_GROUPS.provision,
+    group,
     cluster: [
       ...applyRules,
       rule(CORE, ['pods'], ['list']),
@@ -400,6 +424,12 @@ export function functionGroupAccess(environment: ClusterEnvironment): FunctionGr
     drFenceAccess(environment),
   ];
 }
+
+/** The primary cluster's bundle (bundle.ts environmentManifests): every group above, applied by provision. */
+export const PRIMARY_CLUSTER_GROUPS: ClusterFunctionGroups = {
+  access: functionGroupAccess,
+  applier: (applied) => provisionAccess(applied),
+};
 
 /**
  * The fence's calls (functions/core/dr/fence): in the writer namespaces (Prefect's and s5cmd's),

@@ -1,6 +1,7 @@
 import type { ClusterEnvironment } from '../../../cluster-manifests/src/environments.ts';
 import type { Manifest } from '../../../cluster-manifests/src/manifest.ts';
 import { allFunctionGroups } from '../../../cluster-manifests/src/rbac.ts';
+import { drClusterFunctionGroups } from '../../../cluster-manifests/src/rbac-dr.ts';
 import { createKubernetesApi, type KubernetesApi } from '../../../functions/commons/kubernetes/api.ts';
 import { pathOfObject } from '../../../functions/commons/kubernetes/resources.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
@@ -21,7 +22,7 @@ import { NODE_POOLS, type NodePool, poolNode } from '../../../local/lakehouse/se
  * calls as a user of its Kubernetes group, the way EKS maps a Lambda role's access entry.
  */
 
-/** A Kubernetes group of cluster-manifests/src/rbac.ts (`allFunctionGroups()`). */
+/** A Kubernetes group of cluster-manifests/src/rbac.ts (`allFunctionGroups()`) or rbac-dr.ts (`drClusterFunctionGroups()`). */
 type FunctionGroupName = string;
 
 /** `lakehouse-ops:backup` -> the user name its Lambdas authenticate as (`lambda-backup`). */
@@ -39,7 +40,10 @@ export function identityOf(group: FunctionGroupName): UserInfo {
 }
 
 const FUNCTION_TOKENS: Record<string, StaticTokenUser> = Object.fromEntries(
-  allFunctionGroups().map((group) => [tokenOf(group), { user: userOf(group), groups: [group] }]),
+  [...allFunctionGroups(), ...drClusterFunctionGroups()].map((group) => [
+    tokenOf(group),
+    { user: userOf(group), groups: [group] },
+  ]),
 );
 
 export interface RbacCluster {
