@@ -8,7 +8,13 @@ import { replicateMessages } from './core/dr/replication/replicate.ts';
 
 /** The part of an SQS event the function reads; each body is checked on its own (a bad one fails alone). */
 const sqsEventSchema = z.object({
-  Records: z.array(z.looseObject({ messageId: nonEmptyString(), body: z.string() })),
+  Records: z.array(
+    z.looseObject({
+      messageId: nonEmptyString(),
+      body: z.string(),
+      attributes: z.optional(z.looseObject({ SentTimestamp: z.optional(z.string()) })),
+    }),
+  ),
 });
 
 /**

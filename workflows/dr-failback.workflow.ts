@@ -254,21 +254,13 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
     name: 'SwitchBack',
     resultPath: '$.switchBack',
     lease: STEP_LEASE,
-    body: ({ guard, failed }) => {
+    body: ({ guard, failUnless }) => {
       const check = resyncLoop(
         'CheckFailbackDiff',
         '$.switchBack.check',
         { mode: 'check', maxPasses: 1, requireZeroDiff: true },
         guard,
       );
-      const refuse = new Pass(scope, 'RefuseSwitchBack', {
-        parameters: {
-          Error: 'FailbackDiffNotEmptyError',
-          Cause: 'the check before the switch did not find a zero diff',
-        },
-        resultPath: '$.failure',
-      });
-      refuse.next(failed);
       const switchTraffic = invoke(
         'SwitchTrafficToPrimary',
         'switch-traffic',
@@ -280,10 +272,18 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
         result: Result.fromObject({}),
         resultPath: '$.switchBack',
       });
-      const isZero = new Choice(scope, 'IsDiffZero')
-        .when(Condition.stringEquals('$.switchBack.check.status', 'zero-diff'), switchTraffic)
-        .otherwise(refuse);
-      start.next(check).next(isZero);
+      start.next(check).next(
+        failUnless({
+          choice: 'IsDiffZero',
+          condition: Condition.stringEquals('$.switchBack.check.status', 'zero-diff'),
+          next: switchTraffic,
+          failure: {
+            id: 'RefuseSwitchBack',
+            error: 'FailbackDiffNotEmptyError',
+            cause: 'the check before the switch did not find a zero diff',
+          },
+        }),
+      );
       return Chain.custom(start, [switchTraffic], switchTraffic);
     },
   });
@@ -294,22 +294,21 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
     name: 'LiftPrimaryFence',
     resultPath: '$.primaryLift',
     lease: STEP_LEASE,
-    body: ({ guard, failed }) => {
+    body: ({ guard, failUnless }) => {
       const lift = invoke('LiftPrimaryFence', 'lift-fence', { failoverId }, '$.primaryLift');
       guard(lift);
-      const incomplete = new Pass(scope, 'ReportPrimaryFenceNotLifted', {
-        parameters: {
-          Error: 'PrimaryFenceNotLifted',
-          Cause: 'lift-fence answered incomplete: part of the primary did not answer',
-        },
-        resultPath: '$.failure',
-      });
-      incomplete.next(failed);
       const lifted = new Pass(scope, 'PrimaryFenceLifted');
       lift.next(
-        new Choice(scope, 'IsPrimaryFenceLifted')
-          .when(Condition.stringEquals('$.primaryLift.status', 'lifted'), lifted)
-          .otherwise(incomplete),
+        failUnless({
+          choice: 'IsPrimaryFenceLifted',
+          condition: Condition.stringEquals('$.primaryLift.status', 'lifted'),
+          next: lifted,
+          failure: {
+            id: 'ReportPrimaryFenceNotLifted',
+            error: 'PrimaryFenceNotLifted',
+            cause: 'lift-fence answered incomplete: part of the primary did not answer',
+          },
+        }),
       );
       return Chain.custom(lift, [lifted], lifted);
     },

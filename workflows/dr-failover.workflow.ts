@@ -591,7 +591,7 @@ class DrFailoverDefinition {
       name: 'Validation',
       resultPath: '$.steps.validation',
       lease: Duration.minutes(10),
-      body: ({ guard, failed: recordFailure }) => {
+      body: ({ guard, failUnless }) => {
         const task = this.task('ValidateDrPlatform', 'validate-dr-platform', {
           payload: TaskInput.fromObject({ failoverId }),
           resultPath: '$.steps.validation',
@@ -601,18 +601,17 @@ class DrFailoverDefinition {
         });
         guard(task);
         const healthy = new Pass(this.scope, 'DrPlatformHealthy');
-        const unhealthy = new Pass(this.scope, 'MarkDrPlatformUnhealthy', {
-          parameters: {
-            Error: 'DrPlatformUnhealthy',
-            Cause: JsonPath.jsonToString(JsonPath.objectAt('$.steps.validation')),
-          },
-          resultPath: '$.failure',
-        });
-        unhealthy.next(recordFailure);
         task.next(
-          new Choice(this.scope, 'IsDrPlatformHealthy')
-            .when(Condition.stringEquals('$.steps.validation.status', 'HEALTHY'), healthy)
-            .otherwise(unhealthy),
+          failUnless({
+            choice: 'IsDrPlatformHealthy',
+            condition: Condition.stringEquals('$.steps.validation.status', 'HEALTHY'),
+            next: healthy,
+            failure: {
+              id: 'MarkDrPlatformUnhealthy',
+              error: 'DrPlatformUnhealthy',
+              cause: JsonPath.jsonToString(JsonPath.objectAt('$.steps.validation')),
+            },
+          }),
         );
         return Chain.custom(task, [healthy], healthy);
       },

@@ -44,11 +44,33 @@ export interface JournaledStepProps {
   readonly resultPath: string;
   /** Longer than the step's worst case: past it, another execution may take a stopped step over. */
   readonly lease: Duration;
-  /**
-   * The step's states. `guard` sends a task's failures to the FAILED record; `failed` is that
-   * record, for a Choice that judges the result a failure (with $.failure set first).
-   */
-  readonly body: (tools: { guard: (task: TaskStateBase) => void; failed: IChainable }) => Chain;
+  /** The step's states, built with the tools that send its failures to the FAILED record. */
+  readonly body: (tools: StepTools) => Chain;
+}
+
+export interface StepTools {
+  /** Sends a task's errors to the FAILED record. */
+  guard: (task: TaskStateBase) => void;
+  /** A Choice that judges a result a failure and then records it FAILED. */
+  failUnless: (requirement: StepRequirement) => Choice;
+}
+
+/**
+ * A result the step must have to go on: a Choice goes to `next` when `condition` holds, otherwise
+ * a Pass puts `failure` in $.failure and the step is recorded FAILED.
+ */
+export interface StepRequirement {
+  /** The Choice's state name (IsXDone...). */
+  readonly choice: string;
+  readonly condition: Condition;
+  readonly next: IChainable;
+  readonly failure: {
+    /** The Pass's state name. */
+    readonly id: string;
+    readonly error: string;
+    /** Literal text or a JsonPath to the cause. */
+    readonly cause: string;
+  };
 }
 
 const failoverId = JsonPath.stringAt('$.failover.failoverId');
@@ -107,7 +129,15 @@ export class FailoverJournal {
     const guard = (task: TaskStateBase) => {
       task.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     };
-    const work = body({ guard, failed: recordFailure });
+    const failUnless = ({ choice, condition, next, failure }: StepRequirement) => {
+      const fail = new Pass(this.scope, failure.id, {
+        parameters: { Error: failure.error, Cause: failure.cause },
+        resultPath: '$.failure',
+      });
+      fail.next(recordFailure);
+      return new Choice(this.scope, choice).when(condition, next).otherwise(fail);
+    };
+    const work = body({ guard, failUnless });
     work.next(finish);
     const reuse = new Pass(this.scope, `Reuse${name}Result`, {
       inputPath: '$.journal.step.output',

@@ -6,8 +6,10 @@
  * object, the lag is the time from the PUT's acknowledgement to the end of the replicate-objects
  * invocation that settled its event (local/runner/replication.ts `onSettled`). At the end every
  * object is read back from the replica: an object missing or with another SHA-256 counts as lost.
+ * The lag is also broken down by stage (replication-stages.ts): the handlers run at DEBUG so that
+ * replicate-objects logs each object's times.
  *
- *   npm run bench:dr   # ~2 min; writes bench/results/dr-replication-lag.json
+ *   npm run bench:dr   # 2.5-4 min; writes bench/results/dr-replication-lag.json
  *
  * Environment: BENCH_RATE (PUTs per second, default 50), BENCH_SECONDS (default 60),
  * BENCH_OBJECT_BYTES (default 16384), BENCH_CONCURRENCY (batches in flight per mapping; default the
@@ -23,6 +25,14 @@ import { startLocalLakehouse } from '../../local/lakehouse/index.ts';
 import { MARKET_DATA_BUCKET } from '../../local/lakehouse/seed/buckets.ts';
 import { startLocalReplication } from '../../local/runner/replication.ts';
 import { loadWorkflows } from '../../local/runner/workflows.ts';
+import {
+  captureReplicationLog,
+  type ObjectTimes,
+  percentile,
+  queuedRate,
+  stageBreakdown,
+  timesOfLine,
+} from './replication-stages.ts';
 
 const RATE = positiveInteger('BENCH_RATE', 50);
 const SECONDS = positiveInteger('BENCH_SECONDS', 60);
@@ -31,6 +41,7 @@ const CONCURRENCY = process.env.BENCH_CONCURRENCY ? positiveInteger('BENCH_CONCU
 const TARGET_P99_MS = 30_000;
 /** How long after the last PUT the bench waits for the pipeline to settle every object. */
 const SETTLE_TIMEOUT_MS = 300_000;
+const BACKLOG_SAMPLE_MS = 500;
 const RESULTS_FILE = fileURLToPath(new URL('../results/dr-replication-lag.json', import.meta.url));
 
 function positiveInteger(name: string, fallback: number): number {
@@ -39,23 +50,25 @@ function positiveInteger(name: string, fallback: number): number {
   return value;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-interface Written {
+interface Written extends ObjectTimes {
   readonly key: string;
   readonly sha256: string;
-  ackedAt?: number;
-  settledAt?: number;
 }
 
 async function main(): Promise<void> {
-  const lakehouse = await startLocalLakehouse({ replication: true });
+  const written = new Map<string, Written>();
+  const restoreStdout = captureReplicationLog((line) => {
+    const entry = line.bucket === MARKET_DATA_BUCKET ? written.get(line.key) : undefined;
+    // A redelivered event logs again: the first copy is the one its lag is made of.
+    if (entry && entry.syncedAt === undefined) Object.assign(entry, timesOfLine(line));
+  });
+  const lakehouse = await startLocalLakehouse({ replication: true, logLevel: 'DEBUG' }).catch((error) => {
+    restoreStdout();
+    throw error;
+  });
   try {
     const workflows = await loadWorkflows({
       localEnvironment: lakehouse.environment,
@@ -63,7 +76,6 @@ async function main(): Promise<void> {
     });
     const runId = new Date().toISOString().replace(/[:.]/g, '-');
     const prefix = `bench-replication/${runId}/`;
-    const written = new Map<string, Written>();
     let errors = 0;
     const replication = await startLocalReplication({
       workflows,
@@ -100,6 +112,12 @@ async function main(): Promise<void> {
     // Paced writer: object i is due at start + i / RATE; each PUT goes out on time, not after the last answer.
     const total = RATE * SECONDS;
     const startedAt = Date.now();
+    // MinIO's notification queue: events waiting for their turn at the one in-order delivery.
+    const notificationBacklog: number[] = [];
+    const sampler = setInterval(
+      () => notificationBacklog.push(lakehouse.replicationWebhook.notifications?.pending ?? 0),
+      BACKLOG_SAMPLE_MS,
+    );
     const puts: Promise<void>[] = [];
     let lateStarts = 0;
     for (let index = 0; index < total; index += 1) {
@@ -122,6 +140,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(puts);
     const writerSeconds = (Date.now() - startedAt) / 1000;
+    const backlogAtWriterEnd = notificationBacklog.at(-1) ?? 0;
 
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
     const unsettled = () => [...written.values()].filter((entry) => entry.settledAt === undefined).length;
@@ -129,6 +148,7 @@ async function main(): Promise<void> {
     const lastSettledAfterWriterMs =
       Math.max(...[...written.values()].map((entry) => entry.settledAt ?? 0)) -
       (startedAt + writerSeconds * 1000);
+    clearInterval(sampler);
     await replication.idle({ timeoutMs: 60_000 }).catch(() => undefined);
     const lag = await replication.measureLag();
 
@@ -179,6 +199,13 @@ async function main(): Promise<void> {
         max: lags.at(-1) ?? Number.NaN,
       },
       lastSettledAfterWriterMs,
+      stages: stageBreakdown(written.values()),
+      notificationBacklog: {
+        max: Math.max(0, ...notificationBacklog),
+        atWriterEnd: backlogAtWriterEnd,
+        sampleMs: BACKLOG_SAMPLE_MS,
+      },
+      queuedPerSecond: queuedRate(written.values()),
       invocations,
       invocationErrors: errors,
       lagAtEnd: lag.lagSeconds,
@@ -187,8 +214,10 @@ async function main(): Promise<void> {
     };
     mkdirSync(dirname(RESULTS_FILE), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(summary, null, 2)}\n`);
+    restoreStdout();
     console.log(JSON.stringify(summary, null, 2));
   } finally {
+    restoreStdout();
     await lakehouse.stop();
   }
 }

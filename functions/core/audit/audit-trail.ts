@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { queryAll } from '../../commons/dynamodb-pages.ts';
 import { InvalidInputError, namedError } from '../../commons/errors.ts';
 import { parseOrThrow } from '../../commons/schema-problems.ts';
 import { nonEmptyString } from '../../commons/schemas.ts';
@@ -192,23 +188,16 @@ export async function readAuditTrail(
   target: string,
 ): Promise<StoredAuditRecord[]> {
   const pk = auditPartitionKey(workflow, target);
-  const records: StoredAuditRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await callAws(`dynamodb:Query ${table.tableName} ${pk}`, () =>
-      table.dynamoDb.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) records.push(storedRecord(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return records.sort((a, b) => a.auditAt.localeCompare(b.auditAt));
+  const items = await queryAll(
+    table.dynamoDb,
+    {
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+    },
+    `dynamodb:Query ${table.tableName} ${pk}`,
+  );
+  return items.map(storedRecord).sort((a, b) => a.auditAt.localeCompare(b.auditAt));
 }
 
 function storedRecord(item: Record<string, AttributeValue>): StoredAuditRecord {

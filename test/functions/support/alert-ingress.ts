@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { scanAll } from '../../../functions/commons/dynamodb-pages.ts';
 import type { RecordedEvent } from '../../../local/aws-sim/events.ts';
 import type { AwsSim } from '../../../local/aws-sim/server.ts';
 import { OPS_TABLE, useLocalDynamoDb } from './local-dynamodb.ts';
@@ -122,25 +122,18 @@ export function useAlertIngressBackends(): AlertIngressBackends {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsSim().url,
     }),
     alertItems: async () => {
-      const items: Record<string, string>[] = [];
-      let startKey: Record<string, never> | undefined;
-      do {
-        const page = await dynamo.client().send(
-          new ScanCommand({
-            TableName: OPS_TABLE,
-            FilterExpression: 'begins_with(pk, :alert)',
-            ExpressionAttributeValues: { ':alert': { S: 'ALERT#' } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          items.push(
-            Object.fromEntries(Object.entries(item).map(([name, value]) => [name, value.S ?? value.N ?? ''])),
-          );
-        }
-        startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (startKey);
-      return items;
+      const items = await scanAll(
+        dynamo.client(),
+        {
+          TableName: OPS_TABLE,
+          FilterExpression: 'begins_with(pk, :alert)',
+          ExpressionAttributeValues: { ':alert': { S: 'ALERT#' } },
+        },
+        'dynamodb:Scan alerts',
+      );
+      return items.map((item) =>
+        Object.fromEntries(Object.entries(item).map(([name, value]) => [name, value.S ?? value.N ?? ''])),
+      );
     },
     events: () => awsSim().events.recorded.filter((event) => event.eventBusName === ALERT_BUS),
   };

@@ -2,10 +2,10 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { queryAll } from '../../../commons/dynamodb-pages.ts';
 import { LakehouseOpsError } from '../../../commons/errors.ts';
 import { parseOrThrow } from '../../../commons/schema-problems.ts';
 import { callAws } from '../../../commons/transient-errors.ts';
@@ -129,26 +129,20 @@ export async function recentChanges(
   now: Date,
 ): Promise<AppliedChangeRecord[]> {
   const since = now.getTime() - CAP_WINDOW_DAYS * DAY_MS;
-  const records: AppliedChangeRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await callAws(`dynamodb:Query ${table.tableName} (right-sizing history)`, () =>
-      table.dynamoDb.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :applied)',
-          ExpressionAttributeValues: {
-            ':pk': { S: historyPartitionKey(workload) },
-            ':applied': { S: 'APPLIED#' },
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    records.push(...(page.Items ?? []).map((item) => recordOfItem(workload, item)));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return records
+  const items = await queryAll(
+    table.dynamoDb,
+    {
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :applied)',
+      ExpressionAttributeValues: {
+        ':pk': { S: historyPartitionKey(workload) },
+        ':applied': { S: 'APPLIED#' },
+      },
+    },
+    `dynamodb:Query ${table.tableName} (right-sizing history)`,
+  );
+  return items
+    .map((item) => recordOfItem(workload, item))
     .filter((record) => Date.parse(record.appliedAt) > since)
     .sort((a, b) => a.appliedAt.localeCompare(b.appliedAt));
 }

@@ -1,5 +1,8 @@
-import { InvalidInputError } from '../../../commons/errors.ts';
-import { MIB, parseBytes } from '../../remediation/playbooks/quantities.ts';
+import { MIB } from '../../kubernetes/quantities.ts';
+
+// Right-sizing reads the cluster's strings with the one Kubernetes reading; the drill's checks
+// (local/cli/drill) read them through these names too.
+export { parseBytes as parseMemory, parseCpu } from '../../kubernetes/quantities.ts';
 
 /**
  * The quantities right-sizing writes: CPU in whole millicores (`250m`, or `2` for whole cores),
@@ -19,21 +22,4 @@ export function formatCpu(cores: number): string {
 export function formatMemory(bytes: number): string {
   const mebibytes = Math.ceil(bytes / MIB - 1e-9);
   return mebibytes % 1024 === 0 ? `${mebibytes / 1024}Gi` : `${mebibytes}Mi`;
-}
-
-/** `250m`, `0.5`, `2`: CPU cores. */
-export function parseCpu(quantity: string): number {
-  const match = /^(\d+(?:\.\d*)?|\.\d+)(m)?$/.exec(quantity.trim());
-  if (!match) {
-    throw new InvalidInputError(
-      `"${quantity}" is not a CPU quantity: expected cores such as 2 or 0.5, or millicores such as 250m`,
-      { quantity },
-    );
-  }
-  const value = Number(match[1]);
-  return match[2] === 'm' ? value / 1000 : value;
-}
-
-export function parseMemory(quantity: string): number {
-  return parseBytes(quantity);
 }

@@ -1,4 +1,4 @@
-import { MIB } from '../../remediation/playbooks/quantities.ts';
+import { MIB } from '../../kubernetes/quantities.ts';
 import { cpuMillicores } from '../apply/quantities.ts';
 import {
   CONFIDENCE_LEVELS,

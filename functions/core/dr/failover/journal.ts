@@ -7,6 +7,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { queryAll } from '../../../commons/dynamodb-pages.ts';
 import { callAws } from '../../../commons/transient-errors.ts';
 import {
   FailoverClosedError,
@@ -15,7 +16,6 @@ import {
   FailoverStepInProgressError,
   UnfinishedFailoverError,
 } from './errors.ts';
-import { queryAll } from './query-all.ts';
 import type { FailoverMode, FailoverRequest } from './request.ts';
 import { FAILOVER_STEPS, type JournalStep } from './steps.ts';
 

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { queryPages } from '../../../commons/dynamodb-pages.ts';
 import { TransientError } from '../../../commons/errors.ts';
 import { callAws } from '../../../commons/transient-errors.ts';
 import type { ObjectEvent } from './object-event.ts';
@@ -115,26 +116,23 @@ export async function clearPendingBefore(
 ): Promise<number> {
   const pk = pendingPartitionKey(bucket);
   let cleared = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await callAws(`dynamodb:Query ${table.tableName} ${pk}`, () =>
-      table.dynamoDb.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk < :cutoff',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ':cutoff': { S: cutoff.toISOString() } },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    const stale = (page.Items ?? []).filter((item) => !keep(pendingRecordOf(item)));
+  const pages = queryPages(
+    table.dynamoDb,
+    {
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk < :cutoff',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':cutoff': { S: cutoff.toISOString() } },
+    },
+    `dynamodb:Query ${table.tableName} ${pk}`,
+  );
+  for await (const page of pages) {
+    const stale = page.filter((item) => !keep(pendingRecordOf(item)));
     await writeBatches(
       table,
       stale.map((item): WriteRequest => ({ DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } } })),
     );
     cleared += stale.length;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return cleared;
 }
 

@@ -12,6 +12,10 @@ import { clearPending, type PendingTable } from './pending-journal.ts';
  * replica holds its current state, the pending records of its events in the batch are cleared.
  * Whatever fails is reported back as a batch item failure, so SQS redelivers just those messages
  * and, after the queue's maxReceiveCount, moves them to the dead-letter queue.
+ *
+ * Each replicated object gets a debug line with the times its lag is made of (event, queued,
+ * batch started, replica written), so that with the log level at DEBUG the lag can be broken down
+ * by stage (bench/dr) without a store of its own.
  */
 export interface ReplicateDependencies {
   stores: ReplicationStores;
@@ -19,11 +23,15 @@ export interface ReplicateDependencies {
   logger: ReplicationLogger;
   /** Objects synced at the same time; 4 by default, as the backup copy (docs/backup.md). */
   concurrency?: number;
+  /** Injected so tests can move time; defaults to the system clock. */
+  clock?: () => Date;
 }
 
 export interface QueueMessage {
   messageId: string;
   body: string;
+  /** As Lambda passes SQS's system attributes: SentTimestamp (epoch ms) is when the ingress queued it. */
+  attributes?: { SentTimestamp?: string };
 }
 
 export interface ReplicateResult {
@@ -40,12 +48,16 @@ interface ObjectWork {
   key: string;
   events: ObjectEvent[];
   messageIds: string[];
+  /** When the ingress queued the object's first message in the batch (epoch ms). */
+  queuedAt?: number;
 }
 
 export async function replicateMessages(
   dependencies: ReplicateDependencies,
   messages: readonly QueueMessage[],
 ): Promise<ReplicateResult> {
+  const clock = dependencies.clock ?? (() => new Date());
+  const startedAt = clock();
   const failures: string[] = [];
   const byObject = new Map<string, ObjectWork>();
   let invalidMessages = 0;
@@ -66,6 +78,7 @@ export async function replicateMessages(
     };
     work.events.push(event);
     work.messageIds.push(message.messageId);
+    work.queuedAt = earliest(work.queuedAt, Number(message.attributes?.SentTimestamp));
     byObject.set(identity, work);
   }
 
@@ -77,8 +90,18 @@ export async function replicateMessages(
     async (work) => {
       try {
         const { outcome } = await syncObject(dependencies.stores, work.bucket, work.key);
+        const syncedAt = clock();
         await clearPending(dependencies.table, work.events);
         outcomes[outcome] += 1;
+        dependencies.logger.debug('object replicated', {
+          bucket: work.bucket,
+          key: work.key,
+          outcome,
+          eventTime: work.events.map((event) => event.eventTime).sort()[0],
+          queuedAt: work.queuedAt === undefined ? undefined : new Date(work.queuedAt).toISOString(),
+          startedAt: startedAt.toISOString(),
+          syncedAt: syncedAt.toISOString(),
+        });
       } catch (error) {
         failedObjects += 1;
         failures.push(...work.messageIds);
@@ -122,4 +145,10 @@ function parseMessage(message: QueueMessage, logger: ReplicationLogger): ObjectE
     problems: describeSchemaProblems(parsed.error.issues, { showInput: true }),
   });
   return undefined;
+}
+
+/** The earlier of two epoch times; a missing or unreadable one (NaN) does not count. */
+function earliest(current: number | undefined, candidate: number): number | undefined {
+  if (!Number.isFinite(candidate)) return current;
+  return current === undefined ? candidate : Math.min(current, candidate);
 }

@@ -4,10 +4,10 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { scanAll } from '../../../commons/dynamodb-pages.ts';
 import { LakehouseOpsError } from '../../../commons/errors.ts';
 import { parseOrThrow } from '../../../commons/schema-problems.ts';
 import { nonEmptyString } from '../../../commons/schemas.ts';
@@ -293,23 +293,16 @@ async function whileClaimedBy(
  * are few and short-lived, and this serves an operator's command, not a workflow step.
  */
 export async function listApprovals(table: ApprovalTable): Promise<ApprovalRecord[]> {
-  const approvals: ApprovalRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await callAws(`dynamodb:Scan ${table.tableName} (approvals)`, () =>
-      table.dynamoDb.send(
-        new ScanCommand({
-          TableName: table.tableName,
-          FilterExpression: 'begins_with(pk, :approval) AND sk = :sk',
-          ExpressionAttributeValues: { ':approval': { S: 'APPROVAL#' }, ':sk': { S: 'APPROVAL' } },
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    approvals.push(...(page.Items ?? []).map(approvalOfItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return approvals.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  const items = await scanAll(
+    table.dynamoDb,
+    {
+      TableName: table.tableName,
+      FilterExpression: 'begins_with(pk, :approval) AND sk = :sk',
+      ExpressionAttributeValues: { ':approval': { S: 'APPROVAL#' }, ':sk': { S: 'APPROVAL' } },
+    },
+    `dynamodb:Scan ${table.tableName} (approvals)`,
+  );
+  return items.map(approvalOfItem).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
 }
 
 function definedValues(values: Record<string, AttributeValue | undefined>): Record<string, AttributeValue> {

@@ -1,8 +1,9 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
+import { GIB, parseBytes } from '../../kubernetes/quantities.ts';
 import { growthParams } from './catalogue.ts';
 import { definePlaybook, refused, type Snapshot, tell } from './playbook.ts';
-import { formatBytes, GIB, grownBytes, parseBytes } from './quantities.ts';
+import { formatBytes, grownBytes } from './quantities.ts';
 
 /**
  * Grows a filling MinIO volume claim by `factor` (default 1.5), rounded up to a whole GiB, never

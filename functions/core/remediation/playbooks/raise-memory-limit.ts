@@ -1,8 +1,9 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { KubernetesApi } from '../../../commons/kubernetes/api.ts';
+import { MIB, parseBytes } from '../../kubernetes/quantities.ts';
 import { growthParams } from './catalogue.ts';
 import { definePlaybook, type PlaybookChange, refused, tell } from './playbook.ts';
-import { formatBytes, grownBytes, MIB, parseBytes } from './quantities.ts';
+import { formatBytes, grownBytes } from './quantities.ts';
 import {
   patchWorkload,
   podsOfWorkload,

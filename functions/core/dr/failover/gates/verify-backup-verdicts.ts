@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { queryAll } from '../query-all.ts';
+import { queryAll } from '../../../../commons/dynamodb-pages.ts';
 
 /**
  * The verify-backup verdicts recorded since a time, read from the audit trail's `audit-by-time`

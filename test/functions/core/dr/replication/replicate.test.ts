@@ -245,6 +245,45 @@ describe('replicateMessages', () => {
     );
   });
 
+  it('logs each replicated object with the times of its stages: event, queued, batch start, replica written', async () => {
+    await put('stages/a.csv', 'a');
+    const first = objectEvent({ bucket, key: 'stages/a.csv', eventTime: '2026-11-26T07:00:00.000Z' });
+    const second = objectEvent({ bucket, key: 'stages/a.csv', eventTime: '2026-11-26T07:00:00.500Z' });
+    const [queuedFirst, queuedSecond] = messagesOf([second, first]);
+    const ticks = ['2026-11-26T07:00:03.000Z', '2026-11-26T07:00:03.250Z'];
+    const debug: Record<string, unknown>[] = [];
+
+    await replicateMessages(
+      {
+        stores: harness.stores(),
+        table: harness.table(),
+        logger: {
+          ...silentLogger,
+          debug: (message, ...attributes) =>
+            void debug.push({ message, ...Object.assign({}, ...attributes) }),
+        },
+        clock: () => new Date(ticks.shift() ?? 'invalid'),
+      },
+      [
+        { ...queuedFirst!, attributes: { SentTimestamp: String(Date.parse('2026-11-26T07:00:01.200Z')) } },
+        { ...queuedSecond!, attributes: { SentTimestamp: String(Date.parse('2026-11-26T07:00:01.100Z')) } },
+      ],
+    );
+
+    expect(debug).toEqual([
+      {
+        message: 'object replicated',
+        bucket,
+        key: 'stages/a.csv',
+        outcome: 'copied',
+        eventTime: '2026-11-26T07:00:00.000Z',
+        queuedAt: '2026-11-26T07:00:01.100Z',
+        startedAt: '2026-11-26T07:00:03.000Z',
+        syncedAt: '2026-11-26T07:00:03.250Z',
+      },
+    ]);
+  });
+
   it('fails only the message that is not a replication event', async () => {
     await put('mixed/a.csv', 'fine');
 

@@ -1,31 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatBytes,
-  GIB,
-  grownBytes,
-  MIB,
-  parseBytes,
-} from '../../../../../functions/core/remediation/playbooks/quantities.ts';
-
-describe('parseBytes', () => {
-  it.each([
-    ['256Mi', 256 * MIB],
-    ['1.5Gi', 1.5 * GIB],
-    ['1G', 1e9],
-    ['536870912', 536_870_912],
-    ['1e3', 1000],
-    ['500k', 500_000],
-    ['128974848000m', 128_974_848],
-  ])('reads %s', (quantity, bytes) => {
-    expect(parseBytes(quantity)).toBe(bytes);
-  });
-
-  it('refuses what is not a quantity, saying what it expected', () => {
-    expect(() => parseBytes('lots')).toThrow(
-      '"lots" is not a byte quantity: expected a number with an optional suffix such as 512Mi, 2Gi or 1G',
-    );
-  });
-});
+import { GIB, MIB } from '../../../../../functions/core/kubernetes/quantities.ts';
+import { formatBytes, grownBytes } from '../../../../../functions/core/remediation/playbooks/quantities.ts';
 
 describe('formatBytes', () => {
   it('writes whole GiB and MiB with their suffix, other sizes in bytes', () => {
