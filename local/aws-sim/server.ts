@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BackupSimulator } from './backup.ts';
+import { type EcrRepositorySeed, EcrSimulator, renderEcrError } from './ecr.ts';
 import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
 import { EventsSimulator } from './events.ts';
 import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
@@ -13,7 +14,7 @@ import { renderJson10Error, StepFunctionsSimulator, type TaskTokenAnswers } from
 
 /**
  * One loopback HTTP server for the AWS control planes that have no local implementation (EKS, SNS,
- * Secrets Manager, AWS Backup, EventBridge PutEvents, Step Functions task tokens, SQS, Route 53). The real
+ * Secrets Manager, AWS Backup, EventBridge PutEvents, Step Functions task tokens, SQS, Route 53, ECR). The real
  * SDK v3 clients reach it through AWS_ENDPOINT_URL_<SERVICE>, so each service speaks its own wire
  * protocol and is recognised the way its protocol identifies requests.
  */
@@ -38,6 +39,8 @@ export interface AwsSimOptions {
   readonly queues?: readonly SqsQueueSeed[];
   /** Route 53 hosted zones that exist from the start (each with its SOA and NS records). */
   readonly hostedZones?: readonly HostedZoneSeed[];
+  /** ECR repositories and their tags, per region (the images gate of dr-failover reads the DR region's). */
+  readonly ecrRepositories?: readonly EcrRepositorySeed[];
 }
 
 export interface AwsSim {
@@ -52,6 +55,8 @@ export interface AwsSim {
   readonly sqs: SqsSimulator;
   /** Route 53: zones, submitted changes, health check probes, and resolve() for local name lookups. */
   readonly route53: Route53Simulator;
+  /** ECR: image lookups in seeded repositories; seed() adds tags. */
+  readonly ecr: EcrSimulator;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
   stop(): Promise<void>;
@@ -76,6 +81,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const stepFunctions = new StepFunctionsSimulator(options.taskTokens);
   const sqs = new SqsSimulator(region, accountId);
   const route53 = new Route53Simulator(options.hostedZones ?? []);
+  const ecr = new EcrSimulator(accountId, options.ecrRepositories ?? []);
   // Order matters: the header- and form-based protocols are checked before the path-based routes.
   const routes: ServiceRoute[] = [
     {
@@ -95,6 +101,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       handle: (r) => stepFunctions.handle(r),
       renderError: renderJson10Error,
     },
+    // ECR is JSON 1.1 as well, under its own X-Amz-Target prefix.
+    { handles: (r) => ecr.handles(r), handle: (r) => ecr.handle(r), renderError: renderEcrError },
     // SQS is JSON 1.0 too, with query-compatible error codes.
     { handles: (r) => sqs.handles(r), handle: (r) => sqs.handle(r), renderError: renderSqsError },
     { handles: (r) => sns.handles(r), handle: (r) => sns.handle(r), renderError: renderQueryError },
@@ -140,6 +148,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     events,
     sqs,
     route53,
+    ecr,
     get published() {
       return sns.published;
     },

@@ -167,8 +167,18 @@ async function serve(
   }
 }
 
+/**
+ * How long an idle keep-alive connection stays open. kube-apiserver keeps idle connections far
+ * longer than Node's 5 s default; with that default, a client's pooled socket that sat idle through
+ * a 5 s step (a restore Job) can be closed by the server just as the client reuses it, and the
+ * request fails with "socket hang up".
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
 export function createKubeServer(dependencies: ServerDependencies): Server {
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     void serve(request, response, dependencies);
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  return server;
 }

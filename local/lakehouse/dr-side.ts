@@ -1,7 +1,15 @@
+import {
+  DEFAULT_REPOSITORY_PREFIXES,
+  ecrRepositoryOf,
+  parseImageReference,
+  requiredImages,
+} from '../../functions/core/dr/failover/gates/image-references.ts';
+import type { TrafficSettings } from '../../functions/core/dr/traffic/settings.ts';
 import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
+import type { EcrRepositorySeed } from '../aws-sim/ecr.ts';
 import type { EksClusterConfig, NodeGroupScaler } from '../aws-sim/eks.ts';
 import type { HostedZoneSeed, Route53Simulator } from '../aws-sim/route53.ts';
-import { type JobExecutorRegistry, type KubeSim, startKubeSim } from '../kube-sim/index.ts';
+import { type JobExecutorRegistry, type KubeObject, type KubeSim, startKubeSim } from '../kube-sim/index.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import type { S3Endpoint } from './s3-endpoint.ts';
 import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
@@ -81,19 +89,92 @@ export function platformHostedZone(names: LocalDnsNames): HostedZoneSeed {
 }
 
 /**
+ * DR_TRAFFIC for this zone: every platform record with its drill twin, a CNAME to the primary
+ * region's service name and one to the DR region's, with the DR targets' health checks if given.
+ */
+export function drTrafficSettings(
+  names: LocalDnsNames,
+  hostedZoneId: string,
+  drHealthCheckIds: Partial<Record<PlatformService, string>> = {},
+): TrafficSettings {
+  const cname = (value: string) => ({ ttl: RECORD_TTL_SECONDS, values: [value] });
+  const services = Object.keys(names.records) as PlatformService[];
+  return {
+    hostedZoneId,
+    records: services.map((service) => ({
+      name: names.records[service],
+      drillName: names.drillRecords[service],
+      type: 'CNAME',
+      primary: cname(names.primaryTargets[service]),
+      dr: cname(names.drTargets[service]),
+      ...(drHealthCheckIds[service] ? { drHealthCheckId: drHealthCheckIds[service] } : {}),
+    })),
+  };
+}
+
+/**
+ * The DR region's ECR as its pull-through cache rules leave it once every image the failover runs
+ * has been pulled: one repository per image under its registry's default prefix, holding its tag.
+ */
+export function drRegionImageRepositories(drRegion: string): EcrRepositorySeed[] {
+  const tagsByRepository = new Map<string, string[]>();
+  for (const image of requiredImages()) {
+    const reference = parseImageReference(image);
+    const repository = ecrRepositoryOf(reference, DEFAULT_REPOSITORY_PREFIXES);
+    if (repository === undefined || reference.tag === undefined) {
+      throw new Error(`the local DR registry cannot hold ${image}: no default pull-through prefix or no tag`);
+    }
+    tagsByRepository.set(repository, [...(tagsByRepository.get(repository) ?? []), reference.tag]);
+  }
+  return [...tagsByRepository].map(([repositoryName, tags]) => ({ region: drRegion, repositoryName, tags }));
+}
+
+/**
+ * Why the DR side's Prefect does not answer yet: until dr-failover has rolled out its server in the
+ * standby cluster, nothing serves the DR Prefect API (undefined once it does).
+ */
+export function drPrefectUnavailable(kube: KubeSim, layout: PlatformLayout): () => string | undefined {
+  const { namespace, serverDeployment } = layout.prefect;
+  return () => {
+    const server = kube.get<KubeObject & { status?: { availableReplicas?: number } }>(
+      'apps/v1',
+      'Deployment',
+      serverDeployment,
+      namespace,
+    );
+    return (server?.status?.availableReplicas ?? 0) > 0
+      ? undefined
+      : `no Prefect server is available in the DR cluster (${namespace}/${serverDeployment})`;
+  };
+}
+
+/**
  * The services that run locally, by their region service names: the primary's Prefect (API and
- * UI are one server, the UI at its root) and MinIO, and the DR region's S3. No Prefect runs on
- * the DR side until a failover deploys one (serveTarget names it then).
+ * UI are one server, the UI at its root) and MinIO, and the DR region's S3 and Prefect (which
+ * answers only once a failover has deployed it).
  */
 export function localServiceUrls(
   names: LocalDnsNames,
-  urls: { readonly prefectApi: string; readonly minio: string; readonly drS3: string },
+  urls: {
+    readonly prefectApi: string;
+    readonly minio: string;
+    readonly drS3: string;
+    /** The DR side's Prefect, which answers only once a failover has rolled it out. */
+    readonly drPrefectApi?: string;
+  },
 ): Record<string, string> {
+  const uiOf = (apiUrl: string) => apiUrl.replace(/\/api\/?$/, '');
   return {
     [names.primaryTargets.prefectApi]: urls.prefectApi,
-    [names.primaryTargets.prefectUi]: urls.prefectApi.replace(/\/api\/?$/, ''),
+    [names.primaryTargets.prefectUi]: uiOf(urls.prefectApi),
     [names.primaryTargets.objectStore]: urls.minio,
     [names.drTargets.objectStore]: urls.drS3,
+    ...(urls.drPrefectApi
+      ? {
+          [names.drTargets.prefectApi]: urls.drPrefectApi,
+          [names.drTargets.prefectUi]: uiOf(urls.drPrefectApi),
+        }
+      : {}),
   };
 }
 

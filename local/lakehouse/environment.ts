@@ -94,6 +94,32 @@ export function localApprovalSigningSecretId(environmentName: string): string {
   return `lakehouse/${environmentName}/approval-signing-key`;
 }
 
+/** Where the DR side answers locally (local/lakehouse/dr-side.ts). */
+export interface LocalDrNames {
+  readonly drRegion: string;
+  readonly drClusterName: string;
+  /** DR_TRAFFIC: the local hosted zone's records (dr-side.ts drTrafficSettings). */
+  readonly traffic: unknown;
+  /** The DR Prefect's API root, the address the prefect-api record's DR target serves. */
+  readonly prefectApiUrl: string;
+  /** The DR region's S3, which DR workloads use as their object store after a failover. */
+  readonly objectStoreEndpoint: string;
+}
+
+/**
+ * The DR functions' variables, overriding the synthesized environment's (its standby cluster, zone
+ * and DR Prefect are the deployed ones, not the local lakehouse's).
+ */
+export function localDrEnvironment(names: LocalDrNames): Record<string, string> {
+  return {
+    DR_REGION: names.drRegion,
+    DR_CLUSTER_NAME: names.drClusterName,
+    DR_TRAFFIC: JSON.stringify(names.traffic),
+    DR_PREFECT_API_URL: names.prefectApiUrl,
+    DR_OBJECT_STORE_ENDPOINT: names.objectStoreEndpoint,
+  };
+}
+
 export function localHandlerEnvironment(
   endpoints: LocalEndpoints,
   names: LocalPlatformNames,
@@ -115,6 +141,8 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.awsSim,
     // The traffic switch of dr-failover / dr-failback (functions/core/dr/traffic).
     AWS_ENDPOINT_URL_ROUTE_53: endpoints.awsSim,
+    // The images gate of dr-failover (DescribeImages in the DR region's registry).
+    AWS_ENDPOINT_URL_ECR: endpoints.awsSim,
     // The replication queue (the runner creates the stack's queues in aws-sim's SQS).
     AWS_ENDPOINT_URL_SQS: endpoints.awsSim,
     AWS_ENDPOINT_URL_S3: endpoints.drS3,

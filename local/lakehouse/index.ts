@@ -5,6 +5,8 @@ import { handler as approveRemediationHandler } from '../../functions/approve-re
 import { readAuditTrail, type StoredAuditRecord } from '../../functions/core/audit/audit-trail.ts';
 import { defaultPlatformLayout, type PlatformLayout } from '../../functions/core/platform/layout.ts';
 import { PG_TOOLS_IMAGE } from '../../functions/core/postgres/image.ts';
+import { ENVIRONMENT_NAMES } from '../../infra/config/environment-config.ts';
+import type { SeededSecret } from '../aws-sim/secrets-manager.ts';
 import { type AwsSim, LOCAL_ACCOUNT_ID, startAwsSim } from '../aws-sim/server.ts';
 import type { PublishedNotification } from '../aws-sim/sns.ts';
 import { type KubeSim, startKubeSim } from '../kube-sim/index.ts';
@@ -12,9 +14,13 @@ import type { KubeObject } from '../kube-sim/model.ts';
 import { TaskTokenBroker } from '../runner/task-tokens.ts';
 import { missingBinaries, PROMETHEUS, PROMTOOL } from '../system/debian-packages.ts';
 import { type FunctionUrlHandler, startAlertIngressServer } from './alert-ingress-server.ts';
+import { startDrDatabaseVolume } from './dr-database-volume.ts';
 import {
   createLocalDrSide,
   type DrStandbyCluster,
+  drPrefectUnavailable,
+  drRegionImageRepositories,
+  drTrafficSettings,
   type LocalDrSide,
   localDnsNames,
   localServiceUrls,
@@ -31,9 +37,11 @@ import {
   localAlertEnvironment,
   localAlertNames,
   localApprovalSigningSecretId,
+  localDrEnvironment,
   localHandlerEnvironment,
   localReplicationNames,
 } from './environment.ts';
+import { startExternalSecretsSync } from './external-secrets.ts';
 import { createLakehouseFaults, type LakehouseFaults } from './faults.ts';
 import {
   type LakehouseMonitoring,
@@ -43,7 +51,7 @@ import {
 } from './monitoring.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import { LOCAL_PERFORMANCE_ENVIRONMENT, LOCAL_PREFECT } from './performance.ts';
-import { startLakehousePostgres } from './postgres.ts';
+import { startDrPostgres, startLakehousePostgres } from './postgres.ts';
 import { type PrefectApiStandIn, startPrefectApiStandIn } from './prefect-api.ts';
 import { type ReplicationWebhook, startReplicationWebhook } from './replication-webhook.ts';
 import { type S3Endpoint, startS3Endpoint } from './s3-endpoint.ts';
@@ -259,9 +267,16 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         s3: { endpoint: drS3.url, ...LOCAL_CREDENTIALS, region: drRegion },
       });
       if (postgres) stops.push(() => postgres.stop());
-      return { drS3, postgres };
+      const drPostgres = options.drSide
+        ? await startDrPostgres({
+            names: postgresNames,
+            s3: { endpoint: drS3.url, ...LOCAL_CREDENTIALS, region: drRegion },
+          })
+        : undefined;
+      if (drPostgres) stops.push(() => drPostgres.stop());
+      return { drS3, postgres, drPostgres };
     };
-    const [minio, { drS3, postgres }, dynamodb] = await Promise.all([
+    const [minio, { drS3, postgres, drPostgres }, dynamodb] = await Promise.all([
       started(
         startS3Endpoint({
           name: 'minio',
@@ -298,7 +313,17 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
             drRegion,
             layout,
             images: kube.images.list(),
-            jobExecutors: { ...postgres?.jobExecutors, ...s5cmd?.jobExecutors },
+            jobExecutors: { ...drPostgres?.jobExecutors, ...s5cmd?.jobExecutors },
+          }),
+        )
+      : undefined;
+    // The DR side's Prefect, its database restored from the primary's dump by the failover: it
+    // answers once the failover has rolled out its server in the standby cluster.
+    const drPrefect = standby
+      ? await started(
+          startPrefectApiStandIn({
+            ...LOCAL_PREFECT,
+            unavailable: drPrefectUnavailable(standby.kube, layout),
           }),
         )
       : undefined;
@@ -321,6 +346,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
             })
           : primaryScaler,
         hostedZones: standby ? [platformHostedZone(dnsNames)] : [],
+        ecrRepositories: standby ? drRegionImageRepositories(drRegion) : [],
         topicArns: [names.notificationTopicArn],
         eventBuses: [alertNames.eventBusName],
         secrets: [
@@ -330,6 +356,7 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
             name: names.replication.webhookSecretId,
             value: { url: replicationWebhook.url, token: replicationWebhook.token },
           },
+          ...(standby ? drPostgresSecrets(randomToken(24)) : []),
           // Random per lakehouse, as a deployed key is: links of another lakehouse never verify.
           {
             name: localApprovalSigningSecretId(environmentName),
@@ -340,6 +367,22 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         backupVaults: [backup.vaultName],
       }),
     );
+    if (standby) {
+      const sync = startExternalSecretsSync({
+        kube: standby.kube,
+        secretsManager: { endpoint: awsSim.url, region: drRegion },
+        credentials: LOCAL_CREDENTIALS,
+      });
+      stops.push(() => sync.stop());
+      if (drPostgres) {
+        const volume = startDrDatabaseVolume({
+          kube: standby.kube,
+          server: drPostgres.server,
+          names: postgresNames,
+        });
+        stops.push(() => volume.stop());
+      }
+    }
     await seedObjectStore(minio, region, s3Credentials);
     // The handler reads process.env, which the local runner sets (loadWorkflows) before any link exists.
     const approvals = await started(
@@ -365,7 +408,12 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
         route53: awsSim.route53,
         dns: dnsNames,
         primary: { kube, minio },
-        services: localServiceUrls(dnsNames, { prefectApi: prefect.url, minio: minio.url, drS3: drS3.url }),
+        services: localServiceUrls(dnsNames, {
+          prefectApi: prefect.url,
+          minio: minio.url,
+          drS3: drS3.url,
+          ...(drPrefect ? { drPrefectApi: drPrefect.url } : {}),
+        }),
       });
     const endpoints: LocalEndpoints = {
       kubernetes: kube.url,
@@ -388,6 +436,15 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
           ? { ALERTMANAGER_URL: monitoring.alertmanagerUrl, PROMETHEUS_URL: monitoring.prometheusUrl }
           : {}),
         ...LOCAL_PERFORMANCE_ENVIRONMENT,
+        ...(dr && drPrefect
+          ? localDrEnvironment({
+              drRegion,
+              drClusterName: dr.clusterName,
+              traffic: drTrafficSettings(dnsNames, dr.hostedZoneId),
+              prefectApiUrl: drPrefect.url,
+              objectStoreEndpoint: drS3.url,
+            })
+          : {}),
       },
       endpoints,
       layout,
@@ -435,6 +492,19 @@ export async function startLocalLakehouse(options: LocalLakehouseOptions = {}): 
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The Prefect PostgreSQL secret as it is replicated to the DR region, under each CDK environment's
+ * name (cluster-manifests' platformSecretName): the DR manifests the failover applies are those of
+ * the environment whose stack runs, and their ExternalSecret names its own. The DR PostgreSQL trusts
+ * loopback, so the password only has to be where the restore Job reads it.
+ */
+function drPostgresSecrets(password: string): SeededSecret[] {
+  return ENVIRONMENT_NAMES.map((environment) => ({
+    name: `lakehouse/${environment}/prefect-postgresql`,
+    value: { password },
+  }));
 }
 
 function seedCluster(

@@ -33,10 +33,29 @@ export function postgresInstalled(): boolean {
 export async function startLakehousePostgres(
   options: LakehousePostgresOptions,
 ): Promise<LakehousePostgres | undefined> {
-  if (!postgresInstalled()) return undefined;
-  const server = await startPostgres({ databases: [options.names.database] });
-  try {
+  return startPostgresBehindService(options, async (server) => {
+    await server.createDatabase(options.names.database);
     await seedPrefectDatabase(server, options.names.database);
+  });
+}
+
+/**
+ * The DR cluster's PostgreSQL as the failover finds it: a server without the Prefect database
+ * (the DR manifests start it without POSTGRES_DB; the failover's restore Job creates it from the
+ * newest dump), reached by the DR cluster's pg-tools Jobs at the same Service name.
+ */
+export function startDrPostgres(options: LakehousePostgresOptions): Promise<LakehousePostgres | undefined> {
+  return startPostgresBehindService(options, async () => undefined);
+}
+
+async function startPostgresBehindService(
+  options: LakehousePostgresOptions,
+  seed: (server: RunningPostgres) => Promise<void>,
+): Promise<LakehousePostgres | undefined> {
+  if (!postgresInstalled()) return undefined;
+  const server = await startPostgres({ databases: [] });
+  try {
+    await seed(server);
     const executors = pgToolsJobExecutors({ s3: options.s3 });
     const jobExecutors = Object.fromEntries(
       Object.entries(executors).map(([image, executor]) => [

@@ -31,6 +31,11 @@ export interface PrefectApiStandInOptions {
   readonly deployments: readonly PrefectDeploymentSpec[];
   /** Runs the worker executes at once (the work pool's concurrency limit); default 4. */
   readonly workerConcurrency?: number;
+  /**
+   * Why the server does not serve now (every request answers 503 with it), or undefined when it
+   * does: a DR Prefect serves only once the failover has rolled its server out.
+   */
+  readonly unavailable?: () => string | undefined;
 }
 
 type StateType = 'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CANCELLING';
@@ -325,6 +330,8 @@ export async function startPrefectApiStandIn(options: PrefectApiStandInOptions):
     let status: number;
     let payload: unknown;
     try {
+      const unavailable = options.unavailable?.();
+      if (unavailable !== undefined) throw new HttpError(503, unavailable);
       const text = Buffer.concat(chunks).toString('utf8');
       const body = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
       const path = new URL(request.url ?? '/', 'http://prefect.local').pathname;

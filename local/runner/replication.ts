@@ -51,6 +51,13 @@ export interface LocalReplication {
   measureLag(): Promise<ReplicationLagResult>;
   /** reconcile-replication, as its schedule invokes it. */
   reconcile(input?: unknown): Promise<unknown>;
+  /**
+   * Holds every batch the event-source mappings receive before its function runs (a consumer that
+   * fell behind: the ingress still records and queues events, nothing is replicated) until the
+   * returned resume lets them through. Holding rather than stopping the pollers keeps the messages
+   * of an interrupted long poll from waiting out their visibility timeout.
+   */
+  pauseConsumers(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -84,9 +91,10 @@ export async function startLocalReplication(options: LocalReplicationOptions): P
   const ingressHandler = await importHandler(ingress.function);
   const sources: SqsEventSource[] = [];
   let stopServing: (() => void) | undefined;
+  let consumersPaused: Promise<void> | undefined;
   try {
     for (const mapping of workflows.eventSourceMappings) {
-      sources.push(await startMapping(mapping, sqs, options));
+      sources.push(await startMapping(mapping, sqs, options, () => consumersPaused));
     }
     stopServing = webhook.serve(((event) =>
       invokeLikeLambda(ingress.function, ingressHandler, event)) as FunctionUrlHandler);
@@ -136,6 +144,17 @@ export async function startLocalReplication(options: LocalReplicationOptions): P
     measureLag: async () =>
       (await workflows.invokeFunction('measure-replication-lag', {})) as ReplicationLagResult,
     reconcile: (input = {}) => workflows.invokeFunction('reconcile-replication', input),
+    async pauseConsumers() {
+      let resume: () => void = () => undefined;
+      const paused = new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      consumersPaused = paused;
+      return async () => {
+        if (consumersPaused === paused) consumersPaused = undefined;
+        resume();
+      };
+    },
     async stop() {
       stopServing?.();
       await Promise.all(sources.map((source) => source.stop()));
@@ -148,6 +167,7 @@ async function startMapping(
   mapping: LocalEventSourceMapping,
   sqs: ReturnType<typeof localSqsClient>,
   options: LocalReplicationOptions,
+  paused: () => Promise<void> | undefined,
 ): Promise<SqsEventSource> {
   const handler = await importHandler(mapping.function);
   const settings = eventSourceMappingSettings(mapping.properties);
@@ -158,6 +178,7 @@ async function startMapping(
     concurrency: options.concurrency ?? settings.concurrency,
     ...(options.onError ? { onError: options.onError } : {}),
     invoke: async (event: SQSEvent) => {
+      await paused();
       let response: unknown;
       try {
         response = await invokeLikeLambda(mapping.function, handler, event);

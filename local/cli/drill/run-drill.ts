@@ -7,6 +7,7 @@ import { type LocalReplication, startLocalReplication } from '../../runner/repli
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { FIRST_BACKUP_SCENARIO, UNCHANGED_BACKUP_SCENARIO } from './backup-scenarios.ts';
 import { COST_DRILL_SCENARIOS } from './cost-scenarios.ts';
+import { DR_DRILL_SCENARIOS } from './dr-scenarios.ts';
 import { PROVISION_DRILL_SCENARIOS } from './provision-scenarios.ts';
 import { REMEDIATION_DRILL_SCENARIOS } from './remediation-scenarios.ts';
 import { RESTORE_DRILL_SCENARIOS } from './restore-scenarios.ts';
@@ -26,6 +27,8 @@ export const DRILL_SCENARIOS: readonly DrillScenario[] = [
   ...VERIFY_BACKUP_DRILL_SCENARIOS,
   UNCHANGED_BACKUP_SCENARIO,
   ...RESTORE_DRILL_SCENARIOS,
+  // On the backups verified above; they leave the primary up, unfenced, and the DR side at standby.
+  ...DR_DRILL_SCENARIOS,
   // Alerts from a real Prometheus about the seeded platform, before provision replaces it.
   ...REMEDIATION_DRILL_SCENARIOS,
   ...COST_DRILL_SCENARIOS,
@@ -74,6 +77,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     monitoring: scenarios.some((scenario) => scenario.requires?.includes('monitoring')),
     // Continuous replication runs underneath every scenario, as it does in a deployed environment.
     replication: true,
+    // The standby cluster, the hosted zone and the DR Prefect, for the DR scenarios.
+    drSide: scenarios.some((scenario) => scenario.workflow.startsWith('dr-')),
   });
   const forgetSignals = stopOnSignal(lakehouse);
   let replication: LocalReplication | undefined;
@@ -110,10 +115,10 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       let verdict: ScenarioVerdict;
       try {
         execution = scenario.run
-          ? await scenario.run({ lakehouse, workflows })
+          ? await scenario.run({ lakehouse, workflows, replication })
           : await workflows.runWorkflow(scenario.workflow, scenarioInput(scenario, environment));
         notifications = lakehouse.published.slice(publishedBefore);
-        verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications });
+        verdict = await scenario.evaluate(execution, { lakehouse, workflows, notifications, replication });
       } finally {
         await repair?.();
       }

@@ -2,6 +2,7 @@ import type { CheckName, CheckResult, CheckStatus } from '../../../functions/cor
 import type { PublishedNotification } from '../../aws-sim/sns.ts';
 import type { LakehouseCapabilities, LocalLakehouse, RestoreFault } from '../../lakehouse/index.ts';
 import type { ExecutionResult } from '../../runner/execution-result.ts';
+import type { LocalReplication } from '../../runner/replication.ts';
 import type { LocalWorkflows } from '../../runner/workflows.ts';
 import { evaluateScenario } from './evaluate.ts';
 
@@ -17,6 +18,8 @@ export interface DrillRunContext {
   readonly workflows: LocalWorkflows;
   /** SNS messages published during the run. */
   readonly notifications: readonly PublishedNotification[];
+  /** Continuous replication, which the drill runs under every scenario (the DR scenarios pause it). */
+  readonly replication?: LocalReplication;
 }
 
 export interface ScenarioVerdict {

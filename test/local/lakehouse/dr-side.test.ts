@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { route53TrafficDns } from '../../../functions/core/dr/traffic/route53-dns.ts';
 import { switchRecords } from '../../../functions/core/dr/traffic/switch-records.ts';
-import type { Node } from '../../../local/kube-sim/index.ts';
+import type { KubeObject, Node } from '../../../local/kube-sim/index.ts';
 import {
   type LocalDrSide,
   type PlatformService,
@@ -18,6 +18,7 @@ import {
 import { type LocalLakehouse, startLocalLakehouse } from '../../../local/lakehouse/index.ts';
 import { MARKET_DATA_BUCKET } from '../../../local/lakehouse/seed/buckets.ts';
 import { NODE_POOLS } from '../../../local/lakehouse/seed/node-pools.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('startLocalLakehouse({ drSide: true })', () => {
   let lakehouse: LocalLakehouse;
@@ -146,9 +147,91 @@ describe('startLocalLakehouse({ drSide: true })', () => {
     });
 
     it('serves a target once something local answers for it', () => {
-      expect(dr.resolve(dr.dns.drTargets.prefectApi).url).toBeUndefined();
-      dr.serveTarget(dr.dns.drTargets.prefectApi, 'http://127.0.0.1:1/api');
-      expect(dr.resolve(dr.dns.drTargets.prefectApi).url).toBe('http://127.0.0.1:1/api');
+      const name = 'prefect-api.blue.lakehouse-ops.internal.';
+      expect(dr.resolve(name).url).toBeUndefined();
+      dr.serveTarget(name, 'http://127.0.0.1:1/api');
+      expect(dr.resolve(name).url).toBe('http://127.0.0.1:1/api');
+    });
+
+    it("gives the DR functions the zone's records as DR_TRAFFIC and the DR Prefect as DR_PREFECT_API_URL", () => {
+      const traffic = JSON.parse(env().DR_TRAFFIC ?? '{}') as { hostedZoneId: string; records: unknown[] };
+      expect(traffic.hostedZoneId).toBe(dr.hostedZoneId);
+      expect(traffic.records).toContainEqual(
+        expect.objectContaining({
+          name: dr.dns.records.prefectApi,
+          drillName: dr.dns.drillRecords.prefectApi,
+          dr: { ttl: RECORD_TTL_SECONDS, values: [dr.dns.drTargets.prefectApi] },
+        }),
+      );
+      expect(env()).toMatchObject({ DR_REGION: lakehouse.drRegion, DR_CLUSTER_NAME: dr.clusterName });
+      expect(dr.resolve(dr.dns.drTargets.prefectApi).url).toBe(env().DR_PREFECT_API_URL);
+    });
+  });
+
+  describe('the DR Prefect', () => {
+    it('answers only once a Prefect server is available in the DR cluster, as a failover rolls it out', async () => {
+      const health = () => fetch(`${env().DR_PREFECT_API_URL}/health`);
+      const before = await health();
+      expect(before.status).toBe(503);
+      expect(await before.json()).toEqual({
+        detail: 'no Prefect server is available in the DR cluster (prefect/prefect-server)',
+      });
+      dr.kube.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'prefect-server', namespace: 'prefect' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'prefect-server' } },
+          template: {
+            metadata: { labels: { app: 'prefect-server' } },
+            spec: { containers: [{ name: 'server', image: dr.kube.images.list()[0] }] },
+          },
+        },
+      });
+      await dr.kube.settle();
+      try {
+        expect((await health()).status).toBe(200);
+      } finally {
+        dr.kube.delete('apps/v1', 'Deployment', 'prefect-server', 'prefect');
+        await dr.kube.settle();
+      }
+    });
+  });
+
+  describe("the DR cluster's External Secrets", () => {
+    const externalSecret = (name: string, key: string) => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name, namespace: 'prefect' },
+      spec: {
+        secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
+        target: { name, creationPolicy: 'Owner' },
+        data: [{ secretKey: 'postgres-password', remoteRef: { key, property: 'password' } }],
+      },
+    });
+
+    it("writes an ExternalSecret's Secret from the DR region's Secrets Manager, and none for a missing secret", async () => {
+      dr.kube.apply(externalSecret('prefect-postgresql', 'lakehouse/development/prefect-postgresql'));
+      dr.kube.apply(externalSecret('not-replicated', 'lakehouse/development/not-replicated'));
+      try {
+        const secret = await eventually(() =>
+          dr.kube.get<KubeObject & { data?: Record<string, string> }>(
+            'v1',
+            'Secret',
+            'prefect-postgresql',
+            'prefect',
+          ),
+        );
+        expect(Buffer.from(secret.data?.['postgres-password'] ?? '', 'base64').toString()).toMatch(/^.{24}$/);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(dr.kube.get('v1', 'Secret', 'not-replicated', 'prefect')).toBeUndefined();
+      } finally {
+        for (const name of ['prefect-postgresql', 'not-replicated']) {
+          dr.kube.delete('external-secrets.io/v1', 'ExternalSecret', name, 'prefect');
+          if (dr.kube.get('v1', 'Secret', name, 'prefect')) dr.kube.delete('v1', 'Secret', name, 'prefect');
+        }
+      }
     });
   });
 

@@ -1,13 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
-import type { TrafficSettings } from '../../../../../functions/core/dr/traffic/settings.ts';
-import {
-  type LocalDnsNames,
-  localDnsNames,
-  type PlatformService,
-  RECORD_TTL_SECONDS,
-} from '../../../../../local/lakehouse/dr-side.ts';
+import { localDnsNames, type PlatformService } from '../../../../../local/lakehouse/dr-side.ts';
 import { AWS_TEST_CREDENTIALS } from '../../../support/lambda.ts';
 
 /**
@@ -19,24 +13,8 @@ export const ENVIRONMENT = 'test';
 export const DNS = localDnsNames(ENVIRONMENT, 'eu-central-1', 'eu-west-1');
 export const SERVICES: readonly PlatformService[] = ['prefectApi', 'prefectUi', 'objectStore'];
 
-export function localTrafficSettings(
-  names: LocalDnsNames,
-  hostedZoneId: string,
-  drHealthCheckIds: Partial<Record<PlatformService, string>> = {},
-): TrafficSettings {
-  const cname = (value: string) => ({ ttl: RECORD_TTL_SECONDS, values: [value] });
-  return {
-    hostedZoneId,
-    records: SERVICES.map((service) => ({
-      name: names.records[service],
-      drillName: names.drillRecords[service],
-      type: 'CNAME',
-      primary: cname(names.primaryTargets[service]),
-      dr: cname(names.drTargets[service]),
-      ...(drHealthCheckIds[service] ? { drHealthCheckId: drHealthCheckIds[service] } : {}),
-    })),
-  };
-}
+/** DR_TRAFFIC of the local zone: the local lakehouse builds it the same way. */
+export { drTrafficSettings as localTrafficSettings } from '../../../../../local/lakehouse/dr-side.ts';
 
 export function route53ClientFor(url: string): Route53Client {
   return new Route53Client({
