@@ -7,7 +7,12 @@ import { failoverIdSchema } from './core/dr/failover/request.ts';
 import { awaitReplicationDrain, DEFAULT_DRAIN_TIMEOUT_SECONDS } from './core/dr/fence/drain.ts';
 import { measureReplicationLag } from './core/dr/replication/lag.ts';
 
-const eventSchema = z.looseObject({ failoverId: failoverIdSchema, deadline: z.optional(z.iso.datetime()) });
+const eventSchema = z.looseObject({
+  failoverId: failoverIdSchema,
+  deadline: z.optional(z.iso.datetime()),
+  /** The fence's buckets status (`fenced`, `unreachable`, ...), passed on from look to look. */
+  bucketsFence: z.optional(z.string()),
+});
 
 /**
  * dr-failover: one look at the replication pending journal (`drained`, `waiting`, `timed-out`) and
@@ -19,18 +24,18 @@ export const handler = createHandler(
     environment: awaitReplicationDrainHandlerEnvironment,
     event: eventSchema,
   },
-  async ({ failoverId, deadline }, { env }) => {
+  async ({ failoverId, deadline, bucketsFence }, { env }) => {
     const table = { dynamoDb: dynamoDbClient(), tableName: env.OPS_TABLE_NAME };
     const buckets = sourceBucketsOf('await-replication-drain', env);
     const result = await awaitReplicationDrain(
       { environment: env.ENVIRONMENT_NAME, failoverId, side: 'primary' },
-      deadline ? { deadline } : {},
+      { ...(deadline ? { deadline } : {}), ...(bucketsFence ? { bucketsFence } : {}) },
       {
         table,
         measureLag: () => measureReplicationLag(table, buckets),
         timeoutSeconds: env.DR_DRAIN_TIMEOUT_SECONDS ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
       },
     );
-    return { failoverId, ...result };
+    return { failoverId, ...(bucketsFence ? { bucketsFence } : {}), ...result };
   },
 );

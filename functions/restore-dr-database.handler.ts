@@ -4,8 +4,11 @@ import { restoreDrDatabaseHandlerEnvironment } from './commons/environment.ts';
 import { kubernetesApiIn } from './commons/kubernetes-client.ts';
 import { createHandler } from './commons/middleware.ts';
 import { restoreDrDatabase } from './core/dr/bring-up/restore.ts';
+import { drImageReference } from './core/dr/failover/gates/image-references.ts';
 import { failoverIdSchema } from './core/dr/failover/request.ts';
+import { repositoryPrefixesFrom } from './core/dr/failover/settings.ts';
 import { parsePlatformLayout } from './core/platform/layout.ts';
+import { PG_TOOLS_IMAGE } from './core/postgres/image.ts';
 import { clusterEnvironmentFrom } from './core/provision/settings.ts';
 
 const eventSchema = z.object({ failoverId: failoverIdSchema });
@@ -35,6 +38,15 @@ export const handler = createHandler(
         ...(env.AWS_ENDPOINT_URL_S3 ? { s3EndpointUrl: env.AWS_ENDPOINT_URL_S3 } : {}),
         ...(env.DR_RESTORE_JOB_WAIT_SECONDS
           ? { wait: { timeoutMs: env.DR_RESTORE_JOB_WAIT_SECONDS * 1000 } }
+          : {}),
+        ...(env.DR_ECR_REGISTRY_ID
+          ? {
+              image: drImageReference(PG_TOOLS_IMAGE, {
+                registryId: env.DR_ECR_REGISTRY_ID,
+                region: env.DR_REGION,
+                prefixes: repositoryPrefixesFrom(env.DR_IMAGE_REPOSITORY_PREFIXES),
+              }),
+            }
           : {}),
       },
       failoverId,

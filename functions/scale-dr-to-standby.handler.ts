@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { eksClientIn } from './commons/aws-clients.ts';
 import { scaleDrToStandbyHandlerEnvironment } from './commons/environment.ts';
+import { parseJsonVariable } from './commons/json-variable.ts';
 import { kubernetesApiIn } from './commons/kubernetes-client.ts';
 import { createHandler } from './commons/middleware.ts';
 import { scaleDrToStandby } from './core/dr/failback/standby.ts';
@@ -9,6 +10,7 @@ import { parsePlatformLayout } from './core/platform/layout.ts';
 import { clusterEnvironmentFrom } from './core/provision/settings.ts';
 
 const eventSchema = z.object({ failoverId: failoverIdSchema });
+const standbySizesSchema = z.record(z.string(), z.int().check(z.nonnegative()));
 
 /**
  * dr-failback: the DR side back to standby (Prefect's server and the DR PostgreSQL to zero, the
@@ -28,6 +30,14 @@ export const handler = createHandler(
         kubernetes: kubernetesApiIn(env.DR_REGION, env.DR_CLUSTER_NAME),
         eks: eksClientIn(env.DR_REGION),
         clusterName: env.DR_CLUSTER_NAME,
+        standbySizes: env.DR_STANDBY_NODE_GROUP_SIZES
+          ? parseJsonVariable(
+              'DR_STANDBY_NODE_GROUP_SIZES',
+              env.DR_STANDBY_NODE_GROUP_SIZES,
+              standbySizesSchema,
+              '{"<pool>": <nodes>}',
+            )
+          : undefined,
       },
       environment,
     );

@@ -7,6 +7,7 @@ import { backupStackName } from './stacks/backup-naming.ts';
 import { BackupStack } from './stacks/backup-stack.ts';
 import { ClusterStack } from './stacks/cluster-stack.ts';
 import { drClusterSite } from './stacks/dr-cluster-site.ts';
+import { DrStack, drStackName } from './stacks/dr-stack.ts';
 import { OpsStack } from './stacks/ops-stack.ts';
 
 export interface BuildAppOptions {
@@ -32,6 +33,8 @@ export interface BuiltApp {
   readonly clusterStack: ClusterStack;
   /** The standby EKS cluster, its VPC and node groups at minimum, in the environment's drRegion. */
   readonly drClusterStack: ClusterStack;
+  /** The DR control plane (dr-failover, dr-failback and their functions), in drRegion. */
+  readonly drStack: DrStack;
   readonly config: EnvironmentConfig;
 }
 
@@ -105,7 +108,19 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   // The functions' access entries and VPC placement (in the OpsStack) need the cluster to exist.
   // The cross-stack references imply this dependency too; stated, it outlives them.
   opsStack.addStackDependency(clusterStack);
+  const drStack = new DrStack(app, drStackName(config.name), {
+    config,
+    // Same region: the standby cluster's VPC and security group, the ops table replica's key.
+    drCluster: drClusterStack,
+    opsReplicaKey: backupStack.opsReplicaKey,
+    description: `lakehouse-ops ${config.name}: DR control plane (dr-failover, dr-failback) in ${config.drRegion}`,
+    env: { account, region: config.drRegion },
+    terminationProtection: config.name === 'production',
+  });
+  // The ops table's replica (the OpsStack's global table) and the primary's agents, which the DR
+  // workflows invoke by name, must exist first.
+  drStack.addStackDependency(opsStack);
   Tags.of(app).add('project', 'lakehouse-ops');
   Tags.of(app).add('environment', config.name);
-  return { app, opsStack, backupStack, clusterStack, drClusterStack, config };
+  return { app, opsStack, backupStack, clusterStack, drClusterStack, drStack, config };
 }

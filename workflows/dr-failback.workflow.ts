@@ -47,8 +47,10 @@ import {
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PrimaryAgent } from '../functions/core/dr/primary-agent/invoke-agent.ts';
 import { invokeOpsFunction, Workflow } from '../infra/constructs/workflow.ts';
 import type { WorstCaseBounds } from '../infra/constructs/worst-case-duration.ts';
+import { retryWhileDnsPending } from './dr-failover.workflow.ts';
 import { FailoverJournal } from './failover-journal.ts';
 
 export const DR_FAILBACK_WORKFLOW = 'dr-failback';
@@ -57,10 +59,9 @@ export const DR_FAILBACK_FAILED_ERROR = 'DrFailbackFailed';
 /** Handler modules (functions/<name>.handler.ts) that this workflow invokes. */
 export const DR_FAILBACK_HANDLERS = [
   'record-failback-step',
-  'resync-from-replica',
+  'invoke-primary-agent',
   'fence-dr',
   'switch-traffic',
-  'lift-fence',
   'scale-dr-to-standby',
 ] as const;
 export type DrFailbackHandler = (typeof DR_FAILBACK_HANDLERS)[number];
@@ -73,8 +74,11 @@ export const FINAL_RESYNC_PASSES = 5;
 export const RESYNC_MAX_CALLS = 40;
 const STANDBY_POLL = Duration.seconds(15);
 const STANDBY_ROUNDS = 40;
-/** resync-from-replica's Lambda timeout (the lead's infra sets it; the bounds below assume it). */
-export const RESYNC_FUNCTION_TIMEOUT = Duration.minutes(15);
+/**
+ * resync-from-replica's Lambda timeout: under invoke-primary-agent's 15 min (Lambda's limit), which
+ * waits for it from the DR region; the resync stops taking keys before it (`in-pass`).
+ */
+export const RESYNC_FUNCTION_TIMEOUT = Duration.minutes(14);
 /** Three resync loops of up to 40 calls of 15 min would be 30 h; the machine stops far earlier. */
 export const DR_FAILBACK_TIMEOUT = Duration.hours(12);
 const STEP_LEASE = Duration.hours(12);
@@ -139,6 +143,9 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
   });
   const invoke = (id: string, fn: DrFailbackHandler, payload: Record<string, unknown>, resultPath: string) =>
     invokeOpsFunction(scope, id, functions[fn], { payload: TaskInput.fromObject(payload), resultPath });
+  // The agents that act on the primary run in its region (docs/dr.md, "Where the failover runs").
+  const onPrimary = (id: string, agent: PrimaryAgent, payload: Record<string, unknown>, resultPath: string) =>
+    invoke(id, 'invoke-primary-agent', { agent, payload }, resultPath);
 
   // 1. The failover to fail back.
   const find = journal.call(
@@ -158,7 +165,7 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
       result: Result.fromObject({ status: 'new' }),
       resultPath,
     });
-    const call = invoke(
+    const call = onPrimary(
       name,
       'resync-from-replica',
       { failoverId, ...settings, maxCalls: RESYNC_MAX_CALLS, state: JsonPath.objectAt(resultPath) },
@@ -187,7 +194,7 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
     body: ({ guard }) => {
       // The resync writes into MinIO: the primary's read-only bucket policies go first; its
       // writers and Prefect stay fenced until traffic is back (step 6).
-      const liftBuckets = invoke(
+      const liftBuckets = onPrimary(
         'LiftPrimaryBucketFence',
         'lift-fence',
         { failoverId, steps: ['buckets'] },
@@ -267,6 +274,7 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
         { failoverId, direction: 'to-primary', mode: JsonPath.stringAt('$.failover.run.mode') },
         '$.switchBack.switch',
       );
+      retryWhileDnsPending(switchTraffic);
       guard(switchTraffic);
       const start = new Pass(scope, 'StartSwitchBack', {
         result: Result.fromObject({}),
@@ -295,7 +303,7 @@ function defineDrFailback(scope: Construct, functions: DrFailbackWorkflowProps['
     resultPath: '$.primaryLift',
     lease: STEP_LEASE,
     body: ({ guard, failUnless }) => {
-      const lift = invoke('LiftPrimaryFence', 'lift-fence', { failoverId }, '$.primaryLift');
+      const lift = onPrimary('LiftPrimaryFence', 'lift-fence', { failoverId }, '$.primaryLift');
       guard(lift);
       const lifted = new Pass(scope, 'PrimaryFenceLifted');
       lift.next(

@@ -68,7 +68,7 @@ export const DR_FAILOVER_HANDLERS = [
   'record-failover-step',
   'check-failover-gates',
   'request-approval',
-  'fence-primary',
+  'invoke-primary-agent',
   'await-replication-drain',
   'scale-dr-node-groups',
   'apply-dr-manifests',
@@ -118,6 +118,19 @@ const NODE_GROUP_POLL = Duration.seconds(20);
 const ROLLOUT_POLL = Duration.seconds(10);
 /** Route 53 INSYNC and the DR targets' health checks: switch-traffic looks once per call. */
 const TRAFFIC_RETRY = { interval: Duration.seconds(10), maxAttempts: 5 };
+
+/**
+ * switch-traffic's one look fails with these while Route 53 has not applied the change or the
+ * target's health check is not green yet: look again, a bounded number of times (both directions).
+ */
+export function retryWhileDnsPending(task: TaskStateBase): void {
+  task.addRetry({
+    errors: ['DnsChangeNotInSyncError', 'DnsTargetNotYetHealthyError'],
+    interval: TRAFFIC_RETRY.interval,
+    maxAttempts: TRAFFIC_RETRY.maxAttempts,
+    backoffRate: 1,
+  });
+}
 /** The most stages a phase of the DR manifests has (drStages: 8 platform files, 1 Prefect file). */
 export const MOST_DR_STAGES = { platform: 8, prefect: 1 } as const;
 
@@ -321,8 +334,23 @@ class DrFailoverDefinition {
           resultPath: '$.steps.fence',
         });
         const fenceStep = (step: 'prefect' | 'writers' | 'buckets', id: string, comment: string) => {
-          const task = this.task(id, 'fence-primary', {
-            payload: TaskInput.fromObject({ failoverId, step }),
+          // fence-primary runs in the primary region; a region that does not answer is a primary
+          // that does not answer: the step is `unreachable` and the failover goes on.
+          const task = this.task(id, 'invoke-primary-agent', {
+            payload: TaskInput.fromObject({
+              agent: 'fence-primary',
+              payload: { failoverId, step },
+              // The answer must be back before the task's timeout; the agent's own is shorter still.
+              timeoutSeconds: T.fence.toSeconds() - 2,
+              whenUnreachable: {
+                failoverId,
+                step,
+                side: 'primary',
+                status: 'unreachable',
+                saved: 0,
+                changes: [],
+              },
+            }),
             resultPath: `$.steps.fence.${step}`,
             taskTimeout: T.fence,
             retries: { transient: 1, lambdaService: 0 },
@@ -350,7 +378,9 @@ class DrFailoverDefinition {
       lease: Duration.minutes(10),
       body: ({ guard }) => {
         const start = new Pass(this.scope, 'StartDrain', {
-          parameters: { failoverId },
+          // The fence's record reaches this region's table replica a moment after the fence
+          // answered: the drain waits for it when the buckets were fenced (fence/drain.ts).
+          parameters: { failoverId, 'bucketsFence.$': '$.steps.fence.buckets.status' },
           resultPath: '$.steps.drain',
         });
         const look = this.task('CheckReplicationDrain', 'await-replication-drain', {
@@ -576,12 +606,7 @@ class DrFailoverDefinition {
           retries: ONLY_LAMBDA_RETRY,
           comment: 'The platform records (the drill records in a drill) to the DR targets',
         });
-        task.addRetry({
-          errors: ['DnsChangeNotInSyncError', 'DnsTargetNotYetHealthyError'],
-          interval: TRAFFIC_RETRY.interval,
-          maxAttempts: TRAFFIC_RETRY.maxAttempts,
-          backoffRate: 1,
-        });
+        retryWhileDnsPending(task);
         guard(task);
         return Chain.start(task);
       },

@@ -46,7 +46,6 @@ interface RoundResult {
   readonly failoverSteps: DrillFailoverReport['stepTimings'];
   readonly failbackSeconds: number | null;
   readonly failbackSteps: DrillFailbackReport['timings'];
-  readonly failbackRerunBecause?: string;
   readonly objectsChecked: number;
   readonly objectsLost: readonly string[];
   readonly problems: readonly string[];
@@ -61,7 +60,6 @@ function roundResult(round: number, wallSeconds: number, outcome: FailoverDrillO
     failoverSteps: report?.stepTimings ?? [],
     failbackSeconds: outcome.failbackReport?.durationSeconds ?? null,
     failbackSteps: outcome.failbackReport?.timings ?? [],
-    ...(outcome.failbackRerunBecause ? { failbackRerunBecause: outcome.failbackRerunBecause } : {}),
     objectsChecked: outcome.written.length,
     objectsLost: outcome.objectsLost,
     problems: outcome.problems,

@@ -1,6 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -64,6 +65,7 @@ export function route53Client(): Route53Client {
 
 const eksByRegion = new Map<string, EKSClient>();
 const ecrByRegion = new Map<string, ECRClient>();
+const lambdaByRegion = new Map<string, LambdaClient>();
 
 /** One client per region, created on first use like the function region's above. */
 function inRegion<Client extends object>(
@@ -87,4 +89,9 @@ export function eksClientIn(region: string): EKSClient {
 /** ECR of a region, for the images the DR cluster pulls (functions/core/dr/failover). */
 export function ecrClientIn(region: string): ECRClient {
   return inRegion(ecrByRegion, region, () => new ECRClient({ region }));
+}
+
+/** Lambda of another region: the DR control plane's proxy to the primary's agents (functions/core/dr/primary-agent). */
+export function lambdaClientIn(region: string): LambdaClient {
+  return inRegion(lambdaByRegion, region, () => new LambdaClient({ region }));
 }

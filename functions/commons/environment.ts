@@ -511,6 +511,14 @@ export const drClusterEnvironment = z.object({
   DR_REGION: nonEmptyString(),
   DR_CLUSTER_NAME: nonEmptyString(),
 });
+/**
+ * invoke-primary-agent (DR control plane): the primary region, and the agents' function names less
+ * the agent (`lakehouse-ops-<env>-`), as the OpsStack deploys them.
+ */
+export const invokePrimaryAgentHandlerEnvironment = z.extend(powertoolsEnvironment, {
+  PRIMARY_REGION: nonEmptyString(),
+  PRIMARY_AGENT_FUNCTION_PREFIX: nonEmptyString(),
+});
 export const failoverGatesEnvironment = z.object({
   DR_RPO_SECONDS: z.optional(countVariable()),
   DR_VERIFY_BACKUP_MAX_AGE_HOURS: z.optional(positiveNumberVariable()),
@@ -589,6 +597,9 @@ export const restoreDrDatabaseHandlerEnvironment = z.extend(powertoolsEnvironmen
    * and the workflow's next call re-attaches to the same Job. Below the function's timeout.
    */
   DR_RESTORE_JOB_WAIT_SECONDS: z.optional(countVariable()),
+  /** With the DR registry's account, the restore Job's pg-tools image is pulled through the DR region's ECR, as the manifests' are. */
+  DR_ECR_REGISTRY_ID: failoverGatesEnvironment.shape.DR_ECR_REGISTRY_ID,
+  DR_IMAGE_REPOSITORY_PREFIXES: failoverGatesEnvironment.shape.DR_IMAGE_REPOSITORY_PREFIXES,
 });
 export const checkDrRolloutHandlerEnvironment = z.extend(powertoolsEnvironment, drClusterEnvironment.shape);
 
@@ -677,4 +688,6 @@ export const scaleDrToStandbyHandlerEnvironment = z.extend(powertoolsEnvironment
   ...drClusterEnvironment.shape,
   PLATFORM_LAYOUT: z.optional(z.string()),
   ...provisionManifestsEnvironment.shape,
+  /** `{"<pool>": <nodes>}`: each pool's size at standby (the DR ClusterStack's minimum). */
+  DR_STANDBY_NODE_GROUP_SIZES: z.optional(nonEmptyString()),
 });

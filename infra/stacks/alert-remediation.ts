@@ -179,20 +179,30 @@ export class AlertRemediation extends Construct {
       reason:
         'Rotated by hand (runbooks/remediate.md): the token is mounted into Alertmanager by External Secrets, which refreshes on its own interval, and the ingress caches it 5 minutes; a rotation Lambda cannot order those, so an automatic rotation would drop alerts in between',
     });
-    this.approvalSigningSecret = new Secret(this, 'ApprovalSigningSecret', {
-      secretName: approvalSigningSecretName(config),
-      description: `lakehouse-ops ${config.name}: the HMAC key of the approve and reject links`,
-      generateSecretString: {
-        secretStringTemplate: '{}',
-        generateStringKey: 'key',
-        passwordLength: SIGNING_KEY_CHARACTERS,
-        excludePunctuation: true,
-      },
-    });
-    Validations.of(this.approvalSigningSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotated by hand (runbooks/remediate.md): a new key invalidates the links of every pending approval, which an operator must then re-send, so rotation is a decision and not a schedule',
-    });
+    this.approvalSigningSecret = approvalSigningSecret(this, config);
   }
+}
+
+/**
+ * The HMAC key of the approve and reject links: request-approval signs with it, approve-remediation
+ * checks. Each region that runs approving workflows has its own (the DR control plane too), so an
+ * approval never depends on the other region.
+ */
+export function approvalSigningSecret(scope: Construct, config: EnvironmentConfig): Secret {
+  const secret = new Secret(scope, 'ApprovalSigningSecret', {
+    secretName: approvalSigningSecretName(config),
+    description: `lakehouse-ops ${config.name}: the HMAC key of the approve and reject links`,
+    generateSecretString: {
+      secretStringTemplate: '{}',
+      generateStringKey: 'key',
+      passwordLength: SIGNING_KEY_CHARACTERS,
+      excludePunctuation: true,
+    },
+  });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Rotated by hand (runbooks/remediate.md): a new key invalidates the links of every pending approval, which an operator must then re-send, so rotation is a decision and not a schedule',
+  });
+  return secret;
 }

@@ -24,10 +24,11 @@ export interface BackupResources {
   readonly opsKey: IKey;
   /** The backup bucket lives in the BackupStack (drRegion); known here by its deterministic name. */
   readonly bucketName: string;
-  readonly workBucket: IBucket;
-  readonly vault: IBackupVault;
+  /** The backup workflow's work bucket, vault and AWS Backup role: the OpsStack's, absent in the DR stack. */
+  readonly workBucket?: IBucket;
+  readonly vault?: IBackupVault;
   /** The role AWS Backup assumes for on-demand volume jobs (the plan's selection uses it too). */
-  readonly serviceRole: IRole;
+  readonly serviceRole?: IRole;
 }
 
 /**

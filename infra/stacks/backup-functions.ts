@@ -100,13 +100,14 @@ export function createBackupFunction(
       return fn;
     }
     case 'plan-backup': {
+      const workBucket = required(resources.workBucket, name, 'workBucket');
       const fn = build({
         environmentSchema: planBackupHandlerEnvironment,
         reaches: ['minio-s3'],
         environment: {
           ...setup.minio,
           ...bucket,
-          BACKUP_WORK_BUCKET_NAME: resources.workBucket.bucketName,
+          BACKUP_WORK_BUCKET_NAME: workBucket.bucketName,
           BACKUP_BATCH_SIZE: String(copy.batchSize),
           BACKUP_BATCH_BYTES: String(copy.batchBytes),
         },
@@ -119,12 +120,12 @@ export function createBackupFunction(
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['s3:PutObject'],
-          resources: [resources.workBucket.arnForObjects(`${RUNS}*`)],
+          resources: [workBucket.arnForObjects(`${RUNS}*`)],
         }),
       );
       acknowledgeWildcardResources(
         defaultPolicyOf(fn),
-        [resources.workBucket.arnForObjects(`${RUNS}*`)],
+        [workBucket.arnForObjects(`${RUNS}*`)],
         'PutObject of runs/<bucket>/<runId>/batches.json in the work bucket; bucket and run id vary per run',
       );
       return fn;
@@ -187,13 +188,15 @@ export function createBackupFunction(
       return fn;
     }
     case 'start-volume-backup': {
+      const vault = required(resources.vault, name, 'vault');
+      const serviceRole = required(resources.serviceRole, name, 'serviceRole');
       const fn = build({
         environmentSchema: volumeBackupHandlerEnvironment,
         reaches: ['kubernetes-api'],
         environment: {
           ...setup.kubernetes,
-          BACKUP_VAULT_NAME: resources.vault.backupVaultName,
-          BACKUP_ROLE_ARN: resources.serviceRole.roleArn,
+          BACKUP_VAULT_NAME: vault.backupVaultName,
+          BACKUP_ROLE_ARN: serviceRole.roleArn,
           BACKUP_VOLUME_NAMESPACES: config.backup.volumeNamespaces.join(','),
           BACKUP_VOLUME_RETENTION_DAYS: String(config.backup.retentionDays),
           BACKUP_VOLUME_DEADLINE_MINUTES: String(VOLUME_DEADLINE_MINUTES),
@@ -205,10 +208,10 @@ export function createBackupFunction(
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['backup:StartBackupJob'],
-          resources: [resources.vault.backupVaultArn],
+          resources: [vault.backupVaultArn],
         }),
       );
-      resources.serviceRole.grantPassRole(fn.grantPrincipal);
+      serviceRole.grantPassRole(fn.grantPrincipal);
       return fn;
     }
     case 'check-volume-backup': {
@@ -244,4 +247,12 @@ function acknowledgeDescribeBackupJob(fn: OpsFunction) {
     ['*'],
     'xray:PutTraceSegments/PutTelemetryRecords and backup:DescribeBackupJob support no resource-level permissions; the job ids come from StartVolumeBackup',
   );
+}
+
+/** A backup resource only the OpsStack has: a function that needs it is deployed there. */
+function required<Resource>(resource: Resource | undefined, handler: string, what: string): Resource {
+  if (resource === undefined) {
+    throw new Error(`${handler} needs BackupResources.${what}: deploy it in the OpsStack, which has one`);
+  }
+  return resource;
 }

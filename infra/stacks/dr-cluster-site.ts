@@ -44,6 +44,12 @@ export function drStandbyNodeGroups(primary: ClusterConfig['nodeGroups']): Clust
   return { system: atMinimum('system'), storage: atMinimum('storage'), compute: atMinimum('compute') };
 }
 
+/** Each pool's size at standby, `{"<pool>": <nodes>}`: where dr-failback's standby returns the groups. */
+export function drStandbyNodeGroupSizes(primary: ClusterConfig['nodeGroups']): Record<NodePoolName, number> {
+  const groups = drStandbyNodeGroups(primary);
+  return { system: groups.system.minSize, storage: groups.storage.minSize, compute: groups.compute.minSize };
+}
+
 /** The standby EKS cluster in drRegion (issue 5): its own network, node groups at minimum, the DR identities, ECR pull-through. */
 export function drClusterSite(config: EnvironmentConfig): ClusterSite {
   const { network } = config.dr;

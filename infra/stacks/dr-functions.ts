@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { clusterEnvironment } from '../../cluster-manifests/src/environments.ts';
 import {
@@ -9,6 +9,7 @@ import {
   checkFailoverGatesHandlerEnvironment,
   fenceDrHandlerEnvironment,
   fenceHandlerEnvironment,
+  invokePrimaryAgentHandlerEnvironment,
   powertoolsEnvironment,
   recordFailbackStepHandlerEnvironment,
   recordFailoverStepHandlerEnvironment,
@@ -20,6 +21,7 @@ import {
   validateDrPlatformHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
 import { auditPartitionKey } from '../../functions/core/audit/audit-trail.ts';
+import { PRIMARY_AGENTS, type PrimaryAgent } from '../../functions/core/dr/primary-agent/invoke-agent.ts';
 import { pendingPartitionKey } from '../../functions/core/dr/replication/pending-journal.ts';
 import { provisionEnvironmentVariable } from '../../functions/core/provision/settings.ts';
 import { DR_FAILBACK_HANDLERS, RESYNC_FUNCTION_TIMEOUT } from '../../workflows/dr-failback.workflow.ts';
@@ -41,27 +43,36 @@ import {
   POSTGRES,
 } from './backup-function-setup.ts';
 import { replicaBucketName } from './backup-naming.ts';
+import { DR_FAILOVER_NODE_GROUP_SIZES, drStandbyNodeGroupSizes } from './dr-cluster-site.ts';
 import { grantDescribeCluster } from './function-grants.ts';
+import { SERVICE_NAME } from './ops-functions.ts';
 import { provisionNodeGroupsVariable } from './provision-functions.ts';
 
 /**
- * How each function of dr-failover and dr-failback (issue 5, docs/dr.md) is deployed. They act on
- * both regions: the primary (fence, replication journal) and the DR region (its EKS cluster, ECR,
- * the replica and backup buckets), and on Route 53. Every ops-table grant is confined to the
- * partition keys the handler's core writes. Their Kubernetes rights on the primary are the
- * `lakehouse-ops:dr:fence` group (cluster-manifests/src/rbac.ts DR_GROUPS); on the DR cluster,
- * access entries come with the DR cluster's own stack (docs/dr.md, "Open work").
+ * How each function of dr-failover and dr-failback (issue 5, docs/dr.md) is deployed. The workflows
+ * and the functions that act on the DR side run in drRegion (the DrStack: the DR control plane);
+ * the three that act on the primary (fence-primary, lift-fence, resync-from-replica: its
+ * "agents") stay in the primary region next to MinIO and Prefect (the OpsStack's DrAgents nested
+ * stack), and the workflows reach them through invoke-primary-agent. Every ops-table grant is
+ * confined to the partition keys the handler's core writes. Kubernetes rights: the agents act on
+ * the primary as `lakehouse-ops:dr:fence`; the DR functions' groups on the DR cluster are in
+ * cluster-manifests/src/rbac.ts.
  */
 /** The OpsStack's own functions the DR workflows share. */
 const SHARED_HANDLERS: ReadonlySet<string> = new Set(['notify', 'request-approval']);
 
-export const DR_HANDLERS = [
+/** The DR control plane's own functions (drRegion). */
+export const DR_CONTROL_HANDLERS = [
   ...new Set([...DR_FAILOVER_HANDLERS, ...DR_FAILBACK_HANDLERS].filter((name) => !SHARED_HANDLERS.has(name))),
-] as DrFunctionName[];
-export type DrFunctionName = Exclude<
+] as DrControlFunctionName[];
+export type DrControlFunctionName = Exclude<
   (typeof DR_FAILOVER_HANDLERS)[number] | (typeof DR_FAILBACK_HANDLERS)[number],
   'notify' | 'request-approval'
 >;
+/** The primary region's agents (the OpsStack's DrAgents nested stack). */
+export const DR_AGENT_HANDLERS: readonly PrimaryAgent[] = PRIMARY_AGENTS;
+export type DrFunctionName = DrControlFunctionName | PrimaryAgent;
+export const DR_HANDLERS: readonly DrFunctionName[] = [...DR_CONTROL_HANDLERS, ...DR_AGENT_HANDLERS];
 
 export function isDrFunctionName(name: string): name is DrFunctionName {
   return (DR_HANDLERS as readonly string[]).includes(name);
@@ -97,6 +108,11 @@ export function createDrFunction(
   const manifests = { PROVISION_ENVIRONMENT: provisionEnvironmentVariable(clusterEnvironment(config)) };
   const replica = { REPLICA_BUCKET_NAME: replicaBucketName(config), REPLICA_BUCKET_REGION: config.drRegion };
   const traffic = { DR_TRAFFIC: JSON.stringify(config.dr.traffic) };
+  // The standby's pools at failover: the primary's sizes, but the storage pool runs PostgreSQL only.
+  const drNodeGroupSizes = { DR_NODE_GROUP_SIZES: JSON.stringify(DR_FAILOVER_NODE_GROUP_SIZES) };
+  // The DR cluster pulls every image through this account's ECR in drRegion (the pull-through
+  // cache), and the images gate checks exactly those references.
+  const drRegistry = { DR_ECR_REGISTRY_ID: Aws.ACCOUNT_ID };
   const timeouts = DR_FAILOVER_TASK_TIMEOUTS;
   const items = (fn: OpsFunction, actions: readonly string[], patterns: readonly string[]) =>
     grantOpsTableItems(fn, backup.resources, actions, patterns);
@@ -110,6 +126,37 @@ export function createDrFunction(
   ];
 
   switch (name) {
+    case 'invoke-primary-agent': {
+      const fn = build({
+        environmentSchema: invokePrimaryAgentHandlerEnvironment,
+        // The primary region's Lambda API, a public AWS endpoint: no VPC needed.
+        reaches: [],
+        environment: {
+          PRIMARY_REGION: config.region,
+          PRIMARY_AGENT_FUNCTION_PREFIX: `${SERVICE_NAME}-${env}-`,
+        },
+        // The longest agent call (a resync pass) and the margin it keeps; Lambda's limit.
+        timeout: Duration.minutes(15),
+        description:
+          'DR control plane: invoke fence-primary, lift-fence or resync-from-replica in the primary region',
+      });
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: PRIMARY_AGENTS.map((agent) =>
+            Stack.of(fn).formatArn({
+              service: 'lambda',
+              region: config.region,
+              resource: 'function',
+              // The OpsStack's function names (ops-functions.ts): `lakehouse-ops-<env>-<handler>`.
+              resourceName: `${SERVICE_NAME}-${env}-${agent}`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+      return fn;
+    }
     case 'validate-failover-request':
       return build({
         environmentSchema: powertoolsEnvironment,
@@ -136,7 +183,7 @@ export function createDrFunction(
     case 'check-failover-gates': {
       const fn = build({
         environmentSchema: checkFailoverGatesHandlerEnvironment,
-        reaches: [],
+        reaches: ['kubernetes-api'],
         environment: {
           ...opsTable,
           ...buckets,
@@ -144,6 +191,8 @@ export function createDrFunction(
           DR_RPO_SECONDS: String(config.dr.rpoSeconds),
           DR_VERIFY_BACKUP_MAX_AGE_HOURS: String(config.dr.verifyBackupMaxAgeHours),
           PROVISION_NODE_GROUPS: provisionNodeGroupsVariable(config),
+          ...drNodeGroupSizes,
+          ...drRegistry,
         },
         timeout: under(timeouts.gates),
         description:
@@ -173,7 +222,9 @@ export function createDrFunction(
           ...buckets,
           PREFECT_API_URL: config.performance.prefectApiUrl,
         },
-        timeout: under(timeouts.fence),
+        // Called through invoke-primary-agent, which waits the fence task's timeout less 2 s: the
+        // agent's own timeout ends first, so its error, not the proxy's "unreachable", is the answer.
+        timeout: timeouts.fence.minus(Duration.seconds(5)),
         description:
           name === 'fence-primary'
             ? 'dr-failover: fence the primary (Prefect paused, writers at zero, buckets read-only), saving what it changes'
@@ -211,8 +262,13 @@ export function createDrFunction(
       const fn = standby
         ? build({
             environmentSchema: scaleDrToStandbyHandlerEnvironment,
-            reaches: [],
-            environment: { ...drCluster, ...layout, ...manifests },
+            reaches: ['kubernetes-api'],
+            environment: {
+              ...drCluster,
+              ...layout,
+              ...manifests,
+              DR_STANDBY_NODE_GROUP_SIZES: JSON.stringify(drStandbyNodeGroupSizes(config.cluster.nodeGroups)),
+            },
             timeout: Duration.minutes(1),
             description:
               'dr-failback: the DR side back to standby (workloads, database reset, node groups at minimum)',
@@ -223,6 +279,7 @@ export function createDrFunction(
             environment: {
               ...drCluster,
               PROVISION_NODE_GROUPS: provisionNodeGroupsVariable(config),
+              ...drNodeGroupSizes,
               DR_NODE_GROUP_TIMEOUT_SECONDS: String(DR_FAILOVER_DEADLINES.nodeGroups.toSeconds()),
             },
             timeout: under(timeouts.nodeGroups),
@@ -242,13 +299,14 @@ export function createDrFunction(
       const fn = apply
         ? build({
             environmentSchema: applyDrManifestsHandlerEnvironment,
-            reaches: [],
+            reaches: ['kubernetes-api'],
             environment: {
               ...drCluster,
               ...layout,
               ...manifests,
               REPLICA_BUCKET_NAME: replicaBucketName(config),
               DR_ROLLOUT_TIMEOUT_SECONDS: String(DR_FAILOVER_DEADLINES.rollout.toSeconds()),
+              ...drRegistry,
             },
             timeout: under(timeouts.applyStage),
             description:
@@ -256,7 +314,7 @@ export function createDrFunction(
           })
         : build({
             environmentSchema: checkDrRolloutHandlerEnvironment,
-            reaches: [],
+            reaches: ['kubernetes-api'],
             environment: drCluster,
             timeout: under(timeouts.rolloutLook),
             description: "dr-failover: one look at a stage's rollouts on the DR cluster",
@@ -267,7 +325,7 @@ export function createDrFunction(
     case 'restore-dr-database': {
       const fn = build({
         environmentSchema: restoreDrDatabaseHandlerEnvironment,
-        reaches: [],
+        reaches: ['kubernetes-api'],
         environment: {
           ...drCluster,
           ...layout,
@@ -275,6 +333,7 @@ export function createDrFunction(
           ...backup.bucketEnvironment,
           // Past this one call ends with PostgresJobTimeoutError; the next re-attaches to the Job.
           DR_RESTORE_JOB_WAIT_SECONDS: String(timeouts.restore.toSeconds() - 30),
+          ...drRegistry,
         },
         timeout: under(timeouts.restore),
         description: "dr-failover: restore Prefect's newest dump into the DR PostgreSQL (once per failover)",
@@ -289,7 +348,7 @@ export function createDrFunction(
       const fn = validate
         ? build({
             environmentSchema: validateDrPlatformHandlerEnvironment,
-            reaches: [],
+            reaches: ['kubernetes-api', 'prefect-api'],
             environment: {
               ...named,
               ...traffic,
@@ -375,7 +434,7 @@ export function createDrFunction(
     case 'fence-dr': {
       const fn = build({
         environmentSchema: fenceDrHandlerEnvironment,
-        reaches: [],
+        reaches: ['kubernetes-api', 'prefect-api'],
         environment: { ...named, ...drCluster, ...layout, DR_PREFECT_API_URL: config.dr.prefectApiUrl },
         timeout: Duration.seconds(30),
         description: "dr-failback: fence the DR side's writers and Prefect before the last resync",

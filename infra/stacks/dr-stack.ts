@@ -1,28 +1,35 @@
-import { Duration, NestedStack, type NestedStackProps, TimeZone } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  type IScheduleGroup,
-  Schedule,
-  ScheduleExpression,
-  ScheduleTargetInput,
-} from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DR_GROUPS } from '../../cluster-manifests/src/rbac.ts';
 import type { FailbackRequest } from '../../functions/core/dr/failback/journal.ts';
 import type { FailoverRequest } from '../../functions/core/dr/failover/request.ts';
+import { DR_FAILOVER_WORKFLOW } from '../../functions/core/dr/failover/request.ts';
 import { drFailbackWorkflow } from '../../workflows/dr-failback.workflow.ts';
 import { DR_FAILOVER_BOUNDS, drFailoverWorkflow } from '../../workflows/dr-failover.workflow.ts';
+import { drClusterName } from '../config/dr-config.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { notificationTopic, opsKey, scheduleSupport } from '../constructs/ops-foundation.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { requireWorstCaseWithin } from '../constructs/worst-case-budget.ts';
-import { DR_HANDLERS, type DrFunctionName } from './dr-functions.ts';
-import { grantFunctionsKubernetesGroups } from './function-access-entries.ts';
-import { createOpsFunctions, type OpsFunctionDependencies, SERVICE_NAME } from './ops-functions.ts';
+import { approvalSigningSecret } from './alert-remediation.ts';
+import { backupBucketName } from './backup-naming.ts';
+import { NODE_SUBNETS } from './cluster-network.ts';
+import { grantDrClusterAccess } from './dr-cluster-access.ts';
+import { DR_CONTROL_HANDLERS } from './dr-functions.ts';
+import {
+  createOpsFunctions,
+  type OpsFunctionDependencies,
+  opsTableName,
+  SERVICE_NAME,
+} from './ops-functions.ts';
+import { type ClusterNetworkReference, OpsNetwork } from './ops-network.ts';
+import { functionUrlOf } from './remediation-functions.ts';
 
 /** The input of the scheduled drill's failover (staging). */
 export function scheduledDrillFailoverInput(): FailoverRequest {
@@ -34,45 +41,82 @@ export function scheduledDrillFailbackInput(): FailbackRequest {
   return { mode: 'drill', requestedBy: 'schedule' };
 }
 
-/** The fence's Kubernetes group on the primary cluster; the DR cluster's access is the DR cluster stack's (docs/dr.md). */
-const DR_KUBERNETES_GROUPS: readonly { group: string; handlers: readonly DrFunctionName[] }[] = [
-  { group: DR_GROUPS.fence, handlers: ['fence-primary', 'lift-fence'] },
-];
+/** The stack name of an environment's DR control plane, e.g. "lakehouse-ops-production-dr". */
+export function drStackName(environment: string): string {
+  return `${SERVICE_NAME}-${environment}-dr`;
+}
 
-export interface DrStackProps extends NestedStackProps {
+/** The functions the DR workflows share with no other workflow in this region, deployed here too. */
+const SHARED_HANDLERS = ['notify', 'request-approval', 'approve-remediation'] as const;
+
+export interface DrStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-  readonly functionDependencies: OpsFunctionDependencies;
-  /** The parent's functions the DR workflows share: notify, and request-approval for forced failovers. */
-  readonly shared: Readonly<Record<'notify' | 'request-approval', IFunction>>;
-  readonly logRetention: RetentionDays;
-  readonly scheduleGroup: IScheduleGroup;
-  readonly scheduleDeadLetterQueue: IQueue;
-  readonly alarmTopic: ITopic;
+  /** The standby cluster's VPC and security group (the DR ClusterStack, same region). */
+  readonly drCluster: ClusterNetworkReference;
+  /** The key of the ops table's replica in this region (the BackupStack's). */
+  readonly opsReplicaKey: IKey;
 }
 
 /**
- * dr-failover and dr-failback (issue 5, docs/dr.md) with their functions, the monthly drill's
- * schedules (staging) and their own dashboard and alarms; a nested stack of the OpsStack. Synth
- * fails when the failover's worst case exceeds the environment's RTO (worst-case-budget.ts).
+ * The DR control plane (issue 5, docs/dr.md "Where the failover runs"), in drRegion: dr-failover
+ * and dr-failback with the functions that act on the DR side, the proxy to the primary's agents,
+ * their own notification topic, approval links and drill schedules, and access entries on the
+ * standby cluster. It reads and writes the ops table through its replica here (a global table),
+ * so a failover needs nothing of the primary region but what it fences, and goes on without it.
+ * Synth fails when the failover's worst case exceeds the environment's RTO (worst-case-budget.ts).
  */
-export class DrStack extends NestedStack {
+export class DrStack extends Stack {
   readonly workflows: readonly Workflow[];
+  readonly approvalUrl: string;
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const prefix = `${SERVICE_NAME}-${config.name}`;
+    const prefix = `${SERVICE_NAME}-${config.name}-dr`;
+    const isProduction = config.name === 'production';
+    const logRetention = config.logRetentionDays as RetentionDays;
 
-    const own = createOpsFunctions(this, DR_HANDLERS, props.functionDependencies);
-    grantFunctionsKubernetesGroups(this, config.clusterName, own, DR_KUBERNETES_GROUPS);
-    const functions = { ...own, ...props.shared };
+    const key = opsKey(this, `alias/${prefix}`, `Encrypts the ${prefix} notification topic`);
+    const topic = notificationTopic(this, {
+      topicName: `${prefix}-notifications`,
+      displayName: `lakehouse-ops ${config.name} DR`,
+      key,
+      emails: config.notifications.emails,
+    });
+    // The replica in this region of the OpsStack's global table: the same name, this region's ARN.
+    const opsTable = TableV2.fromTableName(this, 'OpsTable', opsTableName(config));
+    // request-approval signs the links and approve-remediation checks them: both here, one key.
+    approvalSigningSecret(this, config);
+
+    const network = new OpsNetwork(this, 'FunctionNetwork', {
+      vpc: props.drCluster.vpc,
+      clusterSecurityGroup: props.drCluster.clusterSecurityGroup,
+      subnets: NODE_SUBNETS,
+      urls: { 'prefect-api': config.dr.prefectApiUrl },
+    });
+    const functionDependencies: OpsFunctionDependencies = {
+      config,
+      network,
+      // No DR control-plane function reaches MinIO (the agents in the primary region do).
+      minioCredentials: Secret.fromSecretNameV2(this, 'MinioCredentials', config.minio.credentialsSecretName),
+      notificationTopic: topic,
+      key,
+      logRetention,
+      backup: { opsTable, opsKey: props.opsReplicaKey, bucketName: backupBucketName(config) },
+      approvingWorkflows: [DR_FAILOVER_WORKFLOW],
+    };
+    const own = createOpsFunctions(this, DR_CONTROL_HANDLERS, functionDependencies);
+    const shared = createOpsFunctions(this, SHARED_HANDLERS, functionDependencies);
+    grantDrClusterAccess(this, drClusterName(config), own);
+    const functions = { ...own, ...shared };
+    this.approvalUrl = functionUrlOf(shared['approve-remediation']).url;
 
     const failover = drFailoverWorkflow(this, 'DrFailover', {
       environmentName: config.name,
       functions,
-      approveEveryFailover: config.name === 'production',
+      approveEveryFailover: isProduction,
       approvalTimeout: Duration.minutes(config.dr.approvalTimeoutMinutes),
-      logRetention: props.logRetention,
+      logRetention,
     });
     requireWorstCaseWithin(failover, {
       budget: Duration.minutes(config.dr.rtoMinutes),
@@ -82,10 +126,11 @@ export class DrStack extends NestedStack {
     const failback = drFailbackWorkflow(this, 'DrFailback', {
       environmentName: config.name,
       functions,
-      logRetention: props.logRetention,
+      logRetention,
     });
     this.workflows = [failover, failback];
 
+    const schedules = scheduleSupport(this, prefix);
     const { drill } = config.dr;
     if (drill.enabled) {
       for (const [schedule, workflow, expression, input] of [
@@ -93,13 +138,13 @@ export class DrStack extends NestedStack {
         ['DrillFailbackSchedule', failback, drill.failbackExpression, scheduledDrillFailbackInput()],
       ] as const) {
         new Schedule(this, schedule, {
-          scheduleName: `${prefix}-${schedule === 'DrillFailoverSchedule' ? 'dr-drill-failover' : 'dr-drill-failback'}`,
-          scheduleGroup: props.scheduleGroup,
+          scheduleName: `${prefix}-${schedule === 'DrillFailoverSchedule' ? 'drill-failover' : 'drill-failback'}`,
+          scheduleGroup: schedules.group,
           description: `Monthly DR drill: ${workflow === failover ? 'dr-failover' : 'dr-failback'} (mode drill), ${expression} ${drill.timeZone}`,
           schedule: ScheduleExpression.expression(expression, TimeZone.of(drill.timeZone)),
           target: new StepFunctionsStartExecution(workflow.stateMachine, {
             input: ScheduleTargetInput.fromObject(input),
-            deadLetterQueue: props.scheduleDeadLetterQueue,
+            deadLetterQueue: schedules.deadLetterQueue,
             retryAttempts: 3,
             // A drill an hour late is better skipped than run into the working day.
             maxEventAge: Duration.hours(1),
@@ -110,11 +155,28 @@ export class DrStack extends NestedStack {
 
     new OpsObservability(this, 'Observability', {
       environmentName: config.name,
-      dashboardName: `${prefix}-dr`,
+      dashboardName: prefix,
       workflows: this.workflows,
-      functions: DR_HANDLERS.map((name) => ({ name, fn: own[name] })),
-      alarmTopic: props.alarmTopic,
-      deadLetterQueues: [],
+      functions: [...DR_CONTROL_HANDLERS, ...SHARED_HANDLERS].map((name) => ({ name, fn: functions[name] })),
+      alarmTopic: topic,
+      deadLetterQueues: [
+        {
+          id: 'ScheduleDeadLetters',
+          name: 'schedule-dead-letters',
+          queue: schedules.deadLetterQueue,
+          description:
+            'EventBridge Scheduler could not start a DR drill: the message in the dead-letter queue says which and why.',
+        },
+      ],
+    });
+
+    new CfnOutput(this, 'DrFailoverStateMachineArn', { value: failover.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'DrFailbackStateMachineArn', { value: failback.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'NotificationTopicArn', { value: topic.topicArn });
+    new CfnOutput(this, 'ApprovalUrl', {
+      description:
+        "Where the approve/reject links of a forced (or production) failover point: this region's, so an approval works with the primary region down",
+      value: this.approvalUrl,
     });
   }
 }

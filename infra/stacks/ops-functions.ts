@@ -69,6 +69,11 @@ export type OpsHandlerName =
   | DrFunctionName;
 
 export const SERVICE_NAME = 'lakehouse-ops';
+
+/** The ops table's name: a global table, the same in the primary region and in drRegion. */
+export function opsTableName(config: EnvironmentConfig): string {
+  return `${SERVICE_NAME}-${config.name}-ops`;
+}
 export const METRICS_NAMESPACE = 'LakehouseOps';
 
 export interface OpsFunctionDependencies {
@@ -88,6 +93,8 @@ export interface OpsFunctionDependencies {
   readonly costReportBucket?: IBucket;
   /** The queue between replication-ingress and replicate-objects (the Replication nested stack's). */
   readonly replicationQueue?: IQueue;
+  /** The workflows approve-remediation may answer, when not every approving workflow is in this stack's region. */
+  readonly approvingWorkflows?: readonly string[];
 }
 
 /** The ops table (and the backup resources it comes with), which most workflows' functions need. */
@@ -182,6 +189,7 @@ function createOpsFunction(
       key: deps.key,
       grantOpsTableItems: (fn, actions, partitionKeyPatterns) =>
         grantOpsTableItems(fn, opsTable, actions, partitionKeyPatterns),
+      approvingWorkflows: deps.approvingWorkflows,
     });
   }
 

@@ -36,12 +36,14 @@ type UrlEndpoint = Exclude<PlatformEndpoint, 'kubernetes-api'>;
  * cluster too, so for the Kubernetes API the declaration alone decides (test/infra checks every
  * declaration against the modules the handler imports).
  */
-const LOCATED_BY: Record<PlatformEndpoint, { variable: string; meansReached: boolean }> = {
-  'kubernetes-api': { variable: 'CLUSTER_NAME', meansReached: false },
-  'minio-s3': { variable: 'MINIO_ENDPOINT', meansReached: true },
-  'prefect-api': { variable: 'PREFECT_API_URL', meansReached: true },
-  'alertmanager-api': { variable: 'ALERTMANAGER_URL', meansReached: true },
-  'prometheus-api': { variable: 'PROMETHEUS_URL', meansReached: true },
+const LOCATED_BY: Record<PlatformEndpoint, { variables: readonly string[]; meansReached: boolean }> = {
+  // The DR control plane's functions find the DR side's cluster and Prefect by their DR_ names
+  // (docs/dr.md): in the DR stack, the network is the DR cluster's VPC.
+  'kubernetes-api': { variables: ['CLUSTER_NAME', 'DR_CLUSTER_NAME'], meansReached: false },
+  'minio-s3': { variables: ['MINIO_ENDPOINT'], meansReached: true },
+  'prefect-api': { variables: ['PREFECT_API_URL', 'DR_PREFECT_API_URL'], meansReached: true },
+  'alertmanager-api': { variables: ['ALERTMANAGER_URL'], meansReached: true },
+  'prometheus-api': { variables: ['PROMETHEUS_URL'], meansReached: true },
 };
 
 const ENDPOINT_LABELS: Record<UrlEndpoint, string> = {
@@ -61,8 +63,11 @@ export interface ClusterNetworkReference {
 export interface OpsNetworkProps extends ClusterNetworkReference {
   /** Private subnets with a route out through NAT, where the functions' interfaces go. */
   readonly subnets: SubnetSelection;
-  /** Where MinIO, Prefect and the monitoring APIs are reached (infra/config); their ports are opened in the VPC. */
-  readonly urls: Readonly<Record<UrlEndpoint, string>>;
+  /**
+   * Where MinIO, Prefect and the monitoring APIs are reached (infra/config); their ports are opened
+   * in the VPC. A network may lack some (the DR side has no MinIO): declaring one of those fails.
+   */
+  readonly urls: Readonly<Partial<Record<UrlEndpoint, string>>>;
 }
 
 /** One function's declaration of what it reaches, with what identifies it in errors. */
@@ -135,6 +140,11 @@ export class OpsNetwork extends Construct {
     // Kept although the AWS rule also opens 443: it states the dependency, survives that rule
     // being narrowed, and is the only rule when an endpoint listens on another port.
     const url = this.props.urls[endpoint];
+    if (url === undefined) {
+      throw new Error(
+        `a function reaches ${endpoint}, which this network does not have (its URLs: ${Object.keys(this.props.urls).join(', ') || 'none'})`,
+      );
+    }
     const port = portOf(endpoint, url);
     const label = `${ENDPOINT_LABELS[endpoint]} (${new URL(url).host})`;
     const sharing = this.endpointsByPort.get(port);
@@ -156,16 +166,17 @@ export class OpsNetwork extends Construct {
 export function checkReachDeclaration({ functionName, environmentSchema, reaches }: ReachDeclaration): void {
   const variables = new Set(Object.keys(environmentSchema._zod.def.shape));
   for (const endpoint of PLATFORM_ENDPOINTS) {
-    const { variable, meansReached } = LOCATED_BY[endpoint];
+    const located = LOCATED_BY[endpoint];
+    const found = located.variables.find((variable) => variables.has(variable));
     const declared = reaches.includes(endpoint);
-    if (declared && !variables.has(variable)) {
+    if (declared && !found) {
       throw new Error(
-        `${functionName} declares that it reaches ${endpoint}, but its environment schema has no ${variable} to find it by`,
+        `${functionName} declares that it reaches ${endpoint}, but its environment schema has no ${located.variables.join(' or ')} to find it by`,
       );
     }
-    if (!declared && meansReached && variables.has(variable)) {
+    if (!declared && located.meansReached && found) {
       throw new Error(
-        `${functionName} has ${variable} in its environment schema but does not declare "${endpoint}" in reaches: it would be left outside the cluster VPC`,
+        `${functionName} has ${found} in its environment schema but does not declare "${endpoint}" in reaches: it would be left outside the cluster VPC`,
       );
     }
   }

@@ -10,16 +10,12 @@ import {
 } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { VerifyBackupInput } from '../../functions/core/backup/verify-request.ts';
 import type { BackupWorkflowInput } from '../../functions/core/backup-workflow/request.ts';
@@ -34,6 +30,7 @@ import {
 } from '../../workflows/validate-platform.workflow.ts';
 import { VERIFY_BACKUP_HANDLERS, verifyBackupWorkflow } from '../../workflows/verify-backup.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { notificationTopic, opsKey, scheduleSupport } from '../constructs/ops-foundation.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { boundedName, pascalCase } from '../naming.ts';
@@ -41,13 +38,14 @@ import { AlertRemediation } from './alert-remediation.ts';
 import { backupBucketName, opsReplicaKeyArn } from './backup-naming.ts';
 import { NODE_SUBNETS } from './cluster-network.ts';
 import { CostStack } from './cost-stack.ts';
-import { DrStack } from './dr-stack.ts';
+import { DrAgentsStack } from './dr-agents-stack.ts';
 import { grantFunctionsKubernetesGroups, usesCluster } from './function-access-entries.ts';
 import {
   createOpsFunctions,
   METRICS_NAMESPACE,
   type OpsFunctionDependencies,
   type OpsHandlerName,
+  opsTableName,
   SERVICE_NAME,
 } from './ops-functions.ts';
 import { type ClusterNetworkReference, OpsNetwork } from './ops-network.ts';
@@ -123,8 +121,8 @@ export class OpsStack extends Stack {
   /** The cost workflows' nested stack (cost-stack.ts). */
   readonly cost: CostStack;
   readonly replication: ReplicationStack;
-  /** dr-failover and dr-failback (dr-stack.ts). */
-  readonly dr: DrStack;
+  /** fence-primary, lift-fence and resync-from-replica, which the DR control plane invokes (dr-agents-stack.ts). */
+  readonly drAgents: DrAgentsStack;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -134,25 +132,10 @@ export class OpsStack extends Stack {
     const logRetention = config.logRetentionDays as RetentionDays;
     const isProduction = config.name === 'production';
 
-    const key = new Key(this, 'Key', {
-      alias: `alias/${prefix}`,
-      description: `Encrypts the ${prefix} ops table and notification topic`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service, not as a role:
-    // without this statement their notifications are silently dropped.
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    const key = opsKey(this, `alias/${prefix}`, `Encrypts the ${prefix} ops table and notification topic`);
 
     this.opsTable = new TableV2(this, 'OpsTable', {
-      tableName: `${prefix}-ops`,
+      tableName: opsTableName(config),
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
@@ -173,15 +156,12 @@ export class OpsStack extends Stack {
       replicas: [{ region: config.drRegion }],
     });
 
-    this.notificationTopic = new Topic(this, 'NotificationTopic', {
+    this.notificationTopic = notificationTopic(this, {
       topicName: `${prefix}-notifications`,
       displayName: `lakehouse-ops ${config.name}`,
-      masterKey: key,
-      enforceSSL: true,
+      key,
+      emails: config.notifications.emails,
     });
-    for (const email of config.notifications.emails) {
-      this.notificationTopic.addSubscription(new EmailSubscription(email));
-    }
 
     this.platformEventBus = new EventBus(this, 'PlatformEventBus', { eventBusName: `${prefix}-platform` });
 
@@ -315,19 +295,7 @@ export class OpsStack extends Stack {
       ]),
     );
 
-    const scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
-      queueName: `${prefix}-schedule-dlq`,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(scheduleDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the EventBridge Scheduler schedules; it has no consumer to fail',
-    });
-
-    const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: prefix });
+    const { group: scheduleGroup, deadLetterQueue: scheduleDeadLetterQueue } = scheduleSupport(this, prefix);
     const scheduleWorkflow = (workflow: Workflow, schedule: WorkflowSchedule, start: ScheduledStart) => {
       const suffix = start.target === undefined ? '' : `-${start.target}`;
       return new Schedule(this, `${pascalCase(workflow.workflowName)}Schedule${suffix}`, {
@@ -384,13 +352,10 @@ export class OpsStack extends Stack {
       alarmTopic: this.notificationTopic,
     });
 
-    this.dr = new DrStack(this, 'Dr', {
+    // The primary's side of a failover; the DR control plane (DrStack) is in drRegion.
+    this.drAgents = new DrAgentsStack(this, 'DrAgents', {
       config,
       functionDependencies,
-      shared: { notify: functions.notify, 'request-approval': functions['request-approval'] },
-      logRetention,
-      scheduleGroup,
-      scheduleDeadLetterQueue,
       alarmTopic: this.notificationTopic,
     });
 

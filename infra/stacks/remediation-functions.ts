@@ -88,6 +88,8 @@ export interface RemediationFunctionSetup {
     actions: readonly string[],
     partitionKeyPatterns: string | readonly string[],
   ) => void;
+  /** The workflows approve-remediation answers in this stack; all of APPROVING_WORKFLOWS by default. */
+  readonly approvingWorkflows?: readonly string[];
 }
 
 /** The partition keys of remediation's items in the ops table (each written by one core module). */
@@ -295,7 +297,9 @@ export function createRemediationFunction(
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          resources: APPROVING_WORKFLOWS.map((workflow) => stateMachineArn(fn, config, workflow)),
+          resources: (setup.approvingWorkflows ?? APPROVING_WORKFLOWS).map((workflow) =>
+            stateMachineArn(fn, config, workflow),
+          ),
         }),
       );
       return fn;

@@ -6,6 +6,7 @@ import { type EcrRepositorySeed, EcrSimulator, renderEcrError } from './ecr.ts';
 import { type EksClusterConfig, EksSimulator, type NodeGroupScaler, renderEksError } from './eks.ts';
 import { EventsSimulator } from './events.ts';
 import { AwsServiceError, readSimRequest, type SimRequest, type SimResponse } from './http.ts';
+import { LambdaSimulator } from './lambda.ts';
 import { type HostedZoneSeed, Route53Simulator, renderRoute53Error } from './route53.ts';
 import { renderJsonProtocolError, SecretsManagerSimulator, type SeededSecret } from './secrets-manager.ts';
 import { type PublishedNotification, renderQueryError, SnsSimulator } from './sns.ts';
@@ -57,6 +58,8 @@ export interface AwsSim {
   readonly route53: Route53Simulator;
   /** ECR: image lookups in seeded repositories; seed() adds tags. */
   readonly ecr: EcrSimulator;
+  /** Lambda Invoke of the functions registered with it (the DR proxy's primary-region agents). */
+  readonly lambda: LambdaSimulator;
   /** SNS messages published so far, oldest first. */
   readonly published: readonly PublishedNotification[];
   stop(): Promise<void>;
@@ -82,6 +85,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const sqs = new SqsSimulator(region, accountId);
   const route53 = new Route53Simulator(options.hostedZones ?? []);
   const ecr = new EcrSimulator(accountId, options.ecrRepositories ?? []);
+  const lambda = new LambdaSimulator(region, accountId);
   // Order matters: the header- and form-based protocols are checked before the path-based routes.
   const routes: ServiceRoute[] = [
     {
@@ -111,6 +115,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     { handles: (r) => backup.handles(r), handle: (r) => backup.handle(r), renderError: renderEksError },
     // Route 53 is REST-XML: every path starts with its API version.
     { handles: (r) => route53.handles(r), handle: (r) => route53.handle(r), renderError: renderRoute53Error },
+    // Lambda is REST-JSON with EKS's error shape; its paths start with its API version.
+    { handles: (r) => lambda.handles(r), handle: (r) => lambda.handle(r), renderError: renderEksError },
   ];
 
   const server = createServer((incoming, outgoing) => {
@@ -149,6 +155,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     sqs,
     route53,
     ecr,
+    lambda,
     get published() {
       return sns.published;
     },

@@ -1,5 +1,6 @@
 import {
   DEFAULT_REPOSITORY_PREFIXES,
+  drImageReference,
   ecrRepositoryOf,
   parseImageReference,
   requiredImages,
@@ -9,7 +10,9 @@ import type { PlatformLayout } from '../../functions/core/platform/layout.ts';
 import type { EcrRepositorySeed } from '../aws-sim/ecr.ts';
 import type { EksClusterConfig, NodeGroupScaler } from '../aws-sim/eks.ts';
 import type { HostedZoneSeed, Route53Simulator } from '../aws-sim/route53.ts';
+import { LOCAL_ACCOUNT_ID } from '../aws-sim/server.ts';
 import { type JobExecutorRegistry, type KubeObject, type KubeSim, startKubeSim } from '../kube-sim/index.ts';
+import { imageRepository } from '../kube-sim/job-executors.ts';
 import { kubeSimNodeGroupScaler } from './node-group-scaler.ts';
 import type { S3Endpoint } from './s3-endpoint.ts';
 import { KUBERNETES_VERSION, NODE_POOLS, poolNode } from './seed/node-pools.ts';
@@ -202,12 +205,44 @@ export function drClusterNameOf(clusterName: string): string {
   return `${clusterName}-dr`;
 }
 
+/**
+ * What the standby cluster pulls when the DR manifests name the DR region's ECR (infra gives the
+ * bring-up DR_ECR_REGISTRY_ID: the synthesized template's account, the local one here): the
+ * required images under the pull-through prefixes that the local ECR holds (drRegionImageRepositories).
+ */
+function viaDrRegistry(image: string, drRegion: string): string | undefined {
+  try {
+    return drImageReference(image, {
+      registryId: LOCAL_ACCOUNT_ID,
+      region: drRegion,
+      prefixes: DEFAULT_REPOSITORY_PREFIXES,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 /** A kube-sim seeded as the standby cluster: every node group at its minimum size, no workloads. */
 export async function startDrStandbyCluster(options: DrStandbyClusterOptions): Promise<DrStandbyCluster> {
+  const throughRegistry = (image: string) => viaDrRegistry(image, options.drRegion);
+  const registryImages = requiredImages().flatMap((image) => throughRegistry(image) ?? []);
+  // A Job's executor answers to its repository under either name: the DR Jobs may name either.
+  // Executors are keyed by repository (no tag); the mapping wants a tag, which is then dropped.
+  const jobExecutors = Object.fromEntries(
+    Object.entries(options.jobExecutors ?? {}).flatMap(([repository, executor]) => {
+      const registered = throughRegistry(`${repository}:any`);
+      return registered
+        ? [
+            [repository, executor],
+            [imageRepository(registered), executor],
+          ]
+        : [[repository, executor]];
+    }),
+  );
   const kube = await startKubeSim({
-    images: [...options.images],
+    images: [...options.images, ...registryImages],
     enforceImages: true,
-    ...(options.jobExecutors ? { jobExecutors: options.jobExecutors } : {}),
+    jobExecutors,
   });
   const nodeGroups = NODE_POOLS.map((pool) => ({ ...pool, desiredSize: pool.minSize }));
   for (const pool of nodeGroups) {

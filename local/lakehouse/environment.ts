@@ -145,6 +145,8 @@ export function localHandlerEnvironment(
     AWS_ENDPOINT_URL_ECR: endpoints.awsSim,
     // The replication queue (the runner creates the stack's queues in aws-sim's SQS).
     AWS_ENDPOINT_URL_SQS: endpoints.awsSim,
+    // The DR control plane's invocations of the primary's agents (the runner registers its functions there).
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.awsSim,
     AWS_ENDPOINT_URL_S3: endpoints.drS3,
     MINIO_ENDPOINT: endpoints.minio,
     MINIO_CREDENTIALS_SECRET_ID: names.minioCredentialsSecretId,

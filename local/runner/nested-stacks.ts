@@ -57,7 +57,7 @@ function resolvedNestedTemplate(
 }
 
 /** The nested template with its resources renamed `<prefix><logical id>`, references included. */
-function prefixedTemplate(nested: NestedTemplate, prefix: string): NestedTemplate {
+export function prefixedTemplate(nested: NestedTemplate, prefix: string): NestedTemplate {
   const own = new Set(Object.keys(nested.Resources ?? {}));
   const renamed = (id: unknown) => (typeof id === 'string' && own.has(id) ? `${prefix}${id}` : id);
   const rewritten = substitute(nested, (object) => {

@@ -69,6 +69,14 @@ export interface LoadWorkflowsOptions {
    * created, so a test sees a failed SQS message redelivered in seconds (stack-queues.ts).
    */
   readonly visibilityTimeoutOverrides?: Readonly<Record<string, number>>;
+  /**
+   * Where a function invokes another by name (aws-sim's Lambda): the runner registers every
+   * function of the stacks there under its FunctionName, so the DR control plane's
+   * invoke-primary-agent reaches the primary's agents as it does in AWS.
+   */
+  readonly lambdaService?: {
+    register(functionName: string, invoke: (payload: unknown) => Promise<unknown>): void;
+  };
 }
 
 export interface LocalWorkflows {
@@ -231,6 +239,11 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
   const functions = [...resources.functions.values()];
   const handlers = new Map<LocalFunction, Promise<LambdaHandler>>();
   const findFunction = (name: string) => functionNamed(functions, name);
+  const invoke = async (fn: LocalFunction, event: unknown) => {
+    if (!handlers.has(fn)) handlers.set(fn, importHandler(fn));
+    return invokeLikeLambda(fn, await (handlers.get(fn) as Promise<LambdaHandler>), event);
+  };
+  for (const fn of functions) options.lambdaService?.register(fn.functionName, (event) => invoke(fn, event));
 
   return {
     names: [...workflows.keys()],
@@ -266,11 +279,7 @@ export async function loadWorkflows(options: LoadWorkflowsOptions): Promise<Loca
     schedules: describeLocalSchedules(template, triggerResources),
     deploy: deployResources,
     findFunction,
-    invokeFunction: async (name, event) => {
-      const fn = findFunction(name);
-      if (!handlers.has(fn)) handlers.set(fn, importHandler(fn));
-      return invokeLikeLambda(fn, await (handlers.get(fn) as Promise<LambdaHandler>), event);
-    },
+    invokeFunction: (name, event) => invoke(findFunction(name), event),
   };
 }
 
@@ -283,6 +292,11 @@ function functionNamed(functions: readonly LocalFunction[], name: string): Local
     (fn) => fn.handlerModule === `functions/${name}.handler.ts` || fn.functionName === name,
   );
   if (matches.length === 1) return matches[0] as LocalFunction;
+  // notify, request-approval and approve-remediation are deployed in both regions (the DR control
+  // plane has its own); locally one process runs either with the same variables, so the first
+  // (the OpsStack's) stands for both.
+  const [first] = matches;
+  if (first && matches.every((fn) => fn.handlerModule === first.handlerModule)) return first;
   const known = functions.map((fn) => fn.handlerModule.replace(/^functions\/|\.handler\.ts$/g, ''));
   throw new UnknownFunctionError(
     matches.length === 0

@@ -15,8 +15,10 @@ export interface SynthesizedEnvironment extends BuiltApp {
   readonly costTemplate: Template;
   /** The OpsStack's Replication nested stack. */
   readonly replicationTemplate: Template;
-  /** The OpsStack's Dr nested stack (dr-failover, dr-failback). */
+  /** The DR control plane in drRegion (dr-failover, dr-failback and their functions). */
   readonly drTemplate: Template;
+  /** The OpsStack's DrAgents nested stack (the primary's fence, lift and resync agents). */
+  readonly drAgentsTemplate: Template;
   readonly assemblyDirectory: string;
 }
 
@@ -37,7 +39,8 @@ export function synthesizeEnvironment(
     clusterTemplate: Template.fromStack(built.clusterStack),
     costTemplate: Template.fromStack(built.opsStack.cost),
     replicationTemplate: Template.fromStack(built.opsStack.replication),
-    drTemplate: Template.fromStack(built.opsStack.dr),
+    drTemplate: Template.fromStack(built.drStack),
+    drAgentsTemplate: Template.fromStack(built.opsStack.drAgents),
     assemblyDirectory: assembly.directory,
   };
 }

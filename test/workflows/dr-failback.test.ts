@@ -18,6 +18,7 @@ type State = {
   Default?: string;
   Choices?: { Next: string; StringEquals?: string; Variable?: string }[];
   Catch?: { Next: string }[];
+  Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[];
   Parameters?: Record<string, unknown>;
   End?: boolean;
 };
@@ -31,7 +32,7 @@ function synthesize() {
         runtime: Runtime.NODEJS_24_X,
         handler: 'index.handler',
         code: Code.fromInline('exports.handler = async (event) => event;'),
-        timeout: Duration.minutes(name === 'resync-from-replica' ? 15 : 1),
+        timeout: Duration.minutes(name === 'invoke-primary-agent' ? 15 : 1),
       }),
     ]),
   ) as Record<DrFailbackHandler, LambdaFunction>;
@@ -103,9 +104,8 @@ describe('dr-failback workflow', () => {
     ]);
     expect(choice?.Default).toBe('RefuseSwitchBack');
     expect(states.CheckFailbackDiff?.Parameters).toMatchObject({
-      mode: 'check',
-      maxPasses: 1,
-      requireZeroDiff: true,
+      agent: 'resync-from-replica',
+      payload: { mode: 'check', maxPasses: 1, requireZeroDiff: true },
     });
     expect(states.SwitchTrafficToPrimary?.Parameters).toMatchObject({
       'failoverId.$': '$.failover.failoverId',
@@ -117,8 +117,29 @@ describe('dr-failback workflow', () => {
   it('fences the DR side before the final resync, and the final resync requires a zero diff', () => {
     expect(states.FenceDrPrefect?.Parameters).toMatchObject({ step: 'prefect' });
     expect(states.FenceDrWriters?.Parameters).toMatchObject({ step: 'writers' });
-    expect(states.FinalResync?.Parameters).toMatchObject({ mode: 'repair', requireZeroDiff: true });
-    expect(states.ResyncFromReplica?.Parameters).toMatchObject({ mode: 'repair', requireZeroDiff: false });
+    // The resync runs in the primary region, through invoke-primary-agent (docs/dr.md).
+    expect(states.FinalResync?.Parameters).toMatchObject({
+      agent: 'resync-from-replica',
+      payload: { mode: 'repair', requireZeroDiff: true },
+    });
+    expect(states.ResyncFromReplica?.Parameters).toMatchObject({
+      agent: 'resync-from-replica',
+      payload: { mode: 'repair', requireZeroDiff: false },
+    });
+    expect(states.LiftPrimaryBucketFence?.Parameters).toMatchObject({
+      agent: 'lift-fence',
+      payload: { steps: ['buckets'] },
+    });
+  });
+
+  it('looks at the switch back again while Route 53 applies it, as the failover does', () => {
+    const retries = states.SwitchTrafficToPrimary?.Retry ?? [];
+    expect(retries).toContainEqual(
+      expect.objectContaining({
+        ErrorEquals: ['DnsChangeNotInSyncError', 'DnsTargetNotYetHealthyError'],
+        MaxAttempts: 5,
+      }),
+    );
   });
 
   it('records a failed step and ends in FailbackFailed', () => {

@@ -58,7 +58,11 @@ async function runLocally(workflow: string, input: unknown, environment: string)
   const lakehouse = await startLocalLakehouse();
   const forgetSignals = stopOnSignal(lakehouse);
   try {
-    const workflows = await loadWorkflows({ environment, localEnvironment: lakehouse.environment });
+    const workflows = await loadWorkflows({
+      environment,
+      localEnvironment: lakehouse.environment,
+      lambdaService: lakehouse.awsSim.lambda,
+    });
     return await workflows.runWorkflow(workflow, input);
   } finally {
     forgetSignals();

@@ -41,6 +41,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
       environment: options.environment,
       localEnvironment: lakehouse.environment,
       taskTokens: lakehouse.taskTokens,
+      lambdaService: lakehouse.awsSim.lambda,
     });
     loop = startLakehouseRemediationLoop(lakehouse, workflows, {
       onReceived: (event) => writeLines(io.stdout, [`${timestamp()} received ${describeAlertEvent(event)}`]),

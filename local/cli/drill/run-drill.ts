@@ -90,6 +90,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
       localEnvironment: lakehouse.environment,
       // Approve-first Tasks park where the approval links (aws-sim's Step Functions) answer them.
       taskTokens: lakehouse.taskTokens,
+      lambdaService: lakehouse.awsSim.lambda,
     });
     replication = await startLocalReplication({ workflows, webhook: lakehouse.replicationWebhook });
     const workflowsMs = Date.now() - started - lakehouseMs;

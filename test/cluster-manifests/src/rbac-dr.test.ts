@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { EKSClient } from '@aws-sdk/client-eks';
+import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -337,7 +337,14 @@ describe('rbac of the DR functions on the standby cluster', () => {
   it('lets scale-dr-to-standby stop Prefect and the database and reset it, and no more', async () => {
     const { cluster, eks } = started();
     const from = cluster.sim.rbac.decisions.length;
-    const deps = { kubernetes: cluster.kubernetesAs(standby), eks, clusterName: environment.clusterName };
+    // The stack's minimum: the failover raised every group (here to its maxSize, minSize the primary's).
+    const standbySizes = { system: 1, storage: 0, compute: 0 };
+    const deps = {
+      kubernetes: cluster.kubernetesAs(standby),
+      eks,
+      clusterName: environment.clusterName,
+      standbySizes,
+    };
     // The controllers have not run since the scale-down: the database pods are still there.
     expect((await scaleDrToStandby(deps, environment)).state).toBe('waiting');
     await timePasses();
@@ -351,6 +358,12 @@ describe('rbac of the DR functions on the standby cluster', () => {
         `ConfigMap ${database.namespace}/lakehouse-ops-dr-restore`,
       ]),
     );
+    for (const [pool, size] of Object.entries(standbySizes)) {
+      const { nodegroup } = await eks.send(
+        new DescribeNodegroupCommand({ clusterName: environment.clusterName, nodegroupName: pool }),
+      );
+      expect(nodegroup?.scalingConfig, pool).toMatchObject({ minSize: size, desiredSize: size });
+    }
     expectExactly(standby, from);
   });
 

@@ -265,7 +265,7 @@ describe('checkReachDeclaration', () => {
         reaches: ['kubernetes-api'],
       }),
     ).toThrow(
-      'notify declares that it reaches kubernetes-api, but its environment schema has no CLUSTER_NAME to find it by',
+      'notify declares that it reaches kubernetes-api, but its environment schema has no CLUSTER_NAME or DR_CLUSTER_NAME to find it by',
     );
   });
 });

@@ -526,7 +526,7 @@ describe.each(ENVIRONMENT_NAMES)('OpsStack (%s)', (name) => {
         // The nested stacks' functions are checked on their own templates (cost-stack.test.ts, replication-stack.test.ts, dr-stack.test.ts).
         !constructPath.startsWith(`${opsStack.node.path}/Cost/`) &&
         !constructPath.startsWith(`${opsStack.node.path}/Replication/`) &&
-        !constructPath.startsWith(`${opsStack.node.path}/Dr/`) &&
+        !constructPath.startsWith(`${opsStack.node.path}/DrAgents/`) &&
         /FunctionRole\/DefaultPolicy$/.test(constructPath),
     );
     const placedPolicies = new Set(

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPlatformLayout } from '../../../functions/core/platform/layout.ts';
 import { opsStackName } from '../../../infra/app-builder.ts';
 import { REPO_ROOT } from '../../../infra/constructs/ops-function.ts';
+import { drStackName } from '../../../infra/stacks/dr-stack.ts';
 import { WORKFLOW_REGISTRY } from '../../../local/cli/workflow-registry.ts';
 import { localHandlerEnvironment, localReplicationNames } from '../../../local/lakehouse/environment.ts';
 import { type AslDefinition, allStates } from '../../../local/runner/definition.ts';
 import { foldNestedStacks } from '../../../local/runner/nested-stacks.ts';
-import type { CfnTemplate } from '../../../local/runner/template.ts';
+import { type CfnTemplate, withDrControlPlane } from '../../../local/runner/template.ts';
 import {
   type LocalWorkflows,
   loadWorkflows,
@@ -70,12 +71,17 @@ describe('loadWorkflows', () => {
       timeout: CDK_SYNTH_TIMEOUT_MS,
       maxBuffer: 64 * 1024 * 1024,
     });
-    const templateFile = path.join(outdir, `${opsStackName(ENVIRONMENT)}.template.json`);
-    // Its nested stacks (cost) are folded in as the runner does, from the files `cdk synth` wrote.
-    cliTemplate = foldNestedStacks(
-      JSON.parse(await readFile(templateFile, 'utf8')) as CfnTemplate,
-      outdir,
-      opsStackName(ENVIRONMENT),
+    // Its nested stacks (cost) are folded in as the runner does, from the files `cdk synth` wrote,
+    // and so is the DR control plane's stack (dr-failover, dr-failback).
+    const foldedStack = async (stackName: string) =>
+      foldNestedStacks(
+        JSON.parse(await readFile(path.join(outdir, `${stackName}.template.json`), 'utf8')) as CfnTemplate,
+        outdir,
+        stackName,
+      );
+    cliTemplate = withDrControlPlane(
+      await foldedStack(opsStackName(ENVIRONMENT)),
+      await foldedStack(drStackName(ENVIRONMENT)),
     );
     workflows = await loadWorkflows({ environment: ENVIRONMENT, localEnvironment });
   }, CDK_SYNTH_TIMEOUT_MS + 60_000);

@@ -14,6 +14,8 @@ export interface DrRestoreSettings {
   /** Only for an S3-compatible endpoint (locally); AWS S3 needs none. */
   readonly s3EndpointUrl?: string;
   readonly wait?: JobWait;
+  /** The pg-tools image as the DR cluster pulls it (its ECR), when not the upstream reference. */
+  readonly image?: string;
 }
 
 export interface DrRestoreOutcome {
@@ -68,6 +70,7 @@ export async function restoreDrDatabase(
       },
       region: settings.backupBucketRegion,
       ...(settings.s3EndpointUrl ? { s3EndpointUrl: settings.s3EndpointUrl } : {}),
+      ...(settings.image ? { image: settings.image } : {}),
       source: chosen,
       targetDatabase: environment.backup.postgres.database,
     },

@@ -1,6 +1,7 @@
 import { type EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import type { ClusterEnvironment } from '../../../../cluster-manifests/src/environments.ts';
 import { platformIdentities, postgresLocation } from '../../../../cluster-manifests/src/identities.ts';
+import { POOL_LABEL } from '../../../../cluster-manifests/src/scheduling.ts';
 import type { KubernetesApi } from '../../../commons/kubernetes/api.ts';
 import { kubernetesResources, namespacedResource } from '../../../commons/kubernetes/resources.ts';
 import { callAws } from '../../../commons/transient-errors.ts';
@@ -27,6 +28,12 @@ export interface StandbyDependencies {
   readonly kubernetes: KubernetesApi;
   readonly eks: EKSClient;
   readonly clusterName: string;
+  /**
+   * Each pool's size at standby (by the groups' pool label): the DR ClusterStack's minimum. The
+   * failover raised the groups' minSize to the primary's, so the group's own minSize is no longer
+   * the standby's; a pool not named keeps its group's minSize.
+   */
+  readonly standbySizes?: Readonly<Record<string, number>>;
 }
 
 export interface StandbyChange {
@@ -113,23 +120,31 @@ async function scaleToZero(
   changes.push({ target, change: `replicas ${workload.spec?.replicas ?? 1} -> 0` });
 }
 
-async function nodeGroupsToMinimum({ eks, clusterName }: StandbyDependencies): Promise<StandbyChange[]> {
+async function nodeGroupsToMinimum({
+  eks,
+  clusterName,
+  standbySizes = {},
+}: StandbyDependencies): Promise<StandbyChange[]> {
   const changes: StandbyChange[] = [];
   for (const name of await listNodeGroups(eks, clusterName)) {
     const group = await describeNodeGroup(eks, clusterName, name);
     const scaling = group.scalingConfig ?? {};
-    const minimum = scaling.minSize ?? 0;
-    if (scaling.desiredSize === minimum) continue;
+    const pool = group.labels?.[POOL_LABEL];
+    const standby = (pool === undefined ? undefined : standbySizes[pool]) ?? scaling.minSize ?? 0;
+    if (scaling.desiredSize === standby && scaling.minSize === standby) continue;
     await callAws(`eks:UpdateNodegroupConfig ${clusterName}/${name}`, () =>
       eks.send(
         new UpdateNodegroupConfigCommand({
           clusterName,
           nodegroupName: name,
-          scalingConfig: { ...scaling, desiredSize: minimum },
+          scalingConfig: { ...scaling, minSize: standby, desiredSize: standby },
         }),
       ),
     );
-    changes.push({ target: `node group ${name}`, change: `desired ${scaling.desiredSize} -> ${minimum}` });
+    changes.push({
+      target: `node group ${name}`,
+      change: `min ${scaling.minSize} -> ${standby}, desired ${scaling.desiredSize} -> ${standby}`,
+    });
   }
   return changes;
 }

@@ -14,6 +14,12 @@ export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
 export interface DrainLook {
   /** Until when the workflow keeps looking; set by the first look. */
   readonly deadline?: string;
+  /**
+   * The buckets step's status as the fence reported it. The fence runs in the primary region and
+   * this look in drRegion, reading the ops table's replica (about a second behind): a record the
+   * fence wrote may not be here yet, and without it the RPO would take the wrong basis.
+   */
+  readonly bucketsFence?: string;
 }
 
 export interface DrainDependencies {
@@ -63,6 +69,9 @@ export async function awaitReplicationDrain(
         measuredAt: lag.measuredAt,
       };
   const drained = lag.oldestPending === null;
-  const status = drained ? 'drained' : now.getTime() >= Date.parse(deadline) ? 'timed-out' : 'waiting';
+  const expired = now.getTime() >= Date.parse(deadline);
+  const fenceNotHereYet = look.bucketsFence === 'fenced' && !atFence;
+  // Past the deadline a missing record no longer holds the drain: nothing is pending, so nothing is lost.
+  const status = drained && (!fenceNotHereYet || expired) ? 'drained' : expired ? 'timed-out' : 'waiting';
   return { status, deadline, pendingOldest: lag.oldestPending, lagSeconds: lag.lagSeconds, rpo };
 }

@@ -257,4 +257,35 @@ describe('fence step buckets and the replication drain', () => {
     );
     expect(unfenced.rpo.basis).toBe('replication lag now (the buckets were not fenced)');
   });
+
+  it("waits for a fenced buckets step's record to reach the table before taking the RPO", async () => {
+    const key = nextKey();
+    const measureLag = () => measureReplicationLag(table(), ['market', 'reference']);
+    const look = (deadline?: string, at = clock) =>
+      awaitReplicationDrain(
+        key,
+        { bucketsFence: 'fenced', ...(deadline ? { deadline } : {}) },
+        { table: table(), measureLag, timeoutSeconds: 60, clock: at },
+      );
+    // Nothing pending, but the fence's record (written in the primary region) is not here yet.
+    const early = await look();
+    expect(early.status).toBe('waiting');
+
+    await fenceBuckets(key, dependencies());
+    const arrived = await look(early.deadline);
+    expect(arrived).toMatchObject({
+      status: 'drained',
+      rpo: { basis: 'replication lag when the buckets were fenced' },
+    });
+
+    // A record that never arrives holds the drain only until its deadline.
+    const other = nextKey();
+    const late = () => new Date('2026-03-01T02:11:30.000Z');
+    const expired = await awaitReplicationDrain(
+      other,
+      { bucketsFence: 'fenced', deadline: early.deadline },
+      { table: table(), measureLag, timeoutSeconds: 60, clock: late },
+    );
+    expect(expired.status).toBe('drained');
+  });
 });
