@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     const workflows = await loadWorkflows({
       localEnvironment: lakehouse.environment,
       taskTokens: lakehouse.taskTokens,
+      // The DR control plane reaches the primary's agents through Lambda Invoke (docs/dr.md).
+      lambdaService: lakehouse.awsSim.lambda,
     });
     const replication = await startLocalReplication({ workflows, webhook: lakehouse.replicationWebhook });
     try {
