@@ -31,7 +31,7 @@ export async function awsS3Sync(options: AwsSyncOptions): Promise<SyncRun> {
     const configFile = join(configDirectory, 'config');
     await writeFile(configFile, CONFIG);
     const { AWS_PROFILE: _profile, AWS_CA_BUNDLE: _bundle, ...inherited } = process.env;
-    const { seconds, stdout } = await runTimed(
+    const { seconds, stdout, cpuSeconds } = await runTimed(
       AWS_CLI.command,
       [
         's3',
@@ -52,7 +52,7 @@ export async function awsS3Sync(options: AwsSyncOptions): Promise<SyncRun> {
         AWS_PAGER: '',
       },
     );
-    return { seconds, copied: countMatches(stdout, /^copy: /gm) };
+    return { seconds, copied: countMatches(stdout, /^copy: /gm), cpuSeconds };
   } finally {
     await rm(configDirectory, { recursive: true, force: true });
   }

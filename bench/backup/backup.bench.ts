@@ -84,7 +84,7 @@ try {
     ROUNDS,
   );
   const memory = await measurePeakMemory(context, MEMORY_OBJECTS);
-  const summary = summarise(rounds, memory, totalBytes(COPY_DATA_SET), TUNED_COPY_CORE_TUNING);
+  const summary = summarise(rounds, memory, totalBytes(COPY_DATA_SET), cpus().length, TUNED_COPY_CORE_TUNING);
 
   mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
   writeFileSync(

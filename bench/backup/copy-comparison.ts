@@ -13,25 +13,26 @@ import type { CopyCoreTuning } from './copy-core-child.ts';
 import type { CopyCoreRun, CopyCoreRunner } from './copy-core-run.ts';
 import { type DataSet, totalObjects } from './dataset.ts';
 import type { BenchEndpoints } from './endpoints.ts';
+import { serverCpuDuring } from './process-cpu.ts';
 import { rcloneSync } from './rclone-sync.ts';
 import { countObjects } from './s3rver-layout.ts';
-import type { SyncRun } from './timed-process.ts';
+import type { MeasuredSyncRun, SyncRun } from './timed-process.ts';
 
 export type ToolName = 'lakehouse-ops' | 'lakehouse-ops-tuned' | 'rclone' | 'aws-cli';
 
 export interface ToolRound {
   readonly tool: ToolName;
   readonly round: number;
-  readonly fullCopy: SyncRun;
+  readonly fullCopy: MeasuredSyncRun;
   /** lakehouse-ops: the whole child process, Node start-up included. */
   readonly fullCopyProcessSeconds?: number;
-  readonly rerun: SyncRun;
+  readonly rerun: MeasuredSyncRun;
   readonly rerunProcessSeconds?: number;
   readonly rerunProfile?: CopyCoreProfile;
   /** lakehouse-ops: where the full copy went (S3 calls per operation, CPU, peak RSS). */
   readonly fullCopyProfile?: CopyCoreProfile;
   /** rclone only: the re-run comparing MD5 (--checksum) instead of size + modtime. */
-  readonly rerunChecksum?: SyncRun;
+  readonly rerunChecksum?: MeasuredSyncRun;
 }
 
 export type CopyCoreProfile = Pick<CopyCoreRun, 'cpuSeconds' | 'maxRssBytes' | 's3Calls'>;
@@ -98,16 +99,22 @@ async function runCopyCore(
     destinationBucket,
     tuning,
   };
-  const full = await context.copyCore.run(job);
+  const runCore = () =>
+    measured(context, async () => {
+      const run = await context.copyCore.run(job);
+      const syncRun = { seconds: run.seconds, copied: copiedObjects(run.result), cpuSeconds: run.cpuSeconds };
+      return { ...syncRun, run };
+    });
+  const { run: full, ...fullCopy } = await runCore();
   await expectObjects(context, tool, clients.destination, destinationBucket, dataPrefix(sourceBucket));
-  const rerun = await context.copyCore.run(job);
+  const { run: rerun, ...rerunCopy } = await runCore();
   return {
     tool,
     round,
-    fullCopy: expectAllCopied(context, tool, { seconds: full.seconds, copied: copiedObjects(full.result) }),
+    fullCopy: expectAllCopied(context, tool, fullCopy),
     fullCopyProcessSeconds: full.processSeconds,
     fullCopyProfile: profileOf(full),
-    rerun: expectNothingCopied(tool, { seconds: rerun.seconds, copied: copiedObjects(rerun.result) }),
+    rerun: expectNothingCopied(tool, rerunCopy),
     rerunProcessSeconds: rerun.processSeconds,
     rerunProfile: profileOf(rerun),
   };
@@ -130,14 +137,15 @@ async function runRclone(
     destination: endpoints.destination,
     destinationBucket,
   };
-  const fullCopy = await rcloneSync({ ...options, checksum: false });
+  const sync = (checksum: boolean) => measured(context, () => rcloneSync({ ...options, checksum }));
+  const fullCopy = await sync(false);
   await expectObjects(context, 'rclone', clients.destination, destinationBucket);
   return {
     tool: 'rclone',
     round,
     fullCopy: expectAllCopied(context, 'rclone', fullCopy),
-    rerun: expectNothingCopied('rclone', await rcloneSync({ ...options, checksum: false })),
-    rerunChecksum: expectNothingCopied('rclone --checksum', await rcloneSync({ ...options, checksum: true })),
+    rerun: expectNothingCopied('rclone', await sync(false)),
+    rerunChecksum: expectNothingCopied('rclone --checksum', await sync(true)),
   };
 }
 
@@ -150,14 +158,28 @@ async function runAwsCli(
   const { endpoints, clients, sourceBucket } = context;
   await clients.source.send(new CreateBucketCommand({ Bucket: destinationBucket }));
   const options = { endpoint: endpoints.source, sourceBucket, destinationBucket };
-  const fullCopy = await awsS3Sync(options);
+  const sync = () => measured(context, () => awsS3Sync(options));
+  const fullCopy = await sync();
   await expectObjects(context, 'aws-cli', clients.source, destinationBucket);
   return {
     tool: 'aws-cli',
     round,
     fullCopy: expectAllCopied(context, 'aws-cli', fullCopy),
-    rerun: expectNothingCopied('aws-cli', await awsS3Sync(options)),
+    rerun: expectNothingCopied('aws-cli', await sync()),
   };
+}
+
+/** A tool's run with the CPU both endpoints spent meanwhile. */
+async function measured<Run extends SyncRun>(
+  context: CopyComparisonContext,
+  run: () => Promise<Run>,
+): Promise<Run & MeasuredSyncRun> {
+  const { source, destination } = context.endpoints;
+  const { result, serverCpuSeconds } = await serverCpuDuring(
+    { source: source.pid, destination: destination.pid },
+    run,
+  );
+  return { ...result, serverCpuSeconds };
 }
 
 /** What a complete backupBucket run copied; an incomplete run fails the bench with its failures. */
@@ -186,7 +208,7 @@ async function expectObjects(
   }
 }
 
-function expectAllCopied(context: CopyComparisonContext, tool: string, run: SyncRun): SyncRun {
+function expectAllCopied<Run extends SyncRun>(context: CopyComparisonContext, tool: string, run: Run): Run {
   const expected = totalObjects(context.dataSet);
   if (run.copied !== expected) {
     throw new Error(`${tool}: the full copy reported ${run.copied} objects copied, expected ${expected}`);
@@ -194,7 +216,7 @@ function expectAllCopied(context: CopyComparisonContext, tool: string, run: Sync
   return run;
 }
 
-function expectNothingCopied(tool: string, run: SyncRun): SyncRun {
+function expectNothingCopied<Run extends SyncRun>(tool: string, run: Run): Run {
   if (run.copied !== 0)
     throw new Error(`${tool}: the no-change re-run copied ${run.copied} objects, expected 0`);
   return run;

@@ -30,8 +30,8 @@ export async function rcloneSync(options: RcloneSyncOptions): Promise<SyncRun> {
     '-v',
     ...(options.checksum ? ['--checksum'] : []),
   ];
-  const { seconds, stderr } = await runTimed(RCLONE.command, args, rcloneEnvironment(options));
-  return { seconds, copied: countMatches(stderr, /: Copied \(/g) };
+  const { seconds, stderr, cpuSeconds } = await runTimed(RCLONE.command, args, rcloneEnvironment(options));
+  return { seconds, copied: countMatches(stderr, /: Copied \(/g), cpuSeconds };
 }
 
 function rcloneEnvironment({ source, destination }: RcloneSyncOptions): NodeJS.ProcessEnv {

@@ -6,6 +6,7 @@ import type { ToolName, ToolRound } from './copy-comparison.ts';
 import type { CopyCoreTuning } from './copy-core-child.ts';
 import type { MemoryRun } from './peak-memory.ts';
 import { MIB, median, mibPerSecond } from './statistics.ts';
+import type { MeasuredSyncRun } from './timed-process.ts';
 
 export const TARGETS = {
   /** Full copy throughput, as a multiple of rclone's. */
@@ -31,8 +32,20 @@ export interface TargetVerdict {
   readonly met: boolean;
 }
 
+/** Median CPU seconds of one kind of run: the tool's own and each s3rver's (bench/backup/process-cpu.ts). */
+export interface CpuSummary {
+  readonly label: string;
+  readonly seconds: number;
+  readonly tool: number;
+  readonly sourceServer: number;
+  readonly destinationServer: number;
+  /** All three over the machine's cores: no tool making the same requests can be faster than this. */
+  readonly floorSeconds: number;
+}
+
 export interface BackupBenchSummary {
   readonly tools: ToolSummary[];
+  readonly cpu: CpuSummary[];
   readonly memory: (MemoryRun & { readonly growthVsFirst: number })[];
   readonly targets: TargetVerdict[];
 }
@@ -41,6 +54,7 @@ export function summarise(
   rounds: readonly ToolRound[],
   memory: readonly MemoryRun[],
   bytes: number,
+  cores: number,
   tunedTuning: CopyCoreTuning = {},
 ): BackupBenchSummary {
   const of = (tool: ToolName) => rounds.filter((round) => round.tool === tool);
@@ -100,6 +114,31 @@ export function summarise(
     ),
   ];
 
+  const cpuRow = (label: string, tool: ToolName, pick: (round: ToolRound) => MeasuredSyncRun | undefined) => {
+    const runs = of(tool).flatMap((round) => pick(round) ?? []);
+    if (runs.length === 0) return [];
+    const toolCpu = median(runs.map((run) => run.cpuSeconds));
+    const sourceServer = median(runs.map((run) => run.serverCpuSeconds.source));
+    const destinationServer = median(runs.map((run) => run.serverCpuSeconds.destination));
+    return [
+      {
+        label,
+        seconds: median(runs.map((run) => run.seconds)),
+        tool: toolCpu,
+        sourceServer,
+        destinationServer,
+        floorSeconds: (toolCpu + sourceServer + destinationServer) / cores,
+      },
+    ];
+  };
+  const cpu: CpuSummary[] = [
+    ...cpuRow('lakehouse-ops copy core, full copy', 'lakehouse-ops', (round) => round.fullCopy),
+    ...cpuRow('rclone sync, full copy', 'rclone', (round) => round.fullCopy),
+    ...cpuRow('aws s3 sync (server-side), full copy', 'aws-cli', (round) => round.fullCopy),
+    ...cpuRow('lakehouse-ops copy core, no-change re-run', 'lakehouse-ops', (round) => round.rerun),
+    ...cpuRow('rclone sync --checksum, no-change re-run', 'rclone', (round) => round.rerunChecksum),
+  ];
+
   const baseline = memory[0];
   const memoryRows = memory.map((run) => ({
     ...run,
@@ -125,38 +164,85 @@ export function summarise(
       met: Math.abs(largest.growthVsFirst) <= TARGETS.memoryGrowth,
     });
   }
-  return { tools, memory: memoryRows, targets };
+  return { tools, cpu, memory: memoryRows, targets };
 }
 
 export function markdown(summary: BackupBenchSummary): string {
-  const lines = [
-    '| tool | full copy (s) | MiB/s | throughput vs rclone | no-change re-run (s) | re-run vs rclone --checksum |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...summary.tools.map(
-      (tool) =>
-        `| ${tool.label} | ${fixed(tool.fullCopySeconds, 2)} | ${fixed(tool.fullCopyMiBPerSecond, 1)} | ${ratio(tool.fullCopyVsRclone)} | ${fixed(tool.rerunSeconds, 2)} | ${ratio(tool.rerunVsRcloneChecksum)} |`,
+  const tables = [
+    table(
+      [
+        'tool',
+        'full copy (s)',
+        'MiB/s',
+        'throughput vs rclone',
+        'no-change re-run (s)',
+        're-run vs rclone --checksum',
+      ],
+      summary.tools.map((tool) => [
+        tool.label,
+        fixed(tool.fullCopySeconds, 2),
+        fixed(tool.fullCopyMiBPerSecond, 1),
+        ratio(tool.fullCopyVsRclone),
+        fixed(tool.rerunSeconds, 2),
+        ratio(tool.rerunVsRcloneChecksum),
+      ]),
+    ),
+    table(
+      [
+        'run (medians)',
+        'wall (s)',
+        'tool CPU (s)',
+        'source s3rver CPU (s)',
+        'destination s3rver CPU (s)',
+        'floor: all CPU / cores (s)',
+      ],
+      summary.cpu.map((row) => [
+        row.label,
+        ...[row.seconds, row.tool, row.sourceServer, row.destinationServer, row.floorSeconds].map((value) =>
+          value.toFixed(2),
+        ),
+      ]),
+    ),
+    table(
+      [
+        'objects (1 KiB each)',
+        'full backup (s)',
+        'objects/s',
+        'idle RSS (MiB)',
+        'peak RSS (MiB)',
+        'peak vs first',
+      ],
+      summary.memory.map((run) => [
+        run.objects.toLocaleString('en-US'),
+        run.seconds.toFixed(1),
+        (run.objects / run.seconds).toFixed(0),
+        (run.idleRssBytes / MIB).toFixed(1),
+        (run.maxRssBytes / MIB).toFixed(1),
+        signedPercent(run.growthVsFirst),
+      ]),
+      { firstColumn: 'right' },
+    ),
+    table(
+      ['target (issue 3)', 'measured', 'met'],
+      summary.targets.map((target) => [target.target, target.measured, target.met ? 'yes' : 'no']),
+      { lastColumn: 'left' },
     ),
   ];
-  if (summary.memory.length > 0) {
-    lines.push(
-      '',
-      '| objects (1 KiB each) | full backup (s) | objects/s | idle RSS (MiB) | peak RSS (MiB) | peak vs first |',
-      '|---:|---:|---:|---:|---:|---:|',
-      ...summary.memory.map(
-        (run) =>
-          `| ${run.objects.toLocaleString('en-US')} | ${run.seconds.toFixed(1)} | ${(run.objects / run.seconds).toFixed(0)} | ${(run.idleRssBytes / MIB).toFixed(1)} | ${(run.maxRssBytes / MIB).toFixed(1)} | ${signedPercent(run.growthVsFirst)} |`,
-      ),
-    );
-  }
-  lines.push(
-    '',
-    '| target (issue 3) | measured | met |',
-    '|---|---:|---|',
-    ...summary.targets.map(
-      (target) => `| ${target.target} | ${target.measured} | ${target.met ? 'yes' : 'no'} |`,
-    ),
-  );
-  return lines.join('\n');
+  return tables.filter((lines) => lines !== undefined).join('\n\n');
+}
+
+/** A Markdown table, numbers right-aligned; undefined when there are no rows. */
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: { firstColumn?: 'right'; lastColumn?: 'left' } = {},
+): string | undefined {
+  if (rows.length === 0) return undefined;
+  const alignment = header.map((_, index) => {
+    if (index === 0) return align.firstColumn === 'right' ? '---:' : '---';
+    return index === header.length - 1 && align.lastColumn === 'left' ? '---' : '---:';
+  });
+  return [header, alignment, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 function fixed(value: number | undefined, digits: number): string {

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { takeCpuReport, withCpuReport } from './process-cpu.ts';
 
 export interface TimedProcessResult {
   /** Wall time from spawn to exit, in seconds. */
   readonly seconds: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** User + system CPU seconds of the process (and anything it started). */
+  readonly cpuSeconds: number;
 }
 
 /** Runs a command to completion and times it; a non-zero exit throws with the end of its stderr. */
@@ -15,7 +18,8 @@ export function runTimed(
 ): Promise<TimedProcessResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const wrapped = withCpuReport(command, args);
+    const child = spawn(wrapped.command, wrapped.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -23,14 +27,16 @@ export function runTimed(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
-      const result = {
-        seconds,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      };
-      if (code === 0) resolve(result);
-      else {
-        const tail = `${result.stderr}\n${result.stdout}`.trim().slice(-2_000);
+      const stdoutText = Buffer.concat(stdout).toString('utf8');
+      const stderrText = Buffer.concat(stderr).toString('utf8');
+      if (code === 0) {
+        try {
+          resolve({ seconds, stdout: stdoutText, ...takeCpuReport(stderrText) });
+        } catch (error) {
+          reject(error);
+        }
+      } else {
+        const tail = `${stderrText}\n${stdoutText}`.trim().slice(-2_000);
         reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${tail}`));
       }
     });
@@ -42,6 +48,13 @@ export interface SyncRun {
   readonly seconds: number;
   /** Objects the tool reports it copied (0 on a no-change re-run). */
   readonly copied: number;
+  /** User + system CPU seconds of the tool itself. */
+  readonly cpuSeconds: number;
+}
+
+/** A run with the CPU the two s3rver endpoints spent on it (bench/backup/process-cpu.ts). */
+export interface MeasuredSyncRun extends SyncRun {
+  readonly serverCpuSeconds: { readonly source: number; readonly destination: number };
 }
 
 export function countMatches(text: string, pattern: RegExp): number {

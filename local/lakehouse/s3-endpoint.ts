@@ -18,6 +18,8 @@ import type { S3EndpointCommand, S3EndpointEvent } from './s3rver-process.ts';
 export interface S3Endpoint {
   readonly name: string;
   readonly url: string;
+  /** The s3rver child process (bench/backup reads its CPU time from /proc). */
+  readonly pid: number;
   /** Where s3rver keeps the objects (removed by stop()). */
   readonly directory: string;
   readonly online: boolean;
@@ -97,6 +99,8 @@ export async function startS3Endpoint({
   return {
     name,
     url: `http://127.0.0.1:${port}`,
+    // A forked child that reported its port has a pid: fork() only leaves it unset when spawning failed.
+    pid: child.pid ?? Number.NaN,
     directory,
     get online() {
       return online;
