@@ -5,6 +5,7 @@ import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
 import { nonEmptyString } from '../../../commons/schemas.ts';
 import type { PlatformLayout } from '../../platform/layout.ts';
 import { asleepMark } from './annotations.ts';
+import { refuseWhileFenced } from './fence-guard.ts';
 import type { NodeGroupControl, OffHoursNodeGroup } from './node-groups.ts';
 import type { OffHoursRun } from './preflight.ts';
 import { offHoursRunSchema } from './preflight.ts';
@@ -117,6 +118,7 @@ function stateBefore(snapshot: OffHoursSnapshot | undefined): OffHoursPlan['stat
 }
 
 export async function planOffHours(run: OffHoursRun, dependencies: PlanDependencies): Promise<OffHoursPlan> {
+  await refuseWhileFenced(dependencies.kubernetes, run, dependencies.scope.namespaces);
   const snapshot = await readSnapshot(dependencies.snapshots, run.environment);
   const plannedAt = (dependencies.clock ?? (() => new Date()))().toISOString();
   const base = {

@@ -11,6 +11,7 @@ import {
 } from '../../cost/off-hours/workload-scaling.ts';
 import type { PlatformLayout } from '../../platform/layout.ts';
 import { type FenceTable, markFenced, markLifted, readFenceRecord, saveOriginals } from './fence-store.ts';
+import { FENCED_BY_ANNOTATION, FENCED_SINCE_ANNOTATION, fenceMark } from './marks.ts';
 import type { FenceChange, FenceKey, FenceStepResult, LiftStepResult } from './outcome.ts';
 import { probeReachability } from './reachability.ts';
 
@@ -25,8 +26,7 @@ import { probeReachability } from './reachability.ts';
  * The objects carry `lakehouse-ops.io/fenced-by` (the failover id) and `fenced-since` while fenced,
  * so `kubectl describe` tells a fenced worker from a broken one.
  */
-export const FENCED_BY_ANNOTATION = 'lakehouse-ops.io/fenced-by';
-export const FENCED_SINCE_ANNOTATION = 'lakehouse-ops.io/fenced-since';
+export { FENCED_BY_ANNOTATION, FENCED_SINCE_ANNOTATION } from './marks.ts';
 export const FENCE_FIELD_MANAGER = 'lakehouse-ops-dr-fence';
 
 export const savedWritersSchema = z.object({
@@ -57,8 +57,7 @@ function asFenceChanges(results: readonly ChangeResult[]): FenceChange[] {
   }));
 }
 
-const isFenced = (metadata: V1ObjectMeta | undefined) =>
-  Boolean(metadata?.annotations?.[FENCED_BY_ANNOTATION]);
+const isFenced = (metadata: V1ObjectMeta | undefined) => fenceMark(metadata) !== undefined;
 
 export async function fenceWriters(key: FenceKey, deps: WritersStepDependencies): Promise<FenceStepResult> {
   const { kubernetes, table, layout } = deps;

@@ -1,5 +1,6 @@
 import { kubernetesResources } from '../../../commons/kubernetes/resources.ts';
 import { asleepMark } from '../../cost/off-hours/annotations.ts';
+import { fenceMark } from '../../dr/fence/marks.ts';
 import { scalePrefectWorkersParams } from './catalogue.ts';
 import { definePlaybook, refused, tell } from './playbook.ts';
 import { workloadSnapshot } from './workloads.ts';
@@ -9,7 +10,8 @@ import { workloadSnapshot } from './workloads.ts';
  * by `step` (default 1), never beyond `max`. Each worker polls the pool on its own, so more
  * replicas drain the backlog without any coordination; the bound keeps a runaway backlog (a flow
  * that cannot succeed) from taking the cluster's capacity. A worker put to sleep by the off-hours
- * scale-down is never woken here: that is the wake-up's job, with everything else it restores.
+ * scale-down is never woken here: that is the wake-up's job, with everything else it restores. Nor
+ * is a worker the DR fence stopped (functions/core/dr/fence/marks.ts).
  */
 export const DEFAULT_WORKER_STEP = 1;
 
@@ -29,6 +31,14 @@ export const scalePrefectWorkers = definePlaybook(
     if (asleep) {
       return refused(
         `${described} is asleep for off-hours since ${asleep.since}: its backlog waits for the wake-up${asleep.wakeCommand ? ` (early: ${asleep.wakeCommand})` : ''}`,
+        before,
+      );
+    }
+    // A fenced primary's writers stay stopped: the DR side takes the writes until dr-failback.
+    const fenced = fenceMark(deployment.metadata);
+    if (fenced) {
+      return refused(
+        `${described} is fenced by failover ${fenced.failoverId}${fenced.since ? ` since ${fenced.since}` : ''}: its workers start again when dr-failback lifts the fence`,
         before,
       );
     }

@@ -294,6 +294,36 @@ describe('off-hours sleep and wake (kube-sim, aws-sim EKS, dynalite)', () => {
     for (const worker of WORKERS) expect(deployment('prefect', worker).spec?.replicas).toBe(2);
   });
 
+  it('refuses to wake or sleep a primary the DR fence holds, dry run included, and changes nothing', async () => {
+    await execute('sleep');
+    const fenced = deployment('prefect', 'prefect-worker-default');
+    lakehouse.sim().apply({
+      ...fenced,
+      metadata: {
+        ...fenced.metadata,
+        annotations: {
+          ...fenced.metadata?.annotations,
+          'lakehouse-ops.io/fenced-by': 'failover-20260302',
+          'lakehouse-ops.io/fenced-since': '2026-03-02T18:00:00.000Z',
+        },
+      },
+    } as KubeObject);
+    const snapshotBefore = await readSnapshot(lakehouse.snapshots(), lakehouse.environment());
+
+    for (const [action, dryRun] of [
+      ['wake', false],
+      ['wake', true],
+      ['sleep', false],
+    ] as const) {
+      await expect(planOffHours(run(action, dryRun), dependencies())).rejects.toMatchObject({
+        name: 'EnvironmentFencedError',
+        message: `off-hours ${action} of ${lakehouse.environment()} is refused: its primary is fenced by failover failover-20260302 (1 objects marked, first Deployment prefect/prefect-worker-default); lift the fence with dr-failback first`,
+      });
+    }
+    expect(deployment('prefect', 'prefect-worker-default').spec?.replicas).toBe(0);
+    expect(await readSnapshot(lakehouse.snapshots(), lakehouse.environment())).toEqual(snapshotBefore);
+  });
+
   it('says so and changes nothing when asked to wake an environment that is not asleep', async () => {
     const plan = await execute('wake');
 

@@ -88,6 +88,24 @@ describe('scalePrefectWorkers', () => {
     expect(replicas()).toBe(0);
   });
 
+  it('refuses a worker the DR fence stopped, naming the failover', async () => {
+    seedDeployment(cluster.sim(), 'prefect-worker', 'prefect', 0, (object) => {
+      object.metadata!.annotations = {
+        'lakehouse-ops.io/fenced-by': 'failover-20261125',
+        'lakehouse-ops.io/fenced-since': '2026-11-25T20:00:00Z',
+      };
+    });
+
+    const result = await run({ max: 3 });
+
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      detail:
+        'Deployment prefect/prefect-worker is fenced by failover failover-20261125 since 2026-11-25T20:00:00Z: its workers start again when dr-failback lifts the fence',
+    });
+    expect(replicas()).toBe(0);
+  });
+
   it('refuses a worker Deployment that does not exist', async () => {
     const result = await run({ max: 3 });
 
