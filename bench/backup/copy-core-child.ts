@@ -47,7 +47,7 @@ const idleRssBytes = process.memoryUsage.rss();
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const result = await backupBucket(
-  { source, destination, destinationBucket: job.destinationBucket },
+  { source, destination, destinationBucket: job.destinationBucket, objectTransport: s3Calls.objectTransport },
   { sourceBucket: job.sourceBucket, ...job.tuning },
 );
 const seconds = (performance.now() - started) / 1000;
@@ -57,7 +57,7 @@ const report: CopyCoreReport = {
   maxRssBytes: process.resourceUsage().maxRSS * 1024,
   idleRssBytes,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  s3Calls: s3Calls(),
+  s3Calls: s3Calls.profile(),
   result,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

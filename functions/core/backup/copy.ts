@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
-  GetObjectCommand,
-  type GetObjectCommandOutput,
   HeadObjectCommand,
-  PutObjectCommand,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, ObjectStoreError } from '../../commons/errors.ts';
@@ -24,8 +21,9 @@ import {
   RESULTS_FORMAT,
   type ResultEntry,
 } from './manifest.ts';
+import { directObjectTransport, type ObjectBody, type ObjectTransport } from './object-transport.ts';
 import { defaultRetryPolicy, withRetries } from './retry.ts';
-import { encodeCopySource, isNotFound, objectExists, putJson, withSignedPayloadHash } from './s3-calls.ts';
+import { encodeCopySource, isNotFound, objectExists, putJson } from './s3-calls.ts';
 
 export interface CopyBatchOptions {
   sourceBucket: string;
@@ -33,7 +31,7 @@ export interface CopyBatchOptions {
   batchIndex: number;
   /**
    * Objects copied at the same time. Default 4: each is a GET and a PUT, and bench/backup measured
-   * that more in flight only queues in the servers (docs/backup.md "Copy tuning").
+   * no gain from 8 in the same rounds (docs/backup.md, "Object transport and copy tuning").
    */
   concurrency?: number;
   /**
@@ -278,11 +276,13 @@ async function completeCopy({ deps }: CopySettings, entry: BatchEntry): Promise<
 
 async function transfer(settings: CopySettings, entry: BatchEntry): Promise<string> {
   const { deps, sourceBucket } = settings;
-  let response: GetObjectCommandOutput;
+  let response: ObjectBody;
   try {
-    response = await deps.source.send(
-      new GetObjectCommand({ Bucket: sourceBucket, Key: entry.key, IfMatch: `"${entry.etag}"` }),
-    );
+    response = await transportOf(deps, deps.source).get({
+      bucket: sourceBucket,
+      key: entry.key,
+      ifMatch: `"${entry.etag}"`,
+    });
   } catch (error) {
     if (isNotFound(error)) throw new SourceChangedError('vanished from the source since the plan');
     if ((error as Error).name === 'PreconditionFailed') {
@@ -290,13 +290,13 @@ async function transfer(settings: CopySettings, entry: BatchEntry): Promise<stri
     }
     throw error;
   }
-  const body = response.Body as Readable & AsyncIterable<Uint8Array>;
+  const { body } = response;
   // s3rver ignores If-Match, and a proxy might too: compare what actually came back.
-  const etag = normaliseEtag(response.ETag ?? '');
-  if (etag !== entry.etag || response.ContentLength !== entry.size) {
+  const etag = normaliseEtag(response.etag);
+  if (etag !== entry.etag || response.contentLength !== entry.size) {
     body.destroy();
     throw new SourceChangedError(
-      `changed at the source since the plan (ETag ${etag}, ${response.ContentLength} bytes; planned ${entry.etag}, ${entry.size} bytes)`,
+      `changed at the source since the plan (ETag ${etag}, ${response.contentLength} bytes; planned ${entry.etag}, ${entry.size} bytes)`,
     );
   }
   const metadata = { 'source-etag': entry.etag, 'source-last-modified': entry.lastModified };
@@ -307,8 +307,8 @@ async function transfer(settings: CopySettings, entry: BatchEntry): Promise<stri
 
 /**
  * Below the multipart threshold: the object is read whole (held as its chunks), because its SHA-256
- * goes into the PUT's metadata, which precedes the body. The same digest is the request's signed payload hash, so the
- * SDK does not hash the body a second time, and S3 rejects a body that differs from it.
+ * goes into the PUT's metadata, which precedes the body. The same digest is the request's signed
+ * payload hash, so nothing hashes the body a second time, and S3 rejects a body that differs from it.
  */
 async function uploadWhole(
   { deps }: CopySettings,
@@ -326,22 +326,16 @@ async function uploadWhole(
   }
   assertSize(entry, bytes);
   // The chunks go out as they came in: concatenating them cost more CPU (fresh pages for every
-  // large object) than anything else the copy does. The SDK never retries a streamed body, and
-  // our own retry starts over from the GET.
-  const content = chunks.length === 1 ? chunks[0]! : Readable.from(chunks, { objectMode: false });
+  // large object) than anything else the copy does. Our own retry starts over from the GET.
   const sha256 = hash.digest('hex');
-  await deps.destination.send(
-    withSignedPayloadHash(
-      new PutObjectCommand({
-        Bucket: deps.destinationBucket,
-        Key: entry.destKey,
-        Body: content,
-        ContentLength: bytes,
-        Metadata: { ...metadata, sha256 },
-      }),
-      sha256,
-    ),
-  );
+  await transportOf(deps, deps.destination).put({
+    bucket: deps.destinationBucket,
+    key: entry.destKey,
+    chunks,
+    contentLength: bytes,
+    sha256Hex: sha256,
+    metadata: { ...metadata, sha256 },
+  });
   return sha256;
 }
 
@@ -441,6 +435,10 @@ async function uploadMultipart(
     await destination.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
     throw error;
   }
+}
+
+function transportOf(deps: BackupDependencies, client: S3Client): ObjectTransport {
+  return (deps.objectTransport ?? directObjectTransport)(client);
 }
 
 /** What transferring `entry` holds in memory: the whole object, or its parts in flight. */

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectTransportFactory } from './object-transport.ts';
 import type { RetryPolicy } from './retry.ts';
 
 /** Structured logging as Powertools' Logger offers it; optional, so tests and the bench can omit it. */
@@ -18,6 +19,11 @@ export interface BackupDependencies {
   logger?: BackupLogger;
   /** Backoff for transient S3 failures (defaults: 5 attempts, 100 ms base, 5 s cap). */
   retry?: RetryPolicy;
+  /**
+   * How the copy sends each object's GET and PUT: by default straight over HTTP
+   * (directObjectTransport); sdkObjectTransport sends them through the clients' middleware.
+   */
+  objectTransport?: ObjectTransportFactory;
 }
 
 /** What the steps that only touch the backup bucket receive (finalize, prune, verify). */

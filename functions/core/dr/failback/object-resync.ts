@@ -76,6 +76,7 @@ export async function resyncObject(
         destination: stores.source,
         destinationBucket: bucket,
         retry: stores.retry,
+        objectTransport: stores.objectTransport,
       },
       sourceBucket: stores.replicaBucket,
       buffers: stores.buffers,

@@ -3,6 +3,7 @@ import { namedError, TransientError } from '../../../commons/errors.ts';
 import type { ByteBudget } from '../../backup/concurrency.ts';
 import { copySourceObject, SourceChangedError } from '../../backup/copy.ts';
 import { normaliseEtag } from '../../backup/layout.ts';
+import type { ObjectTransportFactory } from '../../backup/object-transport.ts';
 import { defaultRetryPolicy, type RetryPolicy, withRetries } from '../../backup/retry.ts';
 import { isNotFound } from '../../backup/s3-calls.ts';
 import { replicaKey } from './replica-layout.ts';
@@ -29,6 +30,8 @@ export interface ReplicationStores {
   multipartThresholdBytes?: number;
   partBytes?: number;
   retry?: RetryPolicy;
+  /** How each object's GET and PUT are sent (BackupDependencies.objectTransport; direct by default). */
+  objectTransport?: ObjectTransportFactory;
 }
 
 export type SyncOutcome = 'copied' | 'unchanged' | 'deleted' | 'absent';
@@ -99,6 +102,7 @@ async function replicateVersion(
               destination: stores.replica,
               destinationBucket: stores.replicaBucket,
               retry: stores.retry,
+              objectTransport: stores.objectTransport,
             },
             sourceBucket: bucket,
             buffers: stores.buffers,

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { sdkObjectTransport } from '../../../../../functions/core/backup/object-transport.ts';
 import { silentLogger } from '../../../../../functions/core/dr/replication/dependencies.ts';
 import type { ObjectEvent } from '../../../../../functions/core/dr/replication/object-event.ts';
 import { recordPending } from '../../../../../functions/core/dr/replication/pending-journal.ts';
@@ -149,8 +150,9 @@ describe('replicateMessages', () => {
 
     const first = await deliver([event, event, { ...event, eventName: 's3:ObjectCreated:Copy' }], {
       replica,
+      objectTransport: sdkObjectTransport,
     });
-    const again = await deliver([event], { replica });
+    const again = await deliver([event], { replica, objectTransport: sdkObjectTransport });
 
     expect(first.outcomes).toEqual({ copied: 1, unchanged: 0, deleted: 0, absent: 0 });
     expect(again.outcomes).toEqual({ copied: 0, unchanged: 1, deleted: 0, absent: 0 });
@@ -194,7 +196,10 @@ describe('replicateMessages', () => {
     ).toBe(true);
   });
 
-  /** A replica client that runs `afterPut` after each PutObject it sends (a writer racing the copy). */
+  /**
+   * A replica client that runs `afterPut` after each PutObject it sends (a writer racing the copy);
+   * the copy must send its PUTs through the client (sdkObjectTransport) for the hook to see them.
+   */
   function replicaRacing(afterPut: (count: number) => Promise<unknown>) {
     const replica = harness.deps().destination;
     let puts = 0;
@@ -218,7 +223,10 @@ describe('replicateMessages', () => {
       if (count === 1) await put('race/a.csv', 'version two, written during the copy');
     });
 
-    const result = await deliver([objectEvent({ bucket, key: 'race/a.csv' })], { replica });
+    const result = await deliver([objectEvent({ bucket, key: 'race/a.csv' })], {
+      replica,
+      objectTransport: sdkObjectTransport,
+    });
 
     expect(result).toMatchObject({ batchItemFailures: [], outcomes: { copied: 1 } });
     expect(await replicaContent('race/a.csv')).toBe('version two, written during the copy');
@@ -232,7 +240,7 @@ describe('replicateMessages', () => {
     const messages = messagesOf([objectEvent({ bucket, key: 'race/b.csv' })]);
     const result = await replicateMessages(
       {
-        stores: harness.stores({ replica }),
+        stores: harness.stores({ replica, objectTransport: sdkObjectTransport }),
         table: harness.table(),
         logger: { ...silentLogger, error: (_message, ...attributes) => void errors.push(...attributes) },
       },
