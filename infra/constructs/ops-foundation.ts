@@ -1,10 +1,18 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import {
+  type IScheduleGroup,
+  Schedule,
+  ScheduleExpression,
+  ScheduleGroup,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 
 /**
@@ -53,6 +61,12 @@ export function notificationTopic(scope: Construct, props: NotificationTopicProp
   return topic;
 }
 
+/** Where a stack's schedules go: its group, and the dead-letter queue of the starts that failed. */
+export interface ScheduleSupport {
+  readonly group: IScheduleGroup;
+  readonly deadLetterQueue: IQueue;
+}
+
 /** The schedule group and the dead-letter queue of the stack's EventBridge Scheduler schedules. */
 export function scheduleSupport(
   scope: Construct,
@@ -71,4 +85,43 @@ export function scheduleSupport(
   });
   const group = new ScheduleGroup(scope, 'ScheduleGroup', { scheduleGroupName: prefix });
   return { group, deadLetterQueue };
+}
+
+export interface ScheduledWorkflowStart {
+  readonly scheduleName: string;
+  /** What the schedule starts; its description adds the expression and time zone. */
+  readonly what: string;
+  readonly expression: string;
+  readonly timeZone: string;
+  /** Default: enabled. */
+  readonly enabled?: boolean;
+  readonly stateMachine: IStateMachine;
+  readonly input: object;
+  /** A start request older than this is dropped: the next scheduled run supersedes it. */
+  readonly maxEventAge: Duration;
+}
+
+/**
+ * An EventBridge Scheduler schedule that starts a workflow: Scheduler retries a failed start 3
+ * times, then puts it on the stack's dead-letter queue (whose alarm tells operators).
+ */
+export function scheduleWorkflowStart(
+  scope: Construct,
+  id: string,
+  support: ScheduleSupport,
+  start: ScheduledWorkflowStart,
+): Schedule {
+  return new Schedule(scope, id, {
+    scheduleName: start.scheduleName,
+    scheduleGroup: support.group,
+    description: `${start.what}, ${start.expression} ${start.timeZone}`,
+    schedule: ScheduleExpression.expression(start.expression, TimeZone.of(start.timeZone)),
+    ...(start.enabled === undefined ? {} : { enabled: start.enabled }),
+    target: new StepFunctionsStartExecution(start.stateMachine, {
+      input: ScheduleTargetInput.fromObject(start.input),
+      deadLetterQueue: support.deadLetterQueue,
+      retryAttempts: 3,
+      maxEventAge: start.maxEventAge,
+    }),
+  });
 }

@@ -1,16 +1,10 @@
-import { Duration, NestedStack, type NestedStackProps, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, NestedStack, type NestedStackProps, RemovalPolicy } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import {
-  type IScheduleGroup,
-  Schedule,
-  ScheduleExpression,
-  ScheduleTargetInput,
-} from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -27,6 +21,7 @@ import {
 import { spotMigrationWorkflow } from '../../workflows/spot-migration.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { accessLogBucket } from '../constructs/access-log-bucket.ts';
+import { scheduleWorkflowStart } from '../constructs/ops-foundation.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import {
@@ -139,19 +134,17 @@ export class CostStack extends NestedStack {
     (costOptimise.node.findChild('Logs') as LogGroup).applyRemovalPolicy(props.logRemovalPolicy);
     this.workflows = [offHours, spotMigration, spotInterruption, costOptimise];
 
+    const schedules = { group: props.scheduleGroup, deadLetterQueue: props.scheduleDeadLetterQueue };
     const { costOptimise: weekly } = config.schedules;
-    new Schedule(this, 'CostOptimiseSchedule', {
+    scheduleWorkflowStart(this, 'CostOptimiseSchedule', schedules, {
       scheduleName: `lakehouse-ops-${config.name}-cost-optimise`,
-      scheduleGroup: props.scheduleGroup,
-      description: `Weekly right-sizing, ${weekly.expression} ${weekly.timeZone}`,
-      schedule: ScheduleExpression.expression(weekly.expression, TimeZone.of(weekly.timeZone)),
+      what: 'Weekly right-sizing',
+      expression: weekly.expression,
+      timeZone: weekly.timeZone,
       enabled: weekly.enabled,
-      target: new StepFunctionsStartExecution(costOptimise.stateMachine, {
-        input: ScheduleTargetInput.fromObject(scheduledCostOptimiseInput(config)),
-        deadLetterQueue: props.scheduleDeadLetterQueue,
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-      }),
+      stateMachine: costOptimise.stateMachine,
+      input: scheduledCostOptimiseInput(config),
+      maxEventAge: Duration.hours(1),
     });
 
     // EC2 puts its spot notices on the account's default bus; each starts a drain of its node.
@@ -177,21 +170,15 @@ export class CostStack extends NestedStack {
       const expressions = offHoursSchedulerExpressions(config.offHours.schedule);
       for (const action of ['sleep', 'wake'] as const) {
         const { scheduleExpression, scheduleExpressionTimezone } = expressions[action];
-        new Schedule(this, `OffHours${action === 'sleep' ? 'Sleep' : 'Wake'}Schedule`, {
+        scheduleWorkflowStart(this, `OffHours${action === 'sleep' ? 'Sleep' : 'Wake'}Schedule`, schedules, {
           scheduleName: `lakehouse-ops-${config.name}-off-hours-${action}`,
-          scheduleGroup: props.scheduleGroup,
-          description: `off-hours ${action}, ${scheduleExpression} ${scheduleExpressionTimezone}`,
-          schedule: ScheduleExpression.expression(
-            scheduleExpression,
-            TimeZone.of(scheduleExpressionTimezone),
-          ),
-          target: new StepFunctionsStartExecution(offHours.stateMachine, {
-            input: ScheduleTargetInput.fromObject(scheduledOffHoursInput(action)),
-            deadLetterQueue: props.scheduleDeadLetterQueue,
-            retryAttempts: 3,
-            // An hour late, a sleep or wake is better skipped: the next one is due anyway.
-            maxEventAge: Duration.hours(1),
-          }),
+          what: `off-hours ${action}`,
+          expression: scheduleExpression,
+          timeZone: scheduleExpressionTimezone,
+          stateMachine: offHours.stateMachine,
+          input: scheduledOffHoursInput(action),
+          // An hour late, a sleep or wake is better skipped: the next one is due anyway.
+          maxEventAge: Duration.hours(1),
         });
       }
     }

@@ -1,9 +1,7 @@
-import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { FailbackRequest } from '../../functions/core/dr/failback/journal.ts';
@@ -12,7 +10,12 @@ import { drFailbackWorkflow } from '../../workflows/dr-failback.workflow.ts';
 import { DR_FAILOVER_BOUNDS, drFailoverWorkflow } from '../../workflows/dr-failover.workflow.ts';
 import { drClusterName } from '../config/dr-config.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
-import { notificationTopic, opsKey, scheduleSupport } from '../constructs/ops-foundation.ts';
+import {
+  notificationTopic,
+  opsKey,
+  scheduleSupport,
+  scheduleWorkflowStart,
+} from '../constructs/ops-foundation.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { requireWorstCaseWithin } from '../constructs/worst-case-budget.ts';
@@ -136,18 +139,15 @@ export class DrStack extends Stack {
         ['DrillFailoverSchedule', failover, drill.expression, scheduledDrillFailoverInput()],
         ['DrillFailbackSchedule', failback, drill.failbackExpression, scheduledDrillFailbackInput()],
       ] as const) {
-        new Schedule(this, schedule, {
+        scheduleWorkflowStart(this, schedule, schedules, {
           scheduleName: `${prefix}-${schedule === 'DrillFailoverSchedule' ? 'drill-failover' : 'drill-failback'}`,
-          scheduleGroup: schedules.group,
-          description: `Monthly DR drill: ${workflow === failover ? 'dr-failover' : 'dr-failback'} (mode drill), ${expression} ${drill.timeZone}`,
-          schedule: ScheduleExpression.expression(expression, TimeZone.of(drill.timeZone)),
-          target: new StepFunctionsStartExecution(workflow.stateMachine, {
-            input: ScheduleTargetInput.fromObject(input),
-            deadLetterQueue: schedules.deadLetterQueue,
-            retryAttempts: 3,
-            // A drill an hour late is better skipped than run into the working day.
-            maxEventAge: Duration.hours(1),
-          }),
+          what: `Monthly DR drill: ${workflow === failover ? 'dr-failover' : 'dr-failback'} (mode drill)`,
+          expression,
+          timeZone: drill.timeZone,
+          stateMachine: workflow.stateMachine,
+          input,
+          // A drill an hour late is better skipped than run into the working day.
+          maxEventAge: Duration.hours(1),
         });
       }
     }

@@ -1,19 +1,8 @@
-import {
-  CfnOutput,
-  Duration,
-  Fn,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  TimeZone,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -30,7 +19,12 @@ import {
 } from '../../workflows/validate-platform.workflow.ts';
 import { VERIFY_BACKUP_HANDLERS, verifyBackupWorkflow } from '../../workflows/verify-backup.workflow.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
-import { notificationTopic, opsKey, scheduleSupport } from '../constructs/ops-foundation.ts';
+import {
+  notificationTopic,
+  opsKey,
+  scheduleSupport,
+  scheduleWorkflowStart,
+} from '../constructs/ops-foundation.ts';
 import { OpsObservability } from '../constructs/ops-observability.ts';
 import type { Workflow } from '../constructs/workflow.ts';
 import { boundedName, pascalCase } from '../naming.ts';
@@ -295,22 +289,19 @@ export class OpsStack extends Stack {
       ]),
     );
 
-    const { group: scheduleGroup, deadLetterQueue: scheduleDeadLetterQueue } = scheduleSupport(this, prefix);
+    const schedules = scheduleSupport(this, prefix);
+    const { group: scheduleGroup, deadLetterQueue: scheduleDeadLetterQueue } = schedules;
     const scheduleWorkflow = (workflow: Workflow, schedule: WorkflowSchedule, start: ScheduledStart) => {
       const suffix = start.target === undefined ? '' : `-${start.target}`;
-      return new Schedule(this, `${pascalCase(workflow.workflowName)}Schedule${suffix}`, {
+      return scheduleWorkflowStart(this, `${pascalCase(workflow.workflowName)}Schedule${suffix}`, schedules, {
         scheduleName: boundedName(`${prefix}-${workflow.workflowName}${suffix}`, SCHEDULE_NAME_LENGTH),
-        scheduleGroup,
-        description: `${start.description}, ${schedule.expression} ${schedule.timeZone}`,
-        schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timeZone)),
+        what: start.description,
+        expression: schedule.expression,
+        timeZone: schedule.timeZone,
         enabled: schedule.enabled,
-        target: new StepFunctionsStartExecution(workflow.stateMachine, {
-          input: ScheduleTargetInput.fromObject(start.input),
-          deadLetterQueue: scheduleDeadLetterQueue,
-          retryAttempts: 3,
-          // A start request older than this is superseded by the next scheduled run anyway.
-          maxEventAge: start.maxEventAge,
-        }),
+        stateMachine: workflow.stateMachine,
+        input: start.input,
+        maxEventAge: start.maxEventAge,
       });
     };
     scheduleWorkflow(validatePlatform, config.schedules.validatePlatform, {
