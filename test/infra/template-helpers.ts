@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll } from 'vitest';
 import { type BuiltApp, buildApp } from '../../infra/app-builder.ts';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../infra/config/environment-config.ts';
 
 export interface SynthesizedEnvironment extends BuiltApp {
   /** The OpsStack's template. */
@@ -55,6 +56,21 @@ export function synthesizeBeforeAll(environment: string): () => SynthesizedEnvir
     synthesized = synthesizeEnvironment(environment);
   }, 120_000);
   return () => {
+    if (!synthesized) throw new Error(`${environment} is synthesized in beforeAll: read it inside a test`);
+    return synthesized;
+  };
+}
+
+/** Every environment synthesized once, before the tests of the calling file; the getter takes its name. */
+export function synthesizeEveryEnvironmentBeforeAll(): (
+  environment: EnvironmentName,
+) => SynthesizedEnvironment {
+  const environments = new Map<EnvironmentName, SynthesizedEnvironment>();
+  beforeAll(() => {
+    for (const name of ENVIRONMENT_NAMES) environments.set(name, synthesizeEnvironment(name));
+  }, 180_000);
+  return (environment) => {
+    const synthesized = environments.get(environment);
     if (!synthesized) throw new Error(`${environment} is synthesized in beforeAll: read it inside a test`);
     return synthesized;
   };

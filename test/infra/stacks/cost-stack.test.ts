@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allFunctionGroups } from '../../../cluster-manifests/src/rbac.ts';
 import { offHoursSchedulerExpressions } from '../../../functions/core/cost/off-hours/schedule.ts';
 import {
   REBALANCE_RECOMMENDATION,
   SPOT_INTERRUPTION_WARNING,
 } from '../../../functions/core/cost/spot/interruption-event.ts';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
+import { ENVIRONMENT_NAMES } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { pascalCase } from '../../../infra/naming.ts';
 import {
@@ -18,18 +18,13 @@ import { scheduledCostOptimiseInput, scheduledOffHoursInput } from '../../../inf
 import {
   handlerModulesByLogicalId,
   resourcesOfType,
-  type SynthesizedEnvironment,
-  synthesizeEnvironment,
+  synthesizeEveryEnvironmentBeforeAll,
 } from '../template-helpers.ts';
 
-const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
-
-beforeAll(() => {
-  for (const name of ENVIRONMENT_NAMES) environments[name] = synthesizeEnvironment(name);
-}, 180_000);
+const synthesized = synthesizeEveryEnvironmentBeforeAll();
 
 describe.each(ENVIRONMENT_NAMES)('CostStack (%s)', (name) => {
-  const template = () => environments[name].costTemplate;
+  const template = () => synthesized(name).costTemplate;
   const config = loadEnvironmentConfig(name);
 
   it('deploys one function per cost handler, each marked with its module, and reuses the parent notify', () => {

@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DR_GROUPS } from '../../../cluster-manifests/src/rbac.ts';
 import { DR_CLUSTER_GROUPS } from '../../../cluster-manifests/src/rbac-dr.ts';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
+import { ENVIRONMENT_NAMES } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { DR_AGENT_HANDLERS, DR_CONTROL_HANDLERS } from '../../../infra/stacks/dr-functions.ts';
 import { scheduledDrillFailbackInput, scheduledDrillFailoverInput } from '../../../infra/stacks/dr-stack.ts';
@@ -11,18 +11,13 @@ import {
   handlerModulesByLogicalId,
   policyStatements,
   resourcesOfType,
-  type SynthesizedEnvironment,
-  synthesizeEnvironment,
+  synthesizeEveryEnvironmentBeforeAll,
 } from '../template-helpers.ts';
 
-const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
-
-beforeAll(() => {
-  for (const name of ENVIRONMENT_NAMES) environments[name] = synthesizeEnvironment(name);
-}, 180_000);
+const synthesized = synthesizeEveryEnvironmentBeforeAll();
 
 describe.each(ENVIRONMENT_NAMES)('DrStack, the DR control plane (%s)', (name) => {
-  const template = () => environments[name].drTemplate;
+  const template = () => synthesized(name).drTemplate;
   const config = loadEnvironmentConfig(name);
   const statementsWith = (prefix: string) =>
     policyStatements(template(), '').filter((statement) =>
@@ -30,7 +25,7 @@ describe.each(ENVIRONMENT_NAMES)('DrStack, the DR control plane (%s)', (name) =>
     );
 
   it('is deployed in drRegion, after the OpsStack whose table replica and agents it uses', () => {
-    const { drStack, opsStack } = environments[name];
+    const { drStack, opsStack } = synthesized(name);
     expect(drStack.region).toBe(config.drRegion);
     expect(drStack.dependencies.map((stack) => stack.stackName)).toContain(opsStack.stackName);
   });
@@ -158,7 +153,7 @@ describe.each(ENVIRONMENT_NAMES)('DrStack, the DR control plane (%s)', (name) =>
 });
 
 describe.each(ENVIRONMENT_NAMES)("DrAgents, the primary's side of a failover (%s)", (name) => {
-  const template = () => environments[name].drAgentsTemplate;
+  const template = () => synthesized(name).drAgentsTemplate;
   const config = loadEnvironmentConfig(name);
 
   it('deploys the agents under the names invoke-primary-agent calls', () => {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../infra/config/environment-config.ts';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import {
   REPLICATION_HANDLERS,
@@ -11,20 +11,15 @@ import {
   handlerModulesByLogicalId,
   policyStatements,
   resourcesOfType,
-  type SynthesizedEnvironment,
-  synthesizeEnvironment,
+  synthesizeEveryEnvironmentBeforeAll,
 } from '../template-helpers.ts';
 
-const environments = {} as Record<EnvironmentName, SynthesizedEnvironment>;
-
-beforeAll(() => {
-  for (const name of ENVIRONMENT_NAMES) environments[name] = synthesizeEnvironment(name);
-}, 180_000);
+const synthesized = synthesizeEveryEnvironmentBeforeAll();
 
 type Properties = Record<string, unknown>;
 
 describe.each(ENVIRONMENT_NAMES)('ReplicationStack (%s)', (name) => {
-  const template = () => environments[name].replicationTemplate;
+  const template = () => synthesized(name).replicationTemplate;
   const config = loadEnvironmentConfig(name);
   const functionIdOf = (handler: string) => {
     const entry = Object.entries(handlerModulesByLogicalId(template())).find(
