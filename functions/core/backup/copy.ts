@@ -300,9 +300,14 @@ async function transfer(settings: CopySettings, entry: BatchEntry): Promise<stri
     );
   }
   const metadata = { 'source-etag': entry.etag, 'source-last-modified': entry.lastModified };
-  return entry.size > settings.multipartThresholdBytes
-    ? uploadMultipart(settings, entry, body, metadata)
-    : uploadWhole(settings, entry, body, metadata);
+  try {
+    return await (entry.size > settings.multipartThresholdBytes
+      ? uploadMultipart(settings, entry, body, metadata)
+      : uploadWhole(settings, entry, body, metadata));
+  } finally {
+    // A failed upload may leave the source's answer unread: free its connection now, not at its timeout.
+    if (!body.readableEnded) body.destroy();
+  }
 }
 
 /**

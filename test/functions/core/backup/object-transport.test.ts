@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isNetworkError, isTransientAwsError } from '../../../../functions/commons/transient-errors.ts';
+import { encodeObjectKey, objectEndpointOf } from '../../../../functions/core/backup/object-endpoint.ts';
 import {
   directObjectTransport,
-  encodeObjectKey,
   type ObjectTransportFactory,
-  objectEndpointOf,
   sdkObjectTransport,
 } from '../../../../functions/core/backup/object-transport.ts';
 import { isNotFound } from '../../../../functions/core/backup/s3-calls.ts';
 import { BACKUP_BUCKET, s3ClientFor, useBackupEndpoints } from './support/backup-endpoints.ts';
+import { useSigV4ObjectServer } from './support/sigv4-object-server.ts';
 
 const sha256Hex = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+const md5Hex = (body: Buffer) => createHash('md5').update(body).digest('hex');
 const AWKWARD_KEYS = [
   'plain/part-000001.parquet',
   'spaces and (brackets)/ticks 1.json',
@@ -30,7 +29,7 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('object transports (s3rver checks every SigV4 signature)', () => {
+describe('object transports against s3rver (the S3 protocol; s3rver does not check signatures)', () => {
   const stores = useBackupEndpoints([]);
   const client = () => s3ClientFor(stores.endpoints().destination.url);
 
@@ -75,7 +74,7 @@ describe('object transports (s3rver checks every SigV4 signature)', () => {
     });
   });
 
-  it('names the refusal of a wrong secret and does not retry it as transient', async () => {
+  it('names the refusal of an unknown access key and does not retry it as transient', async () => {
     const wrong = s3ClientFor(stores.endpoints().destination.url, {
       credentials: { accessKeyId: 'AKIDWRONGWRONGWRONG0', secretAccessKey: 'wrong' },
     });
@@ -110,56 +109,115 @@ describe('object transports (s3rver checks every SigV4 signature)', () => {
   });
 });
 
-describe('direct transport: what goes on the wire', () => {
-  let server: Server;
-  let seen: { method?: string; url?: string; headers: IncomingHttpHeaders; body: Buffer } | undefined;
-  beforeAll(async () => {
-    server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        seen = {
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          body: Buffer.concat(chunks),
-        };
-        response.writeHead(200, { etag: '"e"' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('signs with the session token, the signing region and the signed payload hash, and sends the body as given', async () => {
-    const { port } = server.address() as AddressInfo;
-    const s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
+describe('object transports against an endpoint that checks SigV4 as S3 does', () => {
+  const keys = {
+    accessKeyId: 'AKIDSIGV4CHECKED0001',
+    secretAccessKey: 'checked-secret',
+    sessionToken: 'session',
+  };
+  const server = useSigV4ObjectServer(keys);
+  const clientWith = (options: { maxAttempts?: number; secretAccessKey?: string } = {}) =>
+    new S3Client({
+      endpoint: server().url,
       region: 'eu-central-1',
       forcePathStyle: true,
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session-token' },
+      credentials: {
+        ...keys,
+        ...(options.secretAccessKey ? { secretAccessKey: options.secretAccessKey } : {}),
+      },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: options.maxAttempts ?? 1,
     });
-    const body = Buffer.from('hello, backup');
-    await directObjectTransport(s3).put({
+  const put = (transport: ReturnType<ObjectTransportFactory>, key: string, body: Buffer) =>
+    transport.put({
       bucket: 'lakehouse-backup',
-      key: 'data/a b.csv',
-      chunks: [body.subarray(0, 5), body.subarray(5)],
+      key,
+      chunks: [body.subarray(0, 3), body.subarray(3)],
       contentLength: body.length,
       sha256Hex: sha256Hex(body),
       metadata: { sha256: sha256Hex(body) },
     });
 
-    expect(seen).toMatchObject({ method: 'PUT', url: '/lakehouse-backup/data/a%20b.csv' });
-    expect(seen?.body.equals(body)).toBe(true);
-    expect(seen?.headers).toMatchObject({
-      'content-length': String(body.length),
-      'x-amz-content-sha256': sha256Hex(body),
-      'x-amz-meta-sha256': sha256Hex(body),
-      'x-amz-security-token': 'session-token',
+  it.each([
+    ['the S3 client itself (proves the checker)', sdkObjectTransport],
+    ['the direct transport', directObjectTransport],
+  ] as [string, ObjectTransportFactory][])(
+    'accepts every request of %s, awkward keys included, and refuses a wrong secret',
+    async (_name, transportOf) => {
+      const transport = transportOf(clientWith());
+      const before = server().requests.length;
+      for (const key of AWKWARD_KEYS) {
+        const body = Buffer.from(`content of ${key}`);
+        await put(transport, key, body);
+        const read = await transport.get({ bucket: 'lakehouse-backup', key, ifMatch: `"${md5Hex(body)}"` });
+        expect((await readAll(read.body)).equals(body)).toBe(true);
+      }
+      const seen = server().requests.slice(before);
+      expect(seen.filter((request) => request.refused)).toEqual([]);
+      expect(seen).toHaveLength(AWKWARD_KEYS.length * 2);
+      for (const request of seen) {
+        expect(request.signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-security-token']));
+      }
+
+      const refused = await transportOf(clientWith({ secretAccessKey: 'not-the-secret' }))
+        .get({ bucket: 'lakehouse-backup', key: AWKWARD_KEYS[0]! })
+        .catch((caught: unknown) => caught);
+      expect(refused).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(isTransientAwsError(refused)).toBe(false);
+    },
+  );
+
+  it('sends a GET with If-Match signed and no payload, and names a changed object PreconditionFailed', async () => {
+    const transport = directObjectTransport(clientWith());
+    await put(transport, 'if-match/a.csv', Buffer.from('version one'));
+
+    const error = await transport
+      .get({ bucket: 'lakehouse-backup', key: 'if-match/a.csv', ifMatch: '"not-the-etag"' })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412, requestId: expect.stringMatching(/^request-\d+$/) },
     });
-    expect(seen?.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/s3\/aws4_request, SignedHeaders=[^,]*x-amz-content-sha256[^,]*, Signature=[0-9a-f]{64}$/,
-    );
+    const get = server().requests.at(-1)!;
+    expect(get).toMatchObject({ method: 'GET', path: '/lakehouse-backup/if-match/a.csv' });
+    expect(get.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+    expect(get.signedHeaders).toContain('if-match');
+  });
+
+  it('learns the server clock from a refusal for its time, and the retry is accepted', async () => {
+    const s3 = clientWith({ maxAttempts: 2 });
+    server().setClockAheadMs(20 * 60 * 1000);
+    try {
+      await put(directObjectTransport(s3), 'skew/a.csv', Buffer.from('late clock'));
+    } finally {
+      server().setClockAheadMs(0);
+    }
+    const [refused, accepted] = server().requests.slice(-2);
+    expect(refused?.refused).toMatch(/more than 5 minutes/);
+    expect(accepted?.refused).toBeUndefined();
+    expect((s3.config as { systemClockOffset?: number }).systemClockOffset).toBeGreaterThan(19 * 60 * 1000);
+  });
+
+  it("retries a 503 without a body up to the client's maxAttempts, then fails as transient", async () => {
+    const transport = directObjectTransport(clientWith({ maxAttempts: 3 }));
+    server().failNext(2, { status: 503 });
+    await put(transport, 'busy/a.csv', Buffer.from('third time'));
+
+    server().failNext(3, { status: 503 });
+    const error = await put(transport, 'busy/b.csv', Buffer.from('never')).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'TransientError', cause: { name: 'Http503' } });
+    expect(isTransientAwsError((error as { cause: unknown }).cause)).toBe(true);
+  });
+
+  it('asks a large PUT to be continued before it sends the body, and sends it whole', async () => {
+    const large = Buffer.alloc(3 * 1024 * 1024, 7);
+    await put(directObjectTransport(clientWith()), 'large/a.bin', large);
+    const request = server().requests.at(-1)!;
+    expect(request.headers.expect).toBe('100-continue');
+    expect(request).toMatchObject({ bodyBytes: large.length });
+    expect(request.refused).toBeUndefined();
   });
 });
 
