@@ -25,10 +25,60 @@ export const BODY_SHA256_METADATA = 'manifest-sha256';
 /** S3's smallest allowed part (except the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /**
- * S3's minimum, as the default: a plan or manifest of a big bucket holds one part (and its copy
- * while it is uploaded) in memory, and bench/backup's memory target counts every MiB of it.
+ * S3's minimum, as the default: a plan or manifest of a big bucket holds one part in memory, and
+ * bench/backup's memory target counts every MiB of it.
  */
 const DEFAULT_PART_BYTES = MIN_PART_BYTES;
+/** Most files are small (a batch's plan and results): their buffer starts here and doubles. */
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+/** Room past the part size for the last character that crosses it (UTF-8: at most 4 bytes). */
+const CHARACTER_SLACK_BYTES = 4;
+const utf8 = new TextEncoder();
+
+/**
+ * The bytes of the part being written, encoded straight into one buffer: no Buffer per line and
+ * no concatenation when the part is sent (the two used to double a writer's memory). A line that
+ * crosses the part size is split between two parts, as a multipart upload may split anything.
+ */
+class PartBuffer {
+  #buffer = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
+  #filled = 0;
+
+  constructor(private readonly partBytes: number) {}
+
+  get filled(): number {
+    return this.#filled;
+  }
+
+  get full(): boolean {
+    return this.#filled >= this.partBytes;
+  }
+
+  /** Encodes as much of `text` as the part holds: the UTF-16 units read and the bytes written. */
+  append(text: string): { read: number; written: Uint8Array } {
+    const limit = this.partBytes + CHARACTER_SLACK_BYTES;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const wanted = Math.min(limit, this.#filled + text.length * 3);
+    if (wanted > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(wanted, this.#buffer.length * 2)));
+      this.#buffer.copy(grown, 0, 0, this.#filled);
+      this.#buffer = grown;
+    }
+    const start = this.#filled;
+    const { read, written } = utf8.encodeInto(text, this.#buffer.subarray(start, limit));
+    this.#filled += written;
+    return { read, written: this.#buffer.subarray(start, this.#filled) };
+  }
+
+  /** The part so far: a view, valid until the next reset. */
+  bytes(): Buffer {
+    return this.#buffer.subarray(0, this.#filled);
+  }
+
+  reset(): void {
+    this.#filled = 0;
+  }
+}
 
 export interface JsonLinesTarget {
   s3: S3Client;
@@ -55,8 +105,7 @@ export interface WrittenFile {
 export class JsonLinesWriter {
   readonly #target: Required<Omit<JsonLinesTarget, 'retry'>> & { retry: RetryPolicy };
   readonly #hash: Hash = createHash('sha256');
-  #buffered: Buffer[] = [];
-  #bufferedBytes = 0;
+  readonly #part: PartBuffer;
   #bytes = 0;
   #lines = 0;
   #uploadId: string | undefined;
@@ -76,17 +125,20 @@ export class JsonLinesWriter {
       partBytes,
       retry: target.retry ?? defaultRetryPolicy,
     };
+    this.#part = new PartBuffer(partBytes);
   }
 
   async write(value: unknown): Promise<void> {
     if (this.#state !== 'open') throw new Error(`JsonLinesWriter ${this.#target.key} is ${this.#state}`);
-    const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
-    this.#hash.update(line);
-    this.#buffered.push(line);
-    this.#bufferedBytes += line.length;
-    this.#bytes += line.length;
+    let text = `${JSON.stringify(value)}\n`;
     this.#lines += 1;
-    if (this.#bufferedBytes >= this.#target.partBytes) await this.#uploadPart();
+    while (text.length > 0) {
+      const { read, written } = this.#part.append(text);
+      this.#hash.update(written);
+      this.#bytes += written.length;
+      text = text.slice(read);
+      if (this.#part.full) await this.#uploadPart();
+    }
   }
 
   /** Makes the file visible at its key, with its checksum. */
@@ -97,7 +149,7 @@ export class JsonLinesWriter {
     const { s3, bucket, key, stagingKey, retry } = this.#target;
     const Metadata = { [BODY_SHA256_METADATA]: sha256 };
     if (this.#uploadId === undefined) {
-      const body = this.#drain();
+      const body = this.#part.bytes();
       await withRetries(
         `PutObject ${bucket}/${key}`,
         () =>
@@ -113,7 +165,7 @@ export class JsonLinesWriter {
         retry,
       );
     } else {
-      if (this.#bufferedBytes > 0) await this.#uploadPart();
+      if (this.#part.filled > 0) await this.#uploadPart();
       const uploadId = this.#uploadId;
       await withRetries(
         `CompleteMultipartUpload ${bucket}/${stagingKey}`,
@@ -156,20 +208,13 @@ export class JsonLinesWriter {
   async abort(): Promise<void> {
     if (this.#state !== 'open') return;
     this.#state = 'aborted';
-    this.#buffered = [];
+    this.#part.reset();
     const { s3, bucket, stagingKey } = this.#target;
     if (this.#uploadId !== undefined) {
       await s3
         .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: stagingKey, UploadId: this.#uploadId }))
         .catch(() => undefined);
     }
-  }
-
-  #drain(): Buffer {
-    const body = Buffer.concat(this.#buffered, this.#bufferedBytes);
-    this.#buffered = [];
-    this.#bufferedBytes = 0;
-    return body;
   }
 
   async #uploadPart(): Promise<void> {
@@ -184,7 +229,7 @@ export class JsonLinesWriter {
     }
     const uploadId = this.#uploadId;
     const PartNumber = this.#parts.length + 1;
-    const body = this.#drain();
+    const body = this.#part.bytes();
     const { ETag } = await withRetries(
       `UploadPart ${bucket}/${stagingKey} #${PartNumber}`,
       () =>
@@ -200,6 +245,8 @@ export class JsonLinesWriter {
       retry,
     );
     this.#parts.push({ PartNumber, ETag: ETag ?? '' });
+    // Only now: every attempt of the upload above sent this very buffer.
+    this.#part.reset();
   }
 }
 

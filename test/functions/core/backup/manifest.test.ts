@@ -130,6 +130,36 @@ describe('manifest', () => {
     ]);
   });
 
+  it('splits lines of many-byte characters across parts of at least 5 MiB and reads them back byte for byte', async () => {
+    const key = 'json-lines/multibyte.jsonl';
+    // 3- and 4-byte characters in lines of odd lengths, so a part boundary falls inside a character.
+    const lines = Array.from({ length: 40_000 }, (_, index) => ({
+      index,
+      text: `€😀日本-${'ü'.repeat(index % 197)}`,
+    }));
+    const parts: number[] = [];
+    const counting = stores.deps().destination;
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Body?: Uint8Array };
+        if (context.commandName === 'UploadPartCommand') parts.push(input.Body?.length ?? 0);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countParts' },
+    );
+    const writer = new JsonLinesWriter({ s3: counting, bucket: BACKUP_BUCKET, key });
+    for (const line of lines) await writer.write(line);
+    const written = await writer.close();
+
+    const expected = Buffer.from(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), 'utf8');
+    expect(parts.length).toBeGreaterThan(1);
+    for (const size of parts.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(MIN_PART_BYTES);
+    expect(parts.reduce((sum, size) => sum + size, 0)).toBe(expected.length);
+    expect(written).toMatchObject({ bytes: expected.length, lines: lines.length, sha256: sha256(expected) });
+    const { Body } = await deps.destination.send(new GetObjectCommand({ Bucket: BACKUP_BUCKET, Key: key }));
+    expect(Buffer.from(await Body!.transformToByteArray()).equals(expected)).toBe(true);
+  });
+
   it('finds the newest complete manifest by run id, ignoring other objects', async () => {
     await deps.destination.send(
       new PutObjectCommand({
