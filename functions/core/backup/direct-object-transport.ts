@@ -3,9 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, ChecksumConstructor, Provider } from '@smithy/types';
-import { encodeObjectKey, objectEndpointOf } from './object-endpoint.ts';
+import { objectEndpointOf } from './object-endpoint.ts';
 import type { ObjectBody, ObjectGet, ObjectPut, ObjectTransport } from './object-transport.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
+import { encodeObjectKey } from './s3-calls.ts';
 import { learnClockSkew, s3Error } from './s3-wire-errors.ts';
 
 /**

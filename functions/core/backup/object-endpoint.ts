@@ -32,19 +32,3 @@ export async function objectEndpointOf(
   if (scheme?.name !== 'sigv4' || !scheme.signingRegion) return undefined;
   return { url: resolved.url, signingRegion: scheme.signingRegion, signingName: scheme.signingName ?? 's3' };
 }
-
-/**
- * A key as the S3 client puts it in the path: each segment percent-encoded (RFC 3986 unreserved
- * characters kept, `!'()*` encoded too), the `/` separators kept.
- */
-export function encodeObjectKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) =>
-      encodeURIComponent(segment).replace(
-        /[!'()*]/g,
-        (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join('/');
-}

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DirectObjectTransport } from './direct-object-transport.ts';
-import { withSignedPayloadHash } from './s3-calls.ts';
 
 /**
  * The copy's two requests per object: GetObject (streamed) and the single-part PutObject of a body
@@ -81,6 +80,25 @@ export const sdkObjectTransport: ObjectTransportFactory = (client) => ({
     );
   },
 });
+
+/**
+ * Signs `command` with a payload hash the caller already computed (SigV4's x-amz-content-sha256),
+ * so the SDK does not hash the body again; S3 checks the body against it.
+ */
+export function withSignedPayloadHash<Command extends PutObjectCommand>(
+  command: Command,
+  sha256Hex: string,
+): Command {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'lakehouseOpsSignedPayloadHash' },
+  );
+  return command;
+}
 
 const transports = new WeakMap<S3Client, ObjectTransport>();
 

@@ -20,31 +20,28 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /**
- * `x-amz-copy-source`: S3 URL-decodes it, so every byte outside the unreserved set is
- * percent-encoded (the `/` separators stay). s3rver decodes it with `decodeURI`, which leaves
- * reserved characters (`+`, `&`, `=`, `?`...) encoded: keys with them cannot be copied there.
+ * A key as the S3 client puts it in a path: each segment percent-encoded (RFC 3986 unreserved
+ * characters kept, `!'()*` encoded too), the `/` separators kept.
  */
-export function encodeCopySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+export function encodeObjectKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment).replace(
+        /[!'()*]/g,
+        (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
+    .join('/');
 }
 
 /**
- * Signs `command` with a payload hash the caller already computed (SigV4's x-amz-content-sha256),
- * so the SDK does not hash the body again; S3 checks the body against it.
+ * `x-amz-copy-source`: S3 URL-decodes it, so the key is encoded as in a path. s3rver decodes it
+ * with `decodeURI`, which leaves reserved characters (`+`, `&`, `=`, `?`...) encoded: keys with
+ * them cannot be copied there.
  */
-export function withSignedPayloadHash<Command extends PutObjectCommand>(
-  command: Command,
-  sha256Hex: string,
-): Command {
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
-      return next(args);
-    },
-    { step: 'build', name: 'lakehouseOpsSignedPayloadHash' },
-  );
-  return command;
+export function encodeCopySource(bucket: string, key: string): string {
+  return `${bucket}/${encodeObjectKey(key)}`;
 }
 
 export async function objectExists(

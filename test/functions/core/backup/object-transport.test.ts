@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { isNetworkError, isTransientAwsError } from '../../../../functions/commons/transient-errors.ts';
-import { encodeObjectKey, objectEndpointOf } from '../../../../functions/core/backup/object-endpoint.ts';
+import { objectEndpointOf } from '../../../../functions/core/backup/object-endpoint.ts';
 import {
   directObjectTransport,
   type ObjectTransportFactory,
   sdkObjectTransport,
 } from '../../../../functions/core/backup/object-transport.ts';
-import { isNotFound } from '../../../../functions/core/backup/s3-calls.ts';
+import { encodeObjectKey, isNotFound } from '../../../../functions/core/backup/s3-calls.ts';
 import { BACKUP_BUCKET, s3ClientFor, useBackupEndpoints } from './support/backup-endpoints.ts';
 import { useSigV4ObjectServer } from './support/sigv4-object-server.ts';
 
