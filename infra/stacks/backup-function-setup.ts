@@ -145,6 +145,17 @@ export class BackupBucketAccess {
     return this;
   }
 
+  /**
+   * ListBucket on the whole bucket, without an s3:prefix condition, for a step that asks whether a
+   * key exists (a HEAD or GET of a key that may be missing): S3 answers a missing key with 404 only
+   * to a caller that may list the bucket, and with 403 AccessDenied to any other, which the code
+   * could not tell from a real refusal. Listing reveals key names, never content or metadata.
+   */
+  existenceChecks(): this {
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucketArn] }));
+    return this;
+  }
+
   read(prefixes: readonly string[]): this {
     return this.objects(['s3:GetObject'], prefixes);
   }

@@ -67,7 +67,7 @@ export function createBackupFunction(
         description: 'backup: pg_dump of the Prefect database as a Kubernetes Job',
       });
       setup.grantDescribeCluster(fn);
-      setup.grantBucket(fn).read([POSTGRES]).decrypt();
+      setup.grantBucket(fn).existenceChecks().read([POSTGRES]).decrypt();
       return fn;
     }
     case 'acquire-backup-lock':
@@ -116,7 +116,16 @@ export function createBackupFunction(
         description: 'backup: incremental plan of one bucket in batches',
       });
       setup.grantMinio(fn);
-      setup.grantBucket(fn).list([MANIFESTS, RUNS]).read([MANIFESTS, RUNS]).write([RUNS]).decrypt().encrypt();
+      // A run with nothing to copy commits its manifest from the plan (staged under runs/ when it
+      // needs more than one part) and clears unfinished runs' files, as finalize does.
+      setup
+        .grantBucket(fn)
+        .existenceChecks()
+        .read([MANIFESTS, RUNS])
+        .write([RUNS, MANIFESTS])
+        .objects(['s3:DeleteObject', 's3:AbortMultipartUpload'], [RUNS])
+        .decrypt()
+        .encrypt();
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['s3:PutObject'],
@@ -146,6 +155,7 @@ export function createBackupFunction(
       setup.grantMinio(fn);
       setup
         .grantBucket(fn)
+        .existenceChecks()
         .read([RUNS, DATA])
         .write([RUNS, DATA])
         .objects(['s3:AbortMultipartUpload'], [DATA])
@@ -163,7 +173,7 @@ export function createBackupFunction(
       });
       setup
         .grantBucket(fn)
-        .list([RUNS, MANIFESTS])
+        .existenceChecks()
         .read([RUNS, MANIFESTS])
         .write([RUNS, MANIFESTS])
         .objects(['s3:DeleteObject', 's3:AbortMultipartUpload'], [RUNS])

@@ -338,7 +338,7 @@ export function createDrFunction(
         timeout: under(timeouts.restore),
         description: "dr-failover: restore Prefect's newest dump into the DR PostgreSQL (once per failover)",
       });
-      backup.grantBucket(fn).list([POSTGRES]).read([POSTGRES]).decrypt();
+      backup.grantBucket(fn).existenceChecks().read([POSTGRES]).decrypt();
       grantDrCluster(fn, config);
       return fn;
     }

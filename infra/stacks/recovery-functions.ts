@@ -67,7 +67,7 @@ export function createRecoveryFunction(
         ...STREAMING_STEP,
         description: 'verify-backup: re-read one shard of the sample and compare SHA-256',
       });
-      setup.grantBucket(fn).read([MANIFESTS, DATA]).decrypt();
+      setup.grantBucket(fn).existenceChecks().read([MANIFESTS, DATA]).decrypt();
       return fn;
     }
     case 'verify-postgres-dump':
@@ -84,7 +84,7 @@ export function createRecoveryFunction(
             : 'restore: the dump of a run into a new named database',
       });
       setup.grantDescribeCluster(fn);
-      setup.grantBucket(fn).read([POSTGRES]).decrypt();
+      setup.grantBucket(fn).existenceChecks().read([POSTGRES]).decrypt();
       return fn;
     }
     case 'plan-restore':
@@ -101,7 +101,7 @@ export function createRecoveryFunction(
       });
       setup.grantMinio(fn);
       const reads = name === 'plan-restore' ? [MANIFESTS] : [MANIFESTS, DATA];
-      setup.grantBucket(fn).list([MANIFESTS]).read(reads).decrypt();
+      setup.grantBucket(fn).existenceChecks().read(reads).decrypt();
       return fn;
     }
     case 'record-backup-verdict':

@@ -1,5 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   measureReplicationLagHandlerEnvironment,
@@ -127,20 +126,14 @@ export function createReplicationFunction(
 
 /**
  * Objects of every replicated bucket's prefix in the replica bucket, and the key through S3.
- * ListBucket is on the whole bucket, without an s3:prefix condition: S3 answers a HEAD of a
- * missing key with 404 only to a caller that may list the bucket (403 otherwise), and "missing" is
- * how replicate-objects tells a deleted replica from a present one.
+ * "Missing" (a 404, see existenceChecks) is how replicate-objects tells a deleted replica from a
+ * present one.
  */
 function grantReplicaBucket(fn: OpsFunction, config: EnvironmentConfig): void {
   const bucketName = replicaBucketName(config);
   const prefixes = config.backup.sourceBuckets.map((bucket) => `${bucket}/`);
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [Stack.of(fn).formatArn({ service: 's3', region: '', account: '', resource: bucketName })],
-    }),
-  );
   new BackupBucketAccess(fn, config, bucketName, 'the replica bucket layout (docs/dr.md)')
+    .existenceChecks()
     .objects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], prefixes)
     .decrypt()
     .encrypt();

@@ -81,7 +81,10 @@ describe('createRecoveryFunction', () => {
     expect(listings('load-verification-plan')).toEqual([
       expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['manifests/*'] } } }),
     ]);
-    expect(listings('verify-backup-sample')).toEqual([]);
+    // A missing copy must be a 404 (a FAILED verdict), not a 403: see backup-bucket-access.test.ts.
+    expect(listings('verify-backup-sample')).toEqual([
+      expect.not.objectContaining({ Condition: expect.anything() }),
+    ]);
     for (const name of ['load-verification-plan', 'verify-backup-sample'] as const) {
       const decrypt = statementsOf(name).find((statement) =>
         asList(statement.Action).includes('kms:Decrypt'),
