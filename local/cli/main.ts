@@ -6,19 +6,33 @@ import { drillCommand } from './commands/drill.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { WAKE_USAGE, wakeCommand } from './commands/wake.ts';
+import { describeDrillScenarios } from './drill/render-drill.ts';
+import { DRILL_SCENARIOS } from './drill/run-drill.ts';
+import { type OptionSpec, optionProblem } from './option-problem.ts';
 import { EXIT, UsageError } from './usage-error.ts';
+import { WORKFLOW_REGISTRY } from './workflow-registry.ts';
 
 /** `lakehouse-ops <command>`: argument parsing and dispatch; returns the exit code. */
+
+const DRILL_OPTIONS = { json: { type: 'boolean' }, verbose: { type: 'boolean' } } as const;
+const RUN_OPTIONS = {
+  input: { type: 'string' },
+  local: { type: 'boolean' },
+  env: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+const SERVE_OPTIONS = { env: { type: 'string' } } as const;
 
 export const USAGE = `Usage: lakehouse-ops <command> [options]
 
 Commands:
   drill [--json] [--verbose]
-      Start the local lakehouse and run the drill: validate-platform healthy and with injected
-      faults, backup (first and unchanged), verify-backup (passing, and catching a corrupted
-      copy), and restore of a deleted prefix (dry run, then byte for byte).
+      Start the local lakehouse and run every drill scenario, in this order:
+${wrap(describeDrillScenarios(DRILL_SCENARIOS), '        ')}
+      Scenarios whose system packages are missing are skipped and named (exit code 0 all the
+      same). --json prints only the report on stdout.
   run <workflow> [--input <file|json>] [--local] [--env ${ENVIRONMENT_NAMES.join('|')}] [--json]
-      Run a workflow: in the environment's AWS account, or with --local against the local lakehouse.
+${wrap(`Run a workflow: with --local against the local lakehouse, otherwise in the environment's AWS account (--env development when not given). Workflows: ${[...WORKFLOW_REGISTRY.keys()].join(', ')}.`, '      ')}
 ${APPROVALS_USAGE}
 ${WAKE_USAGE}
   serve [--env ${ENVIRONMENT_NAMES.join('|')}]
@@ -34,20 +48,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     switch (command) {
       case 'drill': {
-        const { values } = parse(rest, { json: { type: 'boolean' }, verbose: { type: 'boolean' } }, 0);
+        const { values } = parse('drill', rest, DRILL_OPTIONS, 0);
         return await drillCommand({ json: values.json === true, verbose: values.verbose === true }, io);
       }
       case 'run': {
-        const { values, positionals } = parse(
-          rest,
-          {
-            input: { type: 'string' },
-            local: { type: 'boolean' },
-            env: { type: 'string' },
-            json: { type: 'boolean' },
-          },
-          1,
-        );
+        const { values, positionals } = parse('run', rest, RUN_OPTIONS, 1);
         const environment = environmentOption(values.env);
         return await runCommand(
           {
@@ -65,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'wake':
         return await wakeCommand(rest, io);
       case 'serve': {
-        const { values } = parse(rest, { env: { type: 'string' } }, 0);
+        const { values } = parse('serve', rest, SERVE_OPTIONS, 0);
         return await serveCommand({ environment: environmentOption(values.env) }, io);
       }
       case 'help':
@@ -99,24 +104,40 @@ function environmentOption(value: string | boolean | undefined): string {
   return environment;
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+/** What each command's positional arguments are, for the message when they are missing. */
+const POSITIONALS: Record<string, string> = {
+  run: `<workflow>: one of ${[...WORKFLOW_REGISTRY.keys()].join(', ')}`,
+};
 
-function parse(args: readonly string[], options: OptionSpec, positionalCount: number) {
+function parse(command: string, args: readonly string[], options: OptionSpec, positionalCount: number) {
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: OptionSpec; allowPositionals: true; strict: true }>
   >;
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
-    // node:util reports unknown options and missing values in plain words; keep them.
-    throw new UsageError((error as Error).message);
+    throw new UsageError(optionProblem(command, args, options, error as Error));
   }
   if (parsed.positionals.length !== positionalCount) {
     throw new UsageError(
       positionalCount === 0
-        ? `Unexpected argument(s): ${parsed.positionals.join(' ')}`
-        : `Expected ${positionalCount} argument(s), got ${parsed.positionals.length}${parsed.positionals.length ? `: ${parsed.positionals.join(' ')}` : ''}`,
+        ? `${command} takes no arguments, got: ${parsed.positionals.join(' ')}`
+        : `${command} takes ${POSITIONALS[command] ?? `${positionalCount} argument(s)`}; got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`,
     );
   }
   return parsed;
+}
+
+/** The help text's paragraphs stay within 100 columns. */
+function wrap(text: string, indent: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(`${indent}${line}`);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(`${indent}${line}`);
+  return lines.join('\n');
 }

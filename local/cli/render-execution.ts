@@ -6,6 +6,9 @@ import { formatDuration, type Style } from './style.ts';
 const SYMBOL: Record<StateStatus, string> = { SUCCEEDED: '✓', CAUGHT: '↷', FAILED: '✗', RUNNING: '…' };
 const CAUSE_PREVIEW_LENGTH = 100;
 
+/** What the timeline's markers mean; `retried Nx` may follow any of them. */
+export const TIMELINE_LEGEND = `${SYMBOL.SUCCEEDED} succeeded  ${SYMBOL.CAUGHT} failed, caught by the workflow, which went on  ${SYMBOL.FAILED} failed  ${SYMBOL.RUNNING} still running`;
+
 export interface RenderOptions {
   readonly style: Style;
   readonly indent?: string;

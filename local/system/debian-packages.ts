@@ -5,6 +5,8 @@
  * otherwise fail with the exact command to run, so `npm test` alone works on a fresh machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface SystemBinary {
   command: string;
@@ -18,10 +20,36 @@ export const ALERTMANAGER: SystemBinary = {
 };
 export const PROMTOOL: SystemBinary = { command: 'promtool', debianPackage: 'prometheus' };
 
-/** Debian's PostgreSQL major version; its server and client binaries are not on PATH. */
-export const POSTGRES_BIN_DIRECTORY = '/usr/lib/postgresql/15/bin';
+/** Where Debian installs each PostgreSQL major version; its binaries are not on PATH. */
+const POSTGRES_VERSIONS_DIRECTORY = '/usr/lib/postgresql';
+/** Debian 12's `postgresql`, named when none is installed yet (the error then says what to install). */
+const DEFAULT_POSTGRES_MAJOR = '15';
+
+/**
+ * The bin directory of the newest PostgreSQL installed, whichever major version the Debian release
+ * ships (.ci/run installs the `postgresql` package when any version's initdb is missing).
+ */
+export function postgresBinDirectory(versionsDirectory = POSTGRES_VERSIONS_DIRECTORY): string {
+  const installed = listDirectory(versionsDirectory)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(versionsDirectory, name, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return join(versionsDirectory, installed[0] ?? DEFAULT_POSTGRES_MAJOR, 'bin');
+}
+
+function listDirectory(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch {
+    return [];
+  }
+}
+
+/** Resolved when first imported; a PostgreSQL installed later by ensureSystemBinaries is found by POSTGRES. */
+export const POSTGRES_BIN_DIRECTORY = postgresBinDirectory();
 export const POSTGRES: SystemBinary = {
-  command: `${POSTGRES_BIN_DIRECTORY}/postgres`,
+  get command() {
+    return join(postgresBinDirectory(), 'postgres');
+  },
   debianPackage: 'postgresql',
 };
 /**
@@ -53,10 +81,12 @@ export function ensureSystemBinaries(binaries: SystemBinary[]): void {
     );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  // apt's progress goes to stderr: stdout is the command's own output (`drill --json` is parsed).
+  const stdio = ['ignore', 2, 2] as const;
+  execFileSync('apt-get', ['update', '-q'], { stdio: [...stdio], env });
   const packages = [...new Set(missing.map((binary) => binary.debianPackage))];
   execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
-    stdio: 'inherit',
+    stdio: [...stdio],
     env,
   });
 }

@@ -40,7 +40,10 @@ export async function publishNotification(
   return { messageId: MessageId ?? '' };
 }
 
-/** Printable ASCII on one line, at most MAX_SUBJECT_LENGTH characters, never empty. */
+/**
+ * Printable ASCII on one line, at most MAX_SUBJECT_LENGTH characters, never empty. A long subject
+ * loses its middle: its start says what happened, its end names what to (`... on <Deployment>`).
+ */
 export function toSnsSubject(text: string): string {
   const ascii = text
     .normalize('NFKD')
@@ -48,7 +51,12 @@ export function toSnsSubject(text: string): string {
     .replace(/\s+/g, ' ')
     .replace(/[^\x20-\x7e]/g, '?')
     .trim();
-  const subject = ascii.length > MAX_SUBJECT_LENGTH ? `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3)}...` : ascii;
+  const kept = MAX_SUBJECT_LENGTH - 3;
+  const head = Math.ceil(kept / 2);
+  const subject =
+    ascii.length > MAX_SUBJECT_LENGTH
+      ? `${ascii.slice(0, head)}...${ascii.slice(ascii.length - (kept - head))}`
+      : ascii;
   return subject || 'lakehouse-ops notification';
 }
 

@@ -30,6 +30,7 @@ import {
 import { ENVIRONMENT_NAMES } from '../../../infra/config/environment-config.ts';
 import { loadEnvironmentConfig } from '../../../infra/config/load-config.ts';
 import { type CliIo, writeLines } from '../cli-io.ts';
+import { optionProblem } from '../option-problem.ts';
 import { EXIT, UsageError } from '../usage-error.ts';
 
 /**
@@ -109,7 +110,7 @@ function parseOptions(args: readonly string[]) {
   try {
     return parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(optionProblem('approvals', args, OPTIONS, error as Error));
   }
 }
 

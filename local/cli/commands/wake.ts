@@ -16,6 +16,7 @@ import type { ExecutionResult } from '../../runner/execution-result.ts';
 import { loadWorkflows } from '../../runner/workflows.ts';
 import { runInAws } from '../aws/run-in-aws.ts';
 import { type CliIo, writeLines } from '../cli-io.ts';
+import { optionProblem } from '../option-problem.ts';
 import { renderExecution } from '../render-execution.ts';
 import { styleFor } from '../style.ts';
 import { EXIT, UsageError } from '../usage-error.ts';
@@ -31,9 +32,18 @@ const SLEEPING_ENVIRONMENTS = ENVIRONMENT_NAMES.filter(
   (name) => !(NEVER_ASLEEP_ENVIRONMENTS as readonly string[]).includes(name),
 );
 
-export const WAKE_USAGE = `  wake <${SLEEPING_ENVIRONMENTS.join('|')}> [--reason <text>] [--as <name>] [--dry-run] [--local] [--json]
+/**
+ * The local lakehouse's environment name (startLocalLakehouse's default), which its off-hours
+ * notifications and annotations name in their wake hint: `wake local` means `--local`.
+ */
+export const LOCAL_ENVIRONMENT = 'local';
+/** The stack whose workflows run on the local lakehouse, as the drill's do. */
+const LOCAL_STACK_ENVIRONMENT = 'development';
+
+export const WAKE_USAGE = `  wake <${[...SLEEPING_ENVIRONMENTS, LOCAL_ENVIRONMENT].join('|')}> [--reason <text>] [--as <name>] [--dry-run] [--local] [--json]
       Wake an environment put to sleep by the off-hours schedule, now: node groups, then every
-      replica count and CronJob as saved (runs the off-hours workflow with action "wake").`;
+      replica count and CronJob as saved (runs the off-hours workflow with action "wake"). In
+      AWS unless --local; \`wake ${LOCAL_ENVIRONMENT}\` is the local lakehouse (${LOCAL_STACK_ENVIRONMENT}'s workflows).`;
 
 export type StartWorkflow = (options: {
   environment: string;
@@ -56,7 +66,7 @@ export async function wakeCommand(
   start: StartWorkflow = startOffHoursWorkflow,
 ): Promise<number> {
   const { values, positionals } = parseOptions(args);
-  const environment = requireSleepingEnvironment(positionals);
+  const { environment, local } = requireSleepingEnvironment(positionals, values.local === true);
   const input = parseOrThrow(
     offHoursRequestSchema,
     {
@@ -65,13 +75,13 @@ export async function wakeCommand(
       requestedBy: values.as ?? defaultRequester(),
       ...(values.reason === undefined ? {} : { reason: values.reason }),
     },
-    (problems) => new UsageError(`Cannot wake ${environment}: ${problems.join('; ')}`),
+    (problems) => new UsageError(`Cannot wake ${positionals[0]}: ${problems.join('; ')}`),
   );
 
   const result = await start({
     environment,
     input,
-    local: values.local === true,
+    local,
     onStarted: (executionArn) => {
       if (!values.json) io.stderr.write(`started ${executionArn}\n`);
     },
@@ -92,17 +102,21 @@ function parseOptions(args: readonly string[]) {
   try {
     return parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(optionProblem('wake', args, OPTIONS, error as Error));
   }
 }
 
-function requireSleepingEnvironment(positionals: readonly string[]): string {
+function requireSleepingEnvironment(
+  positionals: readonly string[],
+  local: boolean,
+): { environment: string; local: boolean } {
   if (positionals.length !== 1) {
     throw new UsageError(
-      `wake takes one environment (${SLEEPING_ENVIRONMENTS.join(' or ')}), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+      `wake takes one environment (${SLEEPING_ENVIRONMENTS.join(' or ')}, or ${LOCAL_ENVIRONMENT} for the local lakehouse), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
     );
   }
   const environment = positionals[0]!;
+  if (environment === LOCAL_ENVIRONMENT) return { environment: LOCAL_STACK_ENVIRONMENT, local: true };
   if ((NEVER_ASLEEP_ENVIRONMENTS as readonly string[]).includes(environment)) {
     throw new UsageError(
       `${environment} never sleeps: off-hours scale-down runs only in ${SLEEPING_ENVIRONMENTS.join(' and ')}, so there is nothing to wake`,
@@ -110,10 +124,10 @@ function requireSleepingEnvironment(positionals: readonly string[]): string {
   }
   if (!(SLEEPING_ENVIRONMENTS as readonly string[]).includes(environment)) {
     throw new UsageError(
-      `${environment} is not an environment: expected ${SLEEPING_ENVIRONMENTS.join(' or ')}`,
+      `${environment} is not an environment: expected ${SLEEPING_ENVIRONMENTS.join(' or ')}, or ${LOCAL_ENVIRONMENT} for the local lakehouse`,
     );
   }
-  return environment;
+  return { environment, local };
 }
 
 /** Who woke it, for the audit trail: the operator's login unless --as says otherwise. */

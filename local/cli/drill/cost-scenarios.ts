@@ -87,9 +87,12 @@ function offHoursNight(): DrillScenario {
         }
       }
       problems.push(...differences(before, after).map((difference) => `after the wake-up, ${difference}`));
+      const status = (wake.output as { status?: unknown } | undefined)?.status;
       return {
         passed: problems.length === 0,
         problems,
+        // The wake-up's report (the sleep's is in the notifications above it).
+        ...(typeof status === 'string' ? { reportStatus: status } : {}),
         details: [
           `asleep: ${slept.map(([object, value]) => `${object}=${value}`).join(', ') || 'nothing'}`,
           `woken: ${before.size} workloads and CronJobs compared, ${differences(before, after).length} differ`,

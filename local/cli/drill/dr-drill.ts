@@ -247,28 +247,37 @@ async function drPrefectProblems(dr: LocalDrSide): Promise<string[]> {
     : [];
 }
 
+/** A step the report was written during has not finished: it has no duration yet, so none is shown. */
+function inSeconds(seconds: number | null | undefined): string {
+  return typeof seconds === 'number' ? ` in ${seconds} s` : '';
+}
+
+function measured(seconds: number | null): string {
+  return seconds === null ? 'not measured' : `${seconds} s`;
+}
+
 /** Lines for the drill's output: RTO, RPO, and where the time went, step by step. */
 export function failoverDrillDetails(outcome: FailoverDrillOutcome): string[] {
   const lines: string[] = [];
   const report = outcome.failoverReport;
   if (report) {
     lines.push(
-      `failover ${report.failoverId}: RTO ${report.rto.seconds ?? '-'} s (${report.rto.verdict}), RPO ${report.rpo.seconds ?? '-'} s (${report.rpo.verdict})`,
+      `failover ${report.failoverId}: RTO ${measured(report.rto.seconds)} (${report.rto.verdict}), RPO ${measured(report.rpo.seconds)} (${report.rpo.verdict})`,
     );
     lines.push(
       ...report.stepTimings.map(
         (step) =>
-          `  ${step.step}: ${step.status} in ${step.durationSeconds ?? '-'} s, ${step.secondsSinceOpened ?? '-'} s after the declaration`,
+          `  ${step.step}: ${step.status}${inSeconds(step.durationSeconds)}${step.secondsSinceOpened === undefined ? '' : `, ${step.secondsSinceOpened} s after the declaration`}`,
       ),
     );
   }
   const back = outcome.failbackReport;
   if (back) {
     lines.push(
-      `failback: ${back.durationSeconds ?? '-'} s, ${back.resynced.copied} copied and ${back.resynced.deleted} deleted in ${back.resynced.passes} passes, diff at the switch ${back.diffAtSwitch}`,
+      `failback: ${typeof back.durationSeconds === 'number' ? `${back.durationSeconds} s, ` : ''}${back.resynced.copied} copied and ${back.resynced.deleted} deleted in ${back.resynced.passes} passes, ${back.diffAtSwitch === null ? 'no diff taken before the switch' : `diff at the switch ${back.diffAtSwitch}`}`,
     );
     lines.push(
-      ...back.timings.map((step) => `  ${step.step}: ${step.status} in ${step.durationSeconds ?? '-'} s`),
+      ...back.timings.map((step) => `  ${step.step}: ${step.status}${inSeconds(step.durationSeconds)}`),
     );
   }
   lines.push(`${outcome.written.length} objects checked by SHA-256 in the replica and back in MinIO`);

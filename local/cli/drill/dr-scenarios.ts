@@ -1,6 +1,7 @@
 import type { LocalLakehouse } from '../../lakehouse/index.ts';
 import type { LocalReplication } from '../../runner/replication.ts';
 import {
+  DR_FAILBACK,
   DR_FAILOVER,
   DRILL_REQUESTER,
   drSideOf,
@@ -81,7 +82,8 @@ export const FAILOVER_REFUSED_SCENARIO: DrillScenario = scenarioWithFixture<Refu
   evaluate: async (result, context, fixture) => {
     const problems = [...fixture.problems];
     if (fixture.before) problems.push(...(await refusedFailoverProblems(result, context, fixture.before)));
-    return { passed: problems.length === 0, problems, reportStatus: result.error ?? result.status };
+    // A refused failover stops before its report: the execution's FAILED and the timeline say it all.
+    return { passed: problems.length === 0, problems };
   },
 });
 
@@ -94,6 +96,7 @@ export const FAILOVER_AND_FAILBACK_SCENARIO: DrillScenario = scenarioWithFixture
   id: 'dr-failover-and-failback',
   title: 'Primary lost: dr-failover to a validated DR side, then dr-failback with zero diff',
   workflow: DR_FAILOVER,
+  alsoRuns: [DR_FAILBACK],
   requires: DR_REQUIRES,
   input: {},
   inject: async (lakehouse: LocalLakehouse) => {

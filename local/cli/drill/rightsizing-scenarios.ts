@@ -192,9 +192,10 @@ function verdictOf(judged: Judged, fixture: RightsizingFixture, problems: string
   return {
     passed: all.length === 0,
     problems: all,
-    ...(judged.stored ? { reportStatus: judged.stored.report.mode } : {}),
     details: [
       ...(fixture.answeredBy ? [fixture.answeredBy] : []),
+      // The cost report has no status of its own (its rows have): its mode is worth a line.
+      ...(judged.stored ? [`mode: ${judged.stored.report.mode}`] : []),
       ...rows.map(describeRow),
       ...fixture.during.details,
       ...(judged.stored

@@ -42,6 +42,8 @@ export interface DrillScenario {
   readonly title: string;
   /** The workflow the scenario runs; skipped (and said so) when the stack does not define it. */
   readonly workflow: string;
+  /** Other workflows its run starts after `workflow` (the failover drill fails back), for the help text. */
+  readonly alsoRuns?: readonly string[];
   /** Parts of the platform the workflow needs; skipped (and said so) when the lakehouse lacks one. */
   readonly requires?: readonly (keyof LakehouseCapabilities)[];
   /** The input, or how to make it for the environment whose stack the drill runs. */
@@ -142,7 +144,7 @@ export const VALIDATE_DRILL_SCENARIOS: readonly DrillScenario[] = [
     unhealthy('minio-s3-probe', 'ERROR'),
     (lakehouse) => lakehouse.faults.minioS3Down(),
   ),
-  validateScenario('healthy-again', 'Healthy again after every restore', HEALTHY),
+  validateScenario('healthy-again', 'Healthy again once every injected fault is undone', HEALTHY),
 ];
 
 /** Something a scenario breaks and must put back, which its evaluation also needs to see. */

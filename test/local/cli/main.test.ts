@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeDrillScenarios } from '../../../local/cli/drill/render-drill.ts';
+import { DRILL_SCENARIOS } from '../../../local/cli/drill/run-drill.ts';
 import { main } from '../../../local/cli/main.ts';
 import { succeededHistory } from './aws/history-events.ts';
 
@@ -54,9 +56,16 @@ describe('main', () => {
       /--env qa is not an environment: expected one of development, staging, production/,
       true,
     ],
-    [['run'], /Expected 1 argument\(s\), got 0/, true],
-    [['run', 'validate-platform', '--region', 'x'], /Unknown option '--region'/, true],
-    [['drill', 'now'], /Unexpected argument\(s\): now/, true],
+    [['run'], /run takes <workflow>: one of validate-platform, backup, .*dr-failover; got none/, true],
+    [
+      ['run', 'validate-platform', '--region', 'x'],
+      /unknown option --region for run; expected: --input <value>, --local, --env <value>, --json/,
+      true,
+    ],
+    [['run', 'validate-platform', '--input'], /--input for run needs a value/, true],
+    [['drill', '--jsn'], /unknown option --jsn for drill; expected: --json, --verbose\n/, true],
+    [['drill', '-j'], /unknown option -j for drill/, true],
+    [['drill', 'now'], /drill takes no arguments, got: now/, true],
     [[], /No command given/, true],
   ])('exits 2 without calling AWS when the arguments are %j', async (argv, message, showsUsage) => {
     const { io, stderr } = capture();
@@ -64,6 +73,22 @@ describe('main', () => {
     expect(stderr()).toMatch(message);
     expect(stderr().includes('Usage: lakehouse-ops')).toBe(showsUsage);
     expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('describes every drill scenario in the help, in the order the drill runs them', async () => {
+    const { io, stdout } = capture();
+    expect(await main(['help'], io)).toBe(0);
+    const help = stdout().replace(/\s+/g, ' ');
+    expect(help).toContain(describeDrillScenarios(DRILL_SCENARIOS));
+    for (const workflow of [
+      'remediate',
+      'off-hours',
+      'cost-optimise',
+      'provision',
+      'dr-failover then dr-failback',
+    ])
+      expect(help).toContain(workflow);
+    expect(help).toContain("otherwise in the environment's AWS account (--env development when not given)");
   });
 
   it('reads --input from a file and reports a file that is not JSON by its path', async () => {

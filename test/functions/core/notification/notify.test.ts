@@ -84,6 +84,17 @@ describe('toSnsSubject', () => {
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
     expect(subject.length).toBeLessThan(100);
     expect(subject.startsWith('Plateforme degradee ? n?ud xxx')).toBe(true);
-    expect(subject.endsWith('...')).toBe(true);
+    expect(subject.endsWith('xxx')).toBe(true);
+  });
+
+  it('cuts a long subject in the middle, keeping the name at its end', () => {
+    const subject = toSnsSubject(
+      `[development] ESCALATED DeploymentReplicasUnavailable on lakehouse-development/prefect/Deployment/prefect-worker-${'x'.repeat(40)}-end`,
+    );
+
+    expect(subject).toHaveLength(99);
+    expect(subject.startsWith('[development] ESCALATED DeploymentReplicas')).toBe(true);
+    expect(subject).toContain('...');
+    expect(subject.endsWith('x-end')).toBe(true);
   });
 });

@@ -166,7 +166,7 @@ describe('approvals command', () => {
     [['decide', randomUUID()], /takes <approvalId> and approve\|reject, got 1 argument/],
     [['list', '--as', 'ops'], /--as and --reason are for approvals decide/],
     [['list', '--env', 'qa'], /--env qa is not an environment/],
-    [['list', '--region', 'x'], /Unknown option '--region'/],
+    [['list', '--region', 'x'], /unknown option --region for approvals; expected: .*--env <value>/],
     [['approve'], /Unknown approvals subcommand "approve": expected list or decide/],
     [[], /approvals needs a subcommand/],
   ])('refuses %j with a usage error before connecting', async (args, message) => {

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { buildOffHoursReport } from '../../../../functions/core/cost/off-hours/report.ts';
 import type { OffHoursRequest } from '../../../../functions/core/cost/off-hours/request.ts';
 import { type StartWorkflow, wakeCommand } from '../../../../local/cli/commands/wake.ts';
 import { main } from '../../../../local/cli/main.ts';
@@ -60,6 +61,44 @@ describe('wakeCommand', () => {
     expect(started[0]).toMatchObject({ environment: 'development', local: true, input: { dryRun: true } });
     expect(started[0]?.input.requestedBy).toMatch(/\(lakehouse-ops wake\)$/);
   });
+
+  it.each([[['local']], [['local', '--local']]])(
+    'wakes the local lakehouse with %j, on the stack the drill runs',
+    async (args) => {
+      const { start, started } = recordingStart();
+
+      expect(await wakeCommand([...args, '--as', 'alice'], captureIo().io, start)).toBe(0);
+
+      expect(started).toEqual([
+        {
+          environment: 'development',
+          local: true,
+          input: { action: 'wake', dryRun: false, requestedBy: 'alice' },
+        },
+      ]);
+    },
+  );
+
+  it.each([
+    ['local', true],
+    ['staging', false],
+  ])(
+    'accepts the wake hint an off-hours report in %s gives, where that environment runs',
+    async (environment, local) => {
+      const report = buildOffHoursReport({
+        environment,
+        executionId: 'execution-1',
+        failure: { Error: 'Drill' },
+      });
+      const [program, command, ...args] = report.wakeCommand.split(' ');
+      expect([program, command]).toEqual(['lakehouse-ops', 'wake']);
+      const { start, started } = recordingStart();
+
+      expect(await wakeCommand(args, captureIo().io, start)).toBe(0);
+
+      expect(started[0]).toMatchObject({ local });
+    },
+  );
 
   it('exits 1 with the cause when the workflow fails', async () => {
     const { io, stdout } = captureIo();
@@ -126,15 +165,21 @@ describe('lakehouse-ops wake usage errors', () => {
   it('refuses a missing or unknown environment and unknown options, with exit code 2', async () => {
     expect(await usage([])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('wake takes one environment (development or staging), got none'),
+      stderr: expect.stringContaining(
+        'wake takes one environment (development or staging, or local for the local lakehouse), got none',
+      ),
     });
     expect(await usage(['qa'])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('qa is not an environment: expected development or staging'),
+      stderr: expect.stringContaining(
+        'qa is not an environment: expected development or staging, or local for the local lakehouse',
+      ),
     });
     expect(await usage(['staging', '--force'])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("Unknown option '--force'"),
+      stderr: expect.stringContaining(
+        'unknown option --force for wake; expected: --reason <value>, --as <value>, --dry-run, --local, --json',
+      ),
     });
   });
 
