@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
-import { s3ClientIn } from './commons/backup-clients.ts';
+import { asBackupLogger, backupDestination, s3ClientIn } from './commons/backup-clients.ts';
 import { dumpPostgresHandlerEnvironment } from './commons/environment.ts';
 import { kubernetesApiFor } from './commons/kubernetes-client.ts';
 import { createHandler } from './commons/middleware.ts';
 import { nonEmptyString } from './commons/schemas.ts';
+import { pruneDumps } from './core/backup/prune-dumps.ts';
 import { runPgDumpJob } from './core/postgres/index.ts';
 
 const eventSchema = z.object({ runId: nonEmptyString(), dryRun: z.boolean() });
@@ -12,10 +13,12 @@ const eventSchema = z.object({ runId: nonEmptyString(), dryRun: z.boolean() });
  * backup: pg_dump of the Prefect database as a Job on the cluster, into postgres/<db>/<runId>.dump
  * of the backup bucket. The Job is named after the run, so a retried invocation (after
  * PostgresJobTimeoutError) re-attaches to the running dump instead of starting a second one.
+ * Once the dump is complete, the dumps past the retention are pruned (core/backup/prune-dumps.ts);
+ * a pruning failure is reported with the dump, never fails it.
  */
 export const handler = createHandler(
   { name: 'dump-postgres', environment: dumpPostgresHandlerEnvironment, event: eventSchema },
-  async ({ runId, dryRun }, { env }) => {
+  async ({ runId, dryRun }, { env, logger }) => {
     const key = `postgres/${env.POSTGRES_DATABASE}/${runId}.dump`;
     if (dryRun)
       return { state: 'SKIPPED' as const, detail: `dry run: would dump ${env.POSTGRES_DATABASE} to ${key}` };
@@ -38,6 +41,21 @@ export const handler = createHandler(
         destination: { bucket: env.BACKUP_BUCKET_NAME, key },
       },
     );
-    return { state: 'COMPLETED' as const, ...dump };
+    const retention = await pruneDumps(
+      { ...backupDestination(env), logger: asBackupLogger(logger) },
+      { database: env.POSTGRES_DATABASE, retentionDays: env.BACKUP_RETENTION_DAYS, now: new Date() },
+    ).then(
+      // Counts only: the dump's record goes into every manifest header of the run.
+      (pruned) => ({
+        keptRuns: pruned.keptRunIds.length,
+        deletedRuns: pruned.deletedRunIds.length,
+        deletedObjects: pruned.deletedObjects,
+      }),
+      (error: unknown) => {
+        logger.error('pruning the postgres dumps failed; the new dump is complete', { error });
+        return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      },
+    );
+    return { state: 'COMPLETED' as const, ...dump, retention };
   },
 );

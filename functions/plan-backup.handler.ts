@@ -31,6 +31,7 @@ export const handler = createHandler(
         sourceEndpoint: env.MINIO_ENDPOINT,
         dryRun: run.dryRun ?? false,
         postgres: completedDump(run),
+        deletedRetentionDays: env.BACKUP_RETENTION_DAYS,
       },
     );
     // Only a run with batches to copy has a batches.json for the CopyBackupBatches ItemReader.

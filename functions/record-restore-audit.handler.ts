@@ -12,13 +12,15 @@ const eventSchema = z.object({
     prefix: z.string(),
     targetBucket: nonEmptyString(),
     requestedBy: nonEmptyString(),
+    restoreObjects: z.optional(z.boolean()),
+    postgres: z.optional(z.nullable(z.looseObject({ targetDatabase: nonEmptyString() }))),
   }),
   decision: z.enum(['DRY_RUN', 'RESTORED', 'REFUSED', 'FAILED']),
   outcome: z.optional(z.unknown()),
   executionId: z.optional(z.string()),
 });
 
-/** restore's last step: what was decided (dry run, restored, refused), with the plan and the outcome. */
+/** restore's audit steps: what was decided (dry run, restored, refused, failed), with the plan and the outcome. */
 export const handler = createHandler(
   { name: 'record-restore-audit', environment: auditHandlerEnvironment, event: eventSchema },
   async ({ plan, decision, outcome, executionId }, { env }) =>
@@ -26,8 +28,7 @@ export const handler = createHandler(
       { dynamoDb: dynamoDbClient(), tableName: env.OPS_TABLE_NAME },
       {
         workflow: 'restore',
-        action: 'restore-objects',
-        target: `${plan.targetBucket}/${plan.prefix}`,
+        ...auditedTarget(plan),
         decision,
         before: plan,
         after: outcome,
@@ -36,3 +37,10 @@ export const handler = createHandler(
       },
     ),
 );
+
+/** A restore of the dump only writes no object: its history is the database's, not a bucket's. */
+function auditedTarget(plan: z.output<typeof eventSchema>['plan']) {
+  return plan.restoreObjects === false && plan.postgres
+    ? { action: 'restore-postgres-dump', target: `postgres/${plan.postgres.targetDatabase}` }
+    : { action: 'restore-objects', target: `${plan.targetBucket}/${plan.prefix}` };
+}

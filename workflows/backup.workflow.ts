@@ -59,6 +59,7 @@ import {
 import type { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../infra/constructs/nag-acknowledgements.ts';
 import { invokeOpsFunction, Workflow } from '../infra/constructs/workflow.ts';
+import { retryWhilePostgresJobRuns } from './postgres-job-retry.ts';
 
 export const BACKUP_WORKFLOW = 'backup';
 
@@ -164,13 +165,7 @@ function defineDump(scope: Construct, functions: BackupWorkflowProps['functions'
     resultPath: '$.postgres',
     comment: 'pg_dump of the Prefect database into the backup bucket',
   });
-  // Each attempt waits up to 10 minutes for the Job and then re-attaches: about an hour in all.
-  dump.addRetry({
-    errors: ['PostgresJobTimeoutError'],
-    interval: Duration.seconds(5),
-    maxAttempts: 5,
-    backoffRate: 1,
-  });
+  retryWhilePostgresJobRuns(dump);
   const recordError = new Pass(scope, 'RecordPostgresDumpError', {
     parameters: { state: 'FAILED', error: JsonPath.objectAt('$.postgresError') },
     resultPath: '$.postgres',

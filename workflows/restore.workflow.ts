@@ -1,22 +1,29 @@
 /**
- * restore: a bucket or prefix of a chosen backup back into MinIO, and optionally the run's
- * PostgreSQL dump into a named database. Started by hand; a dry run unless `"dryRun": false`.
+ * restore: a bucket or prefix of a chosen backup back into MinIO, and/or the run's PostgreSQL
+ * dump into a named database. Started by hand; a dry run unless `"dryRun": false`.
  *
  * 1. PlanRestore validates the input (restore-request.ts), picks the run (the newest by default)
- *    and lists what would be written (the first 200 objects, totals for all). An unknown bucket, a
- *    missing run, an empty selection or a run without the requested dump fail here.
- * 2. IsDryRun: a dry run records its plan (RecordDryRunAudit) and ends in ReportRestorePlan with
+ *    and compares the selection with the target as the real run will: the objects it would write
+ *    (the first 200 listed, totals for all), those already identical (skipped) and the conflicts.
+ *    An unknown bucket, a missing run, an empty selection or a run without the requested dump fail
+ *    here. `"restoreObjects": false` restores the dump only: nothing is compared or written.
+ * 2. HasPostgresTarget: CheckPostgresTarget runs the restore Job in its check-only mode. A dry run
+ *    records whether the database exists under plan.postgres.target; a real run is refused
+ *    (RestoreTargetExistsError) before anything is written.
+ * 3. IsDryRun: a dry run records its plan (RecordDryRunAudit) and ends in ReportRestorePlan with
  *    the plan as output. Nothing is written.
- * 3. StartRestoreProgress, then RestoreObjects preflights every key (same content is skipped;
- *    different data fails the step with RestoreConflictError before anything is written), then
- *    writes and verifies each object in key order. Near its Lambda timeout it stops starting
- *    objects and returns `continueAfter`; HasMoreToRestore then calls it again with that report
- *    as progress (no second preflight), until the whole selection is restored.
- *    A conflict ends in RecordRefusedAudit and ReportRestoreRefused (error RestoreConflictError);
- *    any other failure in RecordFailedAudit and ReportRestoreFailed (error RestoreFailed).
- * 4. HasPostgresRestore: RestorePostgresDump restores the dump into the named database (which
- *    must not exist: RestoreTargetExistsError), or SkipPostgresRestore records that none was asked.
- * 5. RecordRestoreAudit records the outcome; ReportRestoreCompleted outputs the report.
+ * 4. HasObjectsToRestore, StartRestoreProgress, then RestoreObjects preflights every key again
+ *    (same content is skipped; different data fails the step with RestoreConflictError before
+ *    anything is written), then writes each object in key order and verifies it by reading it
+ *    back. Near its Lambda timeout it stops starting objects and returns `continueAfter`;
+ *    HasMoreToRestore then calls it again with that report as progress (no second preflight).
+ *    A refusal ends in RecordRefusedAudit and ReportRestoreRefused (its error is the refusal's:
+ *    RestoreConflictError or RestoreTargetExistsError); any other failure in RecordFailedAudit and
+ *    ReportRestoreFailed (error RestoreFailed).
+ * 5. HasPostgresRestore: RestorePostgresDump restores the dump into the named database (a Job
+ *    that fails drops the database it created), waiting for the Job as long as it may run
+ *    (postgres-job-retry.ts); or SkipPostgresRestore records that none was asked.
+ * 6. RecordRestoreAudit records the outcome; ReportRestoreCompleted outputs the report.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -30,9 +37,11 @@ import {
   Result,
   Succeed,
   TaskInput,
+  type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { invokeOpsFunction, Workflow } from '../infra/constructs/workflow.ts';
+import { retryWhilePostgresJobRuns } from './postgres-job-retry.ts';
 
 export const RESTORE_WORKFLOW = 'restore';
 
@@ -61,7 +70,8 @@ export function restoreWorkflow(scope: Construct, id: string, props: RestoreWork
     timeout: RESTORE_TIMEOUT,
     logRetention: props.logRetention,
     logRemovalPolicy: props.logRemovalPolicy,
-    comment: 'Restores a bucket or prefix of a backup run into MinIO (dry run by default)',
+    comment:
+      'Restores a bucket or prefix of a backup run into MinIO and/or its PostgreSQL dump (dry run by default)',
     definition: (definitionScope) => defineRestore(definitionScope, props.functions),
   });
 }
@@ -80,10 +90,56 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
 
   const planRestore = invokeOpsFunction(scope, 'PlanRestore', functions['plan-restore'], {
     resultPath: '$.plan',
-    comment: 'Validate the input and list what would be written',
+    comment: 'Validate the input and compare the selection with the target',
   });
 
   const reportPlan = new Succeed(scope, 'ReportRestorePlan', { outputPath: '$.plan' });
+
+  const reportRefused = new Fail(scope, 'ReportRestoreRefused', {
+    errorPath: '$.restoreError.Error',
+    causePath: '$.restoreError.Cause',
+  });
+  const reportFailed = new Fail(scope, 'ReportRestoreFailed', {
+    error: 'RestoreFailed',
+    causePath: '$.restoreError.Cause',
+  });
+  const recordRefused = audit('RecordRefusedAudit', 'REFUSED', '$.restoreError');
+  const recordFailed = audit('RecordFailedAudit', 'FAILED', '$.restoreError');
+  recordRefused.next(reportRefused);
+  recordFailed.next(reportFailed);
+  const catchFailures = (task: TaskStateBase, refusal?: string) => {
+    if (refusal) task.addCatch(recordRefused, { errors: [refusal], resultPath: '$.restoreError' });
+    task.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  };
+
+  const postgresJob = (
+    id: string,
+    extra: Record<string, unknown>,
+    props: { resultPath: string; comment: string },
+  ) => {
+    const task = invokeOpsFunction(scope, id, functions['restore-postgres-dump'], {
+      payload: TaskInput.fromObject({
+        runId: JsonPath.stringAt('$.plan.runId'),
+        dump: JsonPath.objectAt('$.plan.postgres.dump'),
+        targetDatabase: JsonPath.stringAt('$.plan.postgres.targetDatabase'),
+        executionId: JsonPath.executionName,
+        ...extra,
+      }),
+      ...props,
+    });
+    retryWhilePostgresJobRuns(task);
+    return task;
+  };
+  // Before anything is written, and in the dry run too: an existing database refuses the restore.
+  const checkPostgresTarget = postgresJob(
+    'CheckPostgresTarget',
+    { mode: 'CHECK_TARGET', dryRun: JsonPath.objectAt('$.plan.dryRun') },
+    {
+      resultPath: '$.plan.postgres.target',
+      comment: 'The restore Job in check-only mode: does the target database exist already?',
+    },
+  );
+  catchFailures(checkPostgresTarget, 'RestoreTargetExistsError');
 
   const restoreObjects = invokeOpsFunction(scope, 'RestoreObjects', functions['restore-objects'], {
     payload: TaskInput.fromObject({
@@ -96,40 +152,26 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
     resultPath: '$.report',
     comment: 'Preflight, then write and verify; stops before its timeout and says where to continue',
   });
+  catchFailures(restoreObjects, 'RestoreConflictError');
   const startProgress = new Pass(scope, 'StartRestoreProgress', {
     result: Result.fromObject({}),
     resultPath: '$.report',
     comment: 'Nothing restored yet: the first RestoreObjects preflights the whole selection',
   });
-  const reportRefused = new Fail(scope, 'ReportRestoreRefused', {
-    error: 'RestoreConflictError',
-    causePath: '$.restoreError.Cause',
+  const skipObjects = new Pass(scope, 'SkipObjectRestore', {
+    result: Result.fromObject({ state: 'SKIPPED', detail: 'restoreObjects is false' }),
+    resultPath: '$.report',
   });
-  const reportFailed = new Fail(scope, 'ReportRestoreFailed', {
-    error: 'RestoreFailed',
-    causePath: '$.restoreError.Cause',
-  });
-  const recordRefused = audit('RecordRefusedAudit', 'REFUSED', '$.restoreError');
-  const recordFailed = audit('RecordFailedAudit', 'FAILED', '$.restoreError');
-  recordRefused.next(reportRefused);
-  recordFailed.next(reportFailed);
-  restoreObjects.addCatch(recordRefused, { errors: ['RestoreConflictError'], resultPath: '$.restoreError' });
-  restoreObjects.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
 
-  const restorePostgres = invokeOpsFunction(
-    scope,
+  const restorePostgres = postgresJob(
     'RestorePostgresDump',
-    functions['restore-postgres-dump'],
+    {},
     {
-      payload: TaskInput.fromObject({
-        runId: JsonPath.stringAt('$.plan.runId'),
-        dump: JsonPath.objectAt('$.plan.postgres.dump'),
-        targetDatabase: JsonPath.stringAt('$.plan.postgres.targetDatabase'),
-      }),
       resultPath: '$.postgres',
+      comment: 'pg_restore into the new database; waits as long as the Job may run',
     },
   );
-  restorePostgres.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  catchFailures(restorePostgres);
   const skipPostgres = new Pass(scope, 'SkipPostgresRestore', {
     result: Result.fromObject({ state: 'SKIPPED', detail: 'no postgresDatabase was requested' }),
     resultPath: '$.postgres',
@@ -157,13 +199,24 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
   const hasMoreToRestore = new Choice(scope, 'HasMoreToRestore')
     .when(Condition.isString('$.report.continueAfter'), restoreObjects)
     .otherwise(hasPostgres);
+  skipObjects.next(hasPostgres);
+
+  const hasObjects = new Choice(scope, 'HasObjectsToRestore')
+    .when(Condition.booleanEquals('$.plan.restoreObjects', true), startProgress)
+    .otherwise(skipObjects);
+  startProgress.next(restoreObjects).next(hasMoreToRestore);
 
   const isDryRun = new Choice(scope, 'IsDryRun')
     .when(
       Condition.booleanEquals('$.plan.dryRun', true),
       audit('RecordDryRunAudit', 'DRY_RUN').next(reportPlan),
     )
-    .otherwise(startProgress.next(restoreObjects).next(hasMoreToRestore));
+    .otherwise(hasObjects);
 
-  return planRestore.next(isDryRun);
+  const hasPostgresTarget = new Choice(scope, 'HasPostgresTarget')
+    .when(Condition.isNull('$.plan.postgres'), isDryRun)
+    .otherwise(checkPostgresTarget);
+  checkPostgresTarget.next(isDryRun);
+
+  return planRestore.next(hasPostgresTarget);
 }

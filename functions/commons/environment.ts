@@ -121,11 +121,18 @@ export const planBackupHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...minioSourceShape,
   ...backupWorkBucketEnvironment.shape,
   ...backupPlanEnvironment.shape,
+  // Deleted lines stop being carried once older than the retention (plan.ts deletedRetentionDays).
+  ...backupRetentionEnvironment.shape,
 });
 export const copyBackupBatchHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...minioSourceShape,
   ...backupCopyEnvironment.shape,
 });
+/** The backup report lists manifests/<bucket>/ for the restore point of a skipped or unplanned bucket. */
+export const backupReportHandlerEnvironment = z.extend(
+  reportHandlerEnvironment,
+  backupBucketEnvironment.shape,
+);
 export const finalizeBackupHandlerEnvironment = z.extend(
   powertoolsEnvironment,
   backupBucketEnvironment.shape,
@@ -167,18 +174,24 @@ export const postgresDumpEnvironment = z.object({
    */
   AWS_ENDPOINT_URL_S3: z.optional(z.url()),
 });
-export const dumpPostgresHandlerEnvironment = z.extend(powertoolsEnvironment, {
+/** Steps that run a pg-tools Job against Prefect's PostgreSQL and read the backup bucket's postgres/. */
+const postgresJobHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...kubernetesEnvironment.shape,
   ...backupBucketEnvironment.shape,
   ...postgresDumpEnvironment.shape,
 });
+/** DumpPostgres also prunes the dumps past the retention once its own dump is complete. */
+export const dumpPostgresHandlerEnvironment = z.extend(
+  postgresJobHandlerEnvironment,
+  backupRetentionEnvironment.shape,
+);
 
 /** verify-backup steps that only read the backup bucket (plan, sample check). */
 export const backupReaderHandlerEnvironment = z.extend(powertoolsEnvironment, backupBucketEnvironment.shape);
 /** restore steps that read the backup bucket and write MinIO. */
 export const restoreHandlerEnvironment = z.extend(powertoolsEnvironment, minioSourceShape);
 /** Steps that restore the PostgreSQL dump into a scratch or named database (a Job on the cluster). */
-export const postgresRestoreHandlerEnvironment = dumpPostgresHandlerEnvironment;
+export const postgresRestoreHandlerEnvironment = postgresJobHandlerEnvironment;
 /** Steps that record a verdict or a decision in the ops table's audit trail. */
 export const auditHandlerEnvironment = z.extend(powertoolsEnvironment, {
   ...opsTableEnvironment.shape,

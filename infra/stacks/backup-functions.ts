@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   backupLockHandlerEnvironment,
+  backupReportHandlerEnvironment,
   checkVolumeBackupHandlerEnvironment,
   copyBackupBatchHandlerEnvironment,
   dumpPostgresHandlerEnvironment,
@@ -9,7 +10,6 @@ import {
   planBackupHandlerEnvironment,
   pruneBackupsHandlerEnvironment,
   releaseLockHandlerEnvironment,
-  reportHandlerEnvironment,
   validateBackupRequestHandlerEnvironment,
   volumeBackupHandlerEnvironment,
 } from '../../functions/commons/environment.ts';
@@ -61,13 +61,22 @@ export function createBackupFunction(
         environmentSchema: dumpPostgresHandlerEnvironment,
         // pg_dump runs as a Job on the cluster: the function talks to Kubernetes, never to PostgreSQL.
         reaches: ['kubernetes-api'],
-        environment: setup.postgresJobEnvironment,
+        environment: {
+          ...setup.postgresJobEnvironment,
+          BACKUP_RETENTION_DAYS: String(config.backup.retentionDays),
+        },
         // The core waits up to 10 minutes for the Job; the workflow retries to wait longer.
         timeout: Duration.minutes(12),
         description: 'backup: pg_dump of the Prefect database as a Kubernetes Job',
       });
       setup.grantDescribeCluster(fn);
-      setup.grantBucket(fn).existenceChecks().read([POSTGRES]).decrypt();
+      // Pruning past the retention: the dumps' runs, and the manifests' run ids that pin a dump.
+      setup
+        .grantBucket(fn)
+        .existenceChecks()
+        .read([POSTGRES])
+        .objects(['s3:DeleteObject'], [POSTGRES])
+        .decrypt();
       return fn;
     }
     case 'acquire-backup-lock':
@@ -110,6 +119,7 @@ export function createBackupFunction(
           BACKUP_WORK_BUCKET_NAME: workBucket.bucketName,
           BACKUP_BATCH_SIZE: String(copy.batchSize),
           BACKUP_BATCH_BYTES: String(copy.batchBytes),
+          BACKUP_RETENTION_DAYS: String(config.backup.retentionDays),
         },
         // Streams the whole listing against the previous manifest: the longest single step.
         ...STREAMING_STEP,
@@ -237,14 +247,18 @@ export function createBackupFunction(
       acknowledgeDescribeBackupJob(fn);
       return fn;
     }
-    case 'build-backup-report':
-      return build({
-        environmentSchema: reportHandlerEnvironment,
+    case 'build-backup-report': {
+      const fn = build({
+        environmentSchema: backupReportHandlerEnvironment,
         reaches: [],
-        environment: { ENVIRONMENT_NAME: config.name },
+        environment: { ENVIRONMENT_NAME: config.name, ...bucket },
         timeout: Duration.seconds(30),
         description: 'backup: build the backup report and its metrics',
       });
+      // The restore point (newest manifest) of a bucket that was skipped or failed to plan: listed, not read.
+      setup.grantBucket(fn).list([MANIFESTS]);
+      return fn;
+    }
   }
 }
 

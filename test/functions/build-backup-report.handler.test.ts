@@ -1,22 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/build-backup-report.handler.ts';
+import { backupBucket } from '../../functions/core/backup/backup-bucket.ts';
+import { UNBOUNDED_RPO_SECONDS } from '../../functions/core/backup-workflow/report.ts';
+import { numberedObjects } from './core/backup/support/backup-endpoints.ts';
+import { useBackupHandlerHarness } from './support/backup-handler-harness.ts';
 import { emittedMetrics, lambdaContext, useHandlerEnvironment } from './support/lambda.ts';
+import { itRefusesEnvironment } from './support/rejection.ts';
 
 const runId = '20260301T020000Z-0badcafe';
 
+function request(buckets: string[]) {
+  return {
+    buckets,
+    dryRun: false,
+    requestedBy: 'schedule',
+    runId,
+    startedAt: new Date(Date.now() - 60_000).toISOString(),
+  };
+}
+
+function skipped(bucket: string) {
+  return { status: 'SKIPPED' as const, run: { bucket, runId, error: { Error: 'LockHeldError' } } };
+}
+
 describe('build-backup-report handler', () => {
+  const harness = useBackupHandlerHarness(['report-backed-up', 'report-never'], {
+    seed: { 'report-backed-up': numberedObjects(3, 'ticks/') },
+  });
+  // After the harness's: its POWERTOOLS defaults name another environment.
   const { output } = useHandlerEnvironment(() => ({ ENVIRONMENT_NAME: 'staging' }));
 
   it('returns the report and publishes its metrics as EMF', async () => {
     const report = await handler(
       {
-        request: {
-          buckets: ['raw'],
-          dryRun: false,
-          requestedBy: 'schedule',
-          runId,
-          startedAt: new Date(Date.now() - 60_000).toISOString(),
-        },
+        request: request(['raw']),
         postgres: { state: 'SKIPPED' },
         buckets: [
           {
@@ -59,4 +76,29 @@ describe('build-backup-report handler', () => {
       }),
     );
   });
+
+  it('measures skipped buckets from the newest manifest in the backup bucket, or reports them unbounded', async () => {
+    const backup = await backupBucket(harness.deps(), { sourceBucket: 'report-backed-up' });
+    expect(backup.complete).toBe(true);
+
+    const report = await handler(
+      {
+        request: request(['report-backed-up', 'report-never']),
+        buckets: [skipped('report-backed-up'), skipped('report-never')],
+      },
+      lambdaContext(),
+    );
+    expect(report.buckets[0]).toMatchObject({ restorePoint: backup.runId });
+    expect(report.buckets[0]!.rpoSeconds).toBeGreaterThanOrEqual(0);
+    expect(report.buckets[0]!.rpoSeconds).toBeLessThan(60);
+    expect(report.buckets[1]).toMatchObject({ restorePoint: null, rpoSeconds: null });
+    expect(report).toMatchObject({ achievedRpoSeconds: null, neverBackedUp: ['report-never'] });
+    expect(emittedMetrics(output().lines())).toContainEqual(
+      expect.objectContaining({ BackupAchievedRpo: UNBOUNDED_RPO_SECONDS, BackupBucketsNeverBackedUp: 1 }),
+    );
+  });
+
+  itRefusesEnvironment('BACKUP_BUCKET_NAME', undefined, () =>
+    handler({ request: request(['raw']), buckets: [skipped('raw')] }, lambdaContext()),
+  );
 });

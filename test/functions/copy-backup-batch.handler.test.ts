@@ -1,4 +1,4 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/copy-backup-batch.handler.ts';
 import { dataKey } from '../../functions/core/backup/layout.ts';
@@ -18,6 +18,7 @@ import { expectFailure, itRefusesEnvironment, rejectionOf } from './support/reje
 const MiB = 1024 * 1024;
 const bucket = 'copy-src';
 const vanishing = 'vanishing-src';
+const lost = 'lost-src';
 const objects = {
   'candles/a.csv': 'open,close\n1,2\n',
   'candles/ü space.json': '{"price": 1}',
@@ -34,8 +35,8 @@ const batch = (batchIndex: number, sourceBucket = bucket, id = runId) => ({
 });
 
 describe('copy-backup-batch handler', () => {
-  const harness = useBackupHandlerHarness([bucket, vanishing], {
-    seed: { [bucket]: objects, [vanishing]: { stays: 'stays', gone: 'soon gone' } },
+  const harness = useBackupHandlerHarness([bucket, vanishing, lost], {
+    seed: { [bucket]: objects, [vanishing]: { stays: 'stays', gone: 'soon gone' }, [lost]: { only: 'only' } },
     variables: () => ({
       BACKUP_COPY_CONCURRENCY: '4',
       BACKUP_MULTIPART_THRESHOLD_BYTES: String(5 * MiB),
@@ -63,24 +64,36 @@ describe('copy-backup-batch handler', () => {
     });
   });
 
-  it('fails the item with BackupBatchIncompleteError naming an object that vanished since the plan', async () => {
+  it('completes the item when an object vanished since the plan, recording it as gone', async () => {
     const vanishingRun = '20260301T020000Z-c0c0c0c1';
     const deps = harness.deps();
     await planBackup(deps, { sourceBucket: vanishing, runId: vanishingRun });
     await deps.source.send(new DeleteObjectCommand({ Bucket: vanishing, Key: 'gone' }));
 
-    const error = await expectFailure(
-      handler(batch(0, vanishing, vanishingRun), lambdaContext()),
-      'BackupBatchIncompleteError',
-      '1 object(s) not copied',
-      'gone',
-    );
+    const result = await handler(batch(0, vanishing, vanishingRun), lambdaContext());
 
-    expect(error.details).toMatchObject({ copied: 1, failed: 1 });
+    expect(result).toMatchObject({ copied: 1, vanished: 1, failed: 0 });
     const resultsKey = `runs/${vanishing}/${vanishingRun}/results/0.jsonl`;
     expect((await readObject(deps.destination, BACKUP_BUCKET, resultsKey)).toString()).toContain(
-      '"key":"gone"',
+      '"gone":true',
     );
+  });
+
+  it('fails the item with BackupBatchIncompleteError naming the objects of a source bucket that is gone', async () => {
+    const lostRun = '20260301T020000Z-c0c0c0c2';
+    const deps = harness.deps();
+    await planBackup(deps, { sourceBucket: lost, runId: lostRun });
+    await deps.source.send(new DeleteObjectCommand({ Bucket: lost, Key: 'only' }));
+    await deps.source.send(new DeleteBucketCommand({ Bucket: lost }));
+
+    const error = await expectFailure(
+      handler(batch(0, lost, lostRun), lambdaContext()),
+      'BackupBatchIncompleteError',
+      '1 object(s) not copied',
+      'only (NoSuchBucket',
+    );
+
+    expect(error.details).toMatchObject({ copied: 0, vanished: 0, failed: 1 });
   });
 
   it('fails without writing results when the batch is not part of the run the plan wrote', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { newRunId } from '../../functions/core/backup/layout.ts';
 import { handler } from '../../functions/dump-postgres.handler.ts';
 import { PREFECT_SEED_ROW_COUNTS } from '../../local/postgres/index.ts';
 import { BACKUP_BUCKET, listKeys, readObject, sha256 } from './core/backup/support/backup-endpoints.ts';
@@ -21,10 +22,26 @@ describe('dump-postgres handler', { timeout: 120_000 }, () => {
       database: 'prefect',
       rowCounts: PREFECT_SEED_ROW_COUNTS,
       job: { namespace: harness.names.namespace, name: `pg-dump-${runId.toLowerCase()}` },
+      // Older than the 30 days' retention, but the newest complete dump: kept.
+      retention: { keptRuns: 1, deletedRuns: 0, deletedObjects: 0 },
     });
     const bytes = await readObject(harness.s3(), BACKUP_BUCKET, `postgres/prefect/${runId}.dump`);
     expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
     expect(sha256(bytes)).toBe((dump as { sha256: string }).sha256);
+  });
+
+  it('prunes the dumps past BACKUP_RETENTION_DAYS once its own dump is complete', async () => {
+    const stale = '20260302T020000Z-d1d1d1d1';
+    await harness.dump(stale);
+    const runId = newRunId(new Date());
+
+    const dump = await handler({ runId, dryRun: false }, lambdaContext());
+
+    expect(dump).toMatchObject({ state: 'COMPLETED', retention: { keptRuns: 1, deletedObjects: 4 } });
+    expect(await listKeys(harness.s3(), BACKUP_BUCKET, 'postgres/prefect/')).toEqual([
+      `postgres/prefect/${runId}.dump`,
+      `postgres/prefect/${runId}.dump.json`,
+    ]);
   });
 
   it('says what it would dump and starts no Job on a dry run', async () => {

@@ -33,6 +33,7 @@ describe('plan-backup handler', () => {
       BACKUP_WORK_BUCKET_NAME: WORK_BUCKET,
       BACKUP_BATCH_SIZE: '2',
       BACKUP_BATCH_BYTES: String(1024 * 1024),
+      BACKUP_RETENTION_DAYS: '30',
     }),
   });
 

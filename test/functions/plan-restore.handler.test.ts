@@ -1,8 +1,8 @@
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backupBucket } from '../../functions/core/backup/backup-bucket.ts';
 import { handler } from '../../functions/plan-restore.handler.ts';
-import { listKeys, numberedObjects, sha256 } from './core/backup/support/backup-endpoints.ts';
+import { listKeys, numberedObjects, putObjects, sha256 } from './core/backup/support/backup-endpoints.ts';
 import { useBackupHandlerHarness } from './support/backup-handler-harness.ts';
 import { lambdaContext } from './support/lambda.ts';
 import { expectFailure, itRefusesEnvironment, rejectionOf } from './support/rejection.ts';
@@ -18,28 +18,38 @@ describe('plan-restore handler', () => {
     runId = (await backupBucket(harness.deps(), { sourceBucket: bucket })).runId;
   }, 60_000);
 
-  it('lists what a restore of the prefix would write, as a dry run by default, and writes nothing', async () => {
+  it('lists what a restore of the prefix would write and skip, as a dry run by default, and writes nothing', async () => {
+    const lost = ['trades/0001.json', 'trades/0003.json'];
+    for (const Key of lost)
+      await harness.deps().source.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
     const plan = await handler(
       { sourceBucket: bucket, prefix: 'trades/', requestedBy: 'alice' },
       lambdaContext(),
     );
 
-    const trades = Object.entries(objects).filter(([key]) => key.startsWith('trades/'));
     expect(plan).toMatchObject({
       sourceBucket: bucket,
       runId,
       targetBucket: bucket,
       targetExists: true,
       objects: 5,
+      toWrite: 2,
+      identical: { objects: 3 },
+      conflicts: { objects: 0, keys: [] },
       truncated: false,
       dryRun: true,
       postgres: null,
       requestedBy: 'alice',
     });
     expect(plan.items).toEqual(
-      trades.map(([key, content]) => ({ key, size: content.length, sha256: sha256(content) })),
+      lost.map((key) => ({ key, size: objects[key]!.length, sha256: sha256(objects[key]!) })),
     );
-    expect(await listKeys(harness.deps().source, bucket)).toEqual(Object.keys(objects).sort());
+    expect(await listKeys(harness.deps().source, bucket, 'trades/')).toHaveLength(3);
+    await putObjects(
+      harness.deps().source,
+      bucket,
+      Object.fromEntries(lost.map((key) => [key, objects[key]!])),
+    );
   });
 
   it('says a new target bucket would be created, without creating it', async () => {
@@ -48,7 +58,7 @@ describe('plan-restore handler', () => {
       lambdaContext(),
     );
 
-    expect(plan).toMatchObject({ targetBucket: 'restore-copy', targetExists: false, objects: 8 });
+    expect(plan).toMatchObject({ targetBucket: 'restore-copy', targetExists: false, objects: 8, toWrite: 8 });
     expect(
       await rejectionOf(harness.deps().source.send(new HeadBucketCommand({ Bucket: 'restore-copy' }))),
     ).toMatchObject({

@@ -92,4 +92,77 @@ describe('record-backup-verdict handler', () => {
       expect.objectContaining({ VerifyBackupSucceeded: expect.any(Number) }),
     );
   });
+
+  it('records the FAILED verdict of a failed shard, naming the step and the error, and a metric of 0', async () => {
+    const runId = '20260301T020000Z-5a5a5a57';
+    const message = 'manifests/market-data/x.jsonl changed since the verification was planned';
+    const failure = {
+      step: 'CheckBackupSample',
+      plan: verificationPlan({ runId }),
+      error: {
+        Error: 'ManifestTamperedError',
+        Cause: JSON.stringify({ errorType: 'ManifestTamperedError', errorMessage: message, trace: [] }),
+      },
+    };
+
+    const verdict = await handler({ failure, executionId: `verify-${runId}` }, lambdaContext());
+
+    const reason = `CheckBackupSample failed: ManifestTamperedError: ${message}`;
+    expect(verdict).toMatchObject({ status: 'FAILED', runId, reasons: [reason], checked: 0 });
+    const [record, ...others] = await history(runId);
+    expect(others).toEqual([]);
+    expect(record).toMatchObject({ decision: 'FAILED', actor: 'schedule', executionId: `verify-${runId}` });
+    expect(JSON.parse(record!.after!)).toMatchObject({ reasons: [reason], manifest: { status: 'TAMPERED' } });
+    expect(emittedMetrics(output().lines())).toContainEqual(
+      expect.objectContaining({ VerifyBackupSucceeded: 0, sourceBucket: 'market-data' }),
+    );
+  });
+
+  it('records a failed plan under the requested run, or the unresolved one when none was requested', async () => {
+    const requestedRun = '20260301T020000Z-5a5a5a58';
+    const planFailure = (request: object) => ({
+      failure: {
+        step: 'LoadVerificationPlan',
+        request,
+        error: { Error: 'States.Timeout', Cause: 'Task timed out' },
+      },
+      executionId: `verify-${JSON.stringify(request)}`,
+    });
+
+    await handler(planFailure({ sourceBucket: 'market-data', runId: requestedRun }), lambdaContext());
+    await handler(planFailure({ sourceBucket: 'market-data' }), lambdaContext());
+
+    const reason = 'LoadVerificationPlan failed: States.Timeout: Task timed out';
+    expect(await history(requestedRun)).toEqual([
+      expect.objectContaining({ decision: 'FAILED', actor: 'console' }),
+    ]);
+    const [unresolved] = await history('unresolved');
+    expect(JSON.parse(unresolved!.after!)).toMatchObject({
+      runId: 'unresolved',
+      reasons: [reason],
+      manifest: { status: 'UNCHECKED' },
+    });
+  });
+
+  it('refuses a failed plan whose request is not a valid verify-backup request, naming the field', async () => {
+    const event = {
+      failure: {
+        step: 'LoadVerificationPlan',
+        request: { sourceBucket: 'Not A Bucket' },
+        error: { Error: 'States.Timeout' },
+      },
+    };
+
+    await expectFailure(handler(event, lambdaContext()), 'InvalidInputError', 'sourceBucket');
+  });
+
+  it('refuses an event with neither a failure nor the whole comparison, naming what is missing', async () => {
+    const { plan, executionId } = verdictEvent('20260301T020000Z-5a5a5a59');
+
+    await expectFailure(
+      handler({ plan, executionId }, lambdaContext()),
+      'InvalidInputError',
+      'samples, postgres',
+    );
+  });
 });

@@ -35,6 +35,15 @@ describe('record-restore-audit handler', () => {
     expect(JSON.parse(record!.after!)).toEqual(outcome);
   });
 
+  it('records a restore of the PostgreSQL dump only under the database, not the bucket', async () => {
+    const onlyDump = { ...plan, restoreObjects: false, postgres: { targetDatabase: 'prefect_restored' } };
+
+    await handler({ plan: onlyDump, decision: 'DRY_RUN', executionId: 'restore-dump-only' }, lambdaContext());
+
+    const [record] = await history('postgres/prefect_restored');
+    expect(record).toMatchObject({ decision: 'DRY_RUN', action: 'restore-postgres-dump' });
+  });
+
   it('records a refused restore without an outcome', async () => {
     const refused = { ...plan, prefix: 'quotes/' };
 

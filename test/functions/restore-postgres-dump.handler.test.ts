@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { restoreJobName } from '../../functions/core/backup/restore/postgres-target.ts';
 import { handler } from '../../functions/restore-postgres-dump.handler.ts';
 import { lambdaContext } from './support/lambda.ts';
 import { usePostgresHandlerHarness } from './support/postgres-handler-harness.ts';
@@ -8,8 +9,23 @@ const runId = '20260301T020000Z-f1f1f1f1';
 
 describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
   const harness = usePostgresHandlerHarness({ dumpBeforeAll: runId });
-  const restore = (targetDatabase: string, dump = harness.takenDump()) =>
-    handler({ runId, dump, targetDatabase }, lambdaContext());
+  const restore = (
+    targetDatabase: string,
+    dump = harness.takenDump(),
+    executionId = `run-${targetDatabase}`,
+  ) => handler({ runId, dump, targetDatabase, executionId }, lambdaContext());
+  const check = (targetDatabase: string, dryRun: boolean) =>
+    handler(
+      {
+        runId,
+        dump: harness.takenDump(),
+        targetDatabase,
+        executionId: 'check',
+        mode: 'CHECK_TARGET',
+        dryRun,
+      },
+      lambdaContext(),
+    );
   const flowRuns = (database: string) => harness.postgres().query('SELECT count(*) FROM flow_run', database);
 
   it("restores the run's dump into a new named database with the dump-time row counts", async () => {
@@ -17,7 +33,7 @@ describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
 
     expect(result).toMatchObject({
       targetDatabase: 'prefect_restored',
-      job: { name: `pg-restore-${runId.toLowerCase()}-prefect-restored` },
+      job: { name: restoreJobName('pg-restore', 'prefect_restored', 'run-prefect_restored') },
       comparison: { verdict: 'MATCH', tables: 6, reasons: [] },
     });
     expect(await flowRuns('prefect_restored')).toEqual(await flowRuns('prefect'));
@@ -40,8 +56,34 @@ describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
       `${missing.key}.json does not exist`,
     );
 
-    expect(harness.jobNames()).not.toContain(`pg-restore-${runId.toLowerCase()}-prefect-never`);
+    expect(harness.jobNames()).not.toContain(
+      restoreJobName('pg-restore', 'prefect_never', 'run-prefect_never'),
+    );
     expect(await harness.databaseExists('prefect_never')).toBe(false);
+  });
+
+  it('CHECK_TARGET: a dry run reports an existing database, a real run is refused, nothing is created', async () => {
+    const before = await flowRuns('prefect');
+
+    expect(await check('prefect', true)).toMatchObject({
+      targetDatabase: 'prefect',
+      exists: true,
+      detail: expect.stringContaining('database prefect already exists'),
+    });
+    await expectFailure(check('prefect', false), 'RestoreTargetExistsError', 'nothing was written');
+    expect(await check('prefect_fresh', false)).toMatchObject({ exists: false });
+
+    expect(await flowRuns('prefect')).toEqual(before);
+    expect(await harness.databaseExists('prefect_fresh')).toBe(false);
+  });
+
+  it('names its Jobs after the execution: a new execution does not adopt an earlier one', () => {
+    const first = restoreJobName('pg-restore', 'prefect_restored', 'execution-1');
+    expect(restoreJobName('pg-restore', 'prefect_restored', 'execution-1')).toBe(first);
+    expect(restoreJobName('pg-restore', 'prefect_restored', 'execution-2')).not.toBe(first);
+    const long = restoreJobName('pg-restore-check', `p${'x'.repeat(62)}`, 'execution-1');
+    expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(long.length).toBeLessThanOrEqual(63);
   });
 
   it('refuses a target database name PostgreSQL would not take as is, naming the field', async () => {
@@ -51,7 +93,7 @@ describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
   it('refuses a run id that is not of the backup layout, naming the field', async () => {
     await expectFailure(
       handler(
-        { runId: 'latest', dump: harness.takenDump(), targetDatabase: 'prefect_latest' },
+        { runId: 'latest', dump: harness.takenDump(), targetDatabase: 'prefect_latest', executionId: 'x' },
         lambdaContext(),
       ),
       'InvalidInputError',

@@ -1,5 +1,9 @@
 import * as z from 'zod/mini';
-import { runStartedAt } from '../backup/layout.ts';
+import { InvalidInputError } from '../../commons/errors.ts';
+import { mapConcurrent } from '../backup/concurrency.ts';
+import type { DestinationDependencies } from '../backup/dependencies.ts';
+import { latestCompleteManifest } from '../backup/manifest.ts';
+import { achievedRpoSeconds } from '../backup/rpo.ts';
 import { volumeBackupStatusSchema } from '../volumes/volume-backup.ts';
 
 /**
@@ -75,7 +79,12 @@ export interface BucketReport {
   /** Planned by a dry run: what a real run would copy. */
   wouldCopy?: Tally;
   manifestKey?: string;
-  /** Seconds between the point the bucket's backup is complete to and the report; null if never. */
+  /** The run of the newest complete backup of the bucket (this run's if it committed); null if none. */
+  restorePoint: string | null;
+  /**
+   * The achieved RPO (functions/core/backup/rpo.ts): seconds since the start of `restorePoint`;
+   * null when the bucket has never been backed up (unbounded).
+   */
   rpoSeconds: number | null;
   error?: string;
 }
@@ -93,8 +102,13 @@ export interface BackupReport {
   objects: { scanned: number; copied: number; skipped: number; failed: number };
   bytes: { scanned: number; copied: number; skipped: number; failed: number };
   throughputBytesPerSecond: number;
-  /** The worst bucket's RPO (see BucketReport.rpoSeconds); null when no bucket has a complete backup. */
+  /**
+   * The worst RPO over every bucket in scope, skipped and failed ones included (see
+   * BucketReport.rpoSeconds); null when one of them has never been backed up (see neverBackedUp).
+   */
   achievedRpoSeconds: number | null;
+  /** Buckets in scope without any complete backup: their RPO, and so the run's, is unbounded. */
+  neverBackedUp: string[];
   buckets: BucketReport[];
   postgres: BackupReportInput['postgres'] | null;
   volumes: BackupReportInput['volumes'] | null;
@@ -104,8 +118,36 @@ export interface BackupReport {
 
 const ZERO: Tally = { objects: 0, bytes: 0 };
 
-export function buildBackupReport(input: BackupReportInput, environment: string, now: Date): BackupReport {
-  const buckets = input.buckets.map((outcome) => reportBucket(outcome, now));
+/**
+ * The newest complete backup of each bucket whose outcome does not name one (no plan: SKIPPED
+ * because another run holds its lock, or FAILED before or in PlanBackup), by bucket; null if none.
+ */
+export type RestorePoints = Readonly<Record<string, string | null>>;
+
+/** Buckets the report needs a RestorePoints entry for. */
+export function bucketsWithoutRestorePoint(input: BackupReportInput): string[] {
+  return [
+    ...new Set(input.buckets.filter((outcome) => !hasOwnRestorePoint(outcome)).map(({ run }) => run.bucket)),
+  ];
+}
+
+/** Lists manifests/<bucket>/ of each bucket without a restore point in its outcome. */
+export async function findRestorePoints(
+  deps: Pick<DestinationDependencies, 'destination' | 'destinationBucket' | 'retry'>,
+  input: BackupReportInput,
+): Promise<RestorePoints> {
+  const buckets = bucketsWithoutRestorePoint(input);
+  const runIds = await mapConcurrent(buckets, 4, (bucket) => latestCompleteManifest(deps, bucket));
+  return Object.fromEntries(buckets.map((bucket, index) => [bucket, runIds[index] ?? null]));
+}
+
+export function buildBackupReport(
+  input: BackupReportInput,
+  environment: string,
+  now: Date,
+  restorePoints: RestorePoints,
+): BackupReport {
+  const buckets = input.buckets.map((outcome) => reportBucket(outcome, now, restorePoints));
   const sum = (pick: (bucket: BucketReport) => Tally) =>
     buckets.reduce((total, bucket) => add(total, pick(bucket)), ZERO);
   const scanned = sum((bucket) => bucket.scanned);
@@ -120,7 +162,9 @@ export function buildBackupReport(input: BackupReportInput, environment: string,
     ...postgresFailures(input.postgres),
     ...volumeFailures(input.volumes),
   ];
-  const rpos = buckets.map((bucket) => bucket.rpoSeconds).filter((rpo): rpo is number => rpo !== null);
+  const neverBackedUp = buckets.filter((bucket) => bucket.rpoSeconds === null).map((bucket) => bucket.bucket);
+  const rpos = buckets.map((bucket) => bucket.rpoSeconds ?? Number.POSITIVE_INFINITY);
+  const worstRpo = Math.max(...rpos);
   const status = failures.length === 0 ? 'SUCCEEDED' : 'FAILED';
   return {
     workflow: 'backup',
@@ -140,16 +184,23 @@ export function buildBackupReport(input: BackupReportInput, environment: string,
     },
     bytes: { scanned: scanned.bytes, copied: copied.bytes, skipped: skipped.bytes, failed: failed.bytes },
     throughputBytesPerSecond: durationSeconds > 0 ? Math.round(copied.bytes / durationSeconds) : 0,
-    achievedRpoSeconds: rpos.length > 0 ? Math.max(...rpos) : null,
+    achievedRpoSeconds: Number.isFinite(worstRpo) ? worstRpo : null,
+    neverBackedUp,
     buckets,
     postgres: input.postgres ?? null,
     volumes: input.volumes ?? null,
     failures,
-    summary: summarize(status, buckets, failures.length, copied),
+    summary: summarize(status, buckets, failures.length, copied, neverBackedUp),
   };
 }
 
-function reportBucket({ status, run }: BucketOutcome, now: Date): BucketReport {
+/** BACKED_UP (or committed before a later step failed) names this run; a plan names the previous one. */
+function hasOwnRestorePoint({ status, run }: BucketOutcome): boolean {
+  return status === 'BACKED_UP' || run.manifest !== undefined || run.plan !== undefined;
+}
+
+function reportBucket(outcome: BucketOutcome, now: Date, restorePoints: RestorePoints): BucketReport {
+  const { status, run } = outcome;
   const plan = run.plan;
   const scanned = plan?.scanned ?? ZERO;
   const toCopy = plan?.toCopy ?? ZERO;
@@ -157,9 +208,13 @@ function reportBucket({ status, run }: BucketOutcome, now: Date): BucketReport {
     ? { objects: plan.unchanged, bytes: Math.max(0, scanned.bytes - toCopy.bytes) }
     : ZERO;
   const committed = status === 'BACKED_UP';
-  // The backup of a bucket is complete up to the moment its listing started: anything written
-  // later may be missing. A failed run leaves the previous complete manifest as the restore point.
-  const completeSince = committed ? run.runId : (plan?.previousRunId ?? null);
+  // A failed run leaves the previous complete manifest as the restore point; a bucket without a
+  // plan (skipped, or its plan failed) has whatever the newest manifest under manifests/ is.
+  const restorePoint = hasOwnRestorePoint(outcome)
+    ? committed || run.manifest
+      ? run.runId
+      : (plan?.previousRunId ?? null)
+    : restorePointOf(restorePoints, run.bucket);
   return {
     bucket: run.bucket,
     status,
@@ -170,12 +225,21 @@ function reportBucket({ status, run }: BucketOutcome, now: Date): BucketReport {
     failed: status === 'FAILED' ? toCopy : ZERO,
     ...(status === 'PLANNED' ? { wouldCopy: toCopy } : {}),
     ...(run.manifest ? { manifestKey: run.manifest.manifestKey } : {}),
-    rpoSeconds:
-      completeSince === null
-        ? null
-        : Math.max(0, (now.getTime() - runStartedAt(completeSince).getTime()) / 1000),
+    restorePoint,
+    rpoSeconds: achievedRpoSeconds(restorePoint, now),
     ...(run.error ? { error: describeError(run.error) } : {}),
   };
+}
+
+function restorePointOf(restorePoints: RestorePoints, bucket: string): string | null {
+  const runId = restorePoints[bucket];
+  if (runId === undefined) {
+    throw new InvalidInputError(
+      `the backup report needs the newest complete backup of ${bucket} (skipped or not planned): look it up with findRestorePoints`,
+      { bucket },
+    );
+  }
+  return runId;
 }
 
 function postgresFailures(postgres: BackupReportInput['postgres']): string[] {
@@ -214,6 +278,7 @@ function summarize(
   buckets: readonly BucketReport[],
   failures: number,
   copied: Tally,
+  neverBackedUp: readonly string[],
 ): string {
   const byStatus = (wanted: BucketReport['status']) =>
     buckets.filter((bucket) => bucket.status === wanted).length;
@@ -223,7 +288,9 @@ function summarize(
     `${byStatus('SKIPPED')} skipped (locked)`,
     `${byStatus('FAILED')} failed`,
   ].join(', ');
-  return `backup ${status}: ${buckets.length} bucket(s): ${counts}; ${copied.objects} objects (${copied.bytes} bytes) copied; ${failures} failure(s)`;
+  const unbounded =
+    neverBackedUp.length > 0 ? `; never backed up (RPO unbounded): ${neverBackedUp.join(', ')}` : '';
+  return `backup ${status}: ${buckets.length} bucket(s): ${counts}; ${copied.objects} objects (${copied.bytes} bytes) copied; ${failures} failure(s)${unbounded}`;
 }
 
 function add(left: Tally, right: Tally): Tally {
@@ -236,7 +303,18 @@ export interface BackupMetricsRecorder {
   addMetric(name: string, unit: Unit, value: number): void;
 }
 
-/** One metric per report figure; BackupSucceeded (0/1) is what the backup alarm watches. */
+/**
+ * What BackupAchievedRpo reads when a bucket in scope has never been backed up: CloudWatch takes no
+ * infinity, and a missing data point is what the RPO alarm must not be left with. 100 years, far
+ * above any RPO threshold, and unmistakable on a graph.
+ */
+export const UNBOUNDED_RPO_SECONDS = 100 * 365 * 24 * 3600;
+
+/**
+ * One metric per report figure; BackupSucceeded (0/1) is what the backup alarm watches.
+ * BackupAchievedRpo is emitted whenever a bucket was in scope (UNBOUNDED_RPO_SECONDS for a bucket
+ * never backed up), so a run whose buckets were all skipped or failed still feeds the RPO alarm.
+ */
 export function recordBackupMetrics(metrics: BackupMetricsRecorder, report: BackupReport): void {
   for (const kind of ['scanned', 'copied', 'skipped', 'failed'] as const) {
     const name = kind.charAt(0).toUpperCase() + kind.slice(1);
@@ -245,8 +323,10 @@ export function recordBackupMetrics(metrics: BackupMetricsRecorder, report: Back
   }
   metrics.addMetric('BackupDuration', 'Seconds', report.durationSeconds);
   metrics.addMetric('BackupThroughput', 'Bytes/Second', report.throughputBytesPerSecond);
-  if (report.achievedRpoSeconds !== null)
-    metrics.addMetric('BackupAchievedRpo', 'Seconds', report.achievedRpoSeconds);
+  if (report.buckets.length > 0) {
+    metrics.addMetric('BackupAchievedRpo', 'Seconds', report.achievedRpoSeconds ?? UNBOUNDED_RPO_SECONDS);
+  }
+  metrics.addMetric('BackupBucketsNeverBackedUp', 'Count', report.neverBackedUp.length);
   metrics.addMetric(
     'BackupBucketsFailed',
     'Count',

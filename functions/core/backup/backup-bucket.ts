@@ -4,6 +4,7 @@ import { type BatchResult, type CopyBatchOptions, copyBatch } from './copy.ts';
 import { type BackupDependencies, nowOf } from './dependencies.ts';
 import { finalizeManifest, type ManifestSummary } from './finalize.ts';
 import { type PlanOptions, type PlanResult, planBackup } from './plan.ts';
+import { achievedRpoSeconds } from './rpo.ts';
 
 export interface BackupBucketOptions
   extends PlanOptions,
@@ -15,18 +16,17 @@ export interface BackupBucketOptions
 
 export interface BackupReport
   extends Pick<PlanResult, 'sourceBucket' | 'runId' | 'scanned' | 'toCopy'>,
-    Pick<BatchResult, 'copied' | 'skipped' | 'failed' | 'failures' | 'bytesCopied'> {
+    Pick<BatchResult, 'copied' | 'skipped' | 'vanished' | 'failed' | 'failures' | 'bytesCopied'> {
   /** True when the run wrote its manifest. */
   complete: boolean;
   manifest: ManifestSummary | null;
   durationMs: number;
   throughputBytesPerSecond: number;
   /**
-   * Age of the newest source object not yet in a complete backup: 0 when this run completed,
-   * otherwise measured from the newest object this run should have copied (no manifest was written,
-   * so none of its copies is restorable yet).
+   * The achieved RPO (functions/core/backup/rpo.ts, as the workflow's report measures it): from the
+   * start of this run if it completed, else of the previous complete run; null if there is none.
    */
-  rpoSeconds: number;
+  rpoSeconds: number | null;
 }
 
 /**
@@ -59,7 +59,6 @@ export async function backupBucket(
   }
   const durationMs = Math.round(performance.now() - started);
   const bytesCopied = sum(batches.map((batch) => batch.bytesCopied));
-  const newestPending = plan.newestPendingLastModified;
   return {
     sourceBucket: plan.sourceBucket,
     runId: plan.runId,
@@ -69,15 +68,13 @@ export async function backupBucket(
     toCopy: plan.toCopy,
     copied: sum(batches.map((batch) => batch.copied)),
     skipped: sum(batches.map((batch) => batch.skipped)),
+    vanished: sum(batches.map((batch) => batch.vanished)),
     failed: sum(batches.map((batch) => batch.failed)),
     failures: batches.flatMap((batch) => batch.failures).slice(0, 20),
     bytesCopied,
     durationMs,
     throughputBytesPerSecond: durationMs > 0 ? Math.round((bytesCopied * 1000) / durationMs) : 0,
-    rpoSeconds:
-      manifest || !newestPending
-        ? 0
-        : Math.max(0, Math.round((nowOf(deps).getTime() - Date.parse(newestPending)) / 1000)),
+    rpoSeconds: achievedRpoSeconds(manifest ? plan.runId : plan.previousRunId, nowOf(deps)),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -12,7 +13,7 @@ import { InvalidInputError, ObjectStoreError } from '../../commons/errors.ts';
 import { ByteBudget, mapConcurrent } from './concurrency.ts';
 import { type BackupDependencies, nowOf } from './dependencies.ts';
 import { JsonLinesWriter, MIN_PART_BYTES } from './json-lines.ts';
-import { assertBucketName, assertRunId, normaliseEtag, runKeys } from './layout.ts';
+import { assertBucketName, assertRunId, dataKey, normaliseEtag, runKeys } from './layout.ts';
 import {
   type BatchEntry,
   batchEntrySchema,
@@ -54,6 +55,8 @@ export interface BatchResult {
   copied: number;
   /** Already in the backup (an earlier, possibly failed, run copied them): nothing transferred. */
   skipped: number;
+  /** Deleted at the source after the plan: the manifest records them as deleted. */
+  vanished: number;
   failed: number;
   bytesCopied: number;
   /** The first few failures; results/<n>.jsonl has all of them. */
@@ -67,8 +70,16 @@ const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/**
+ * Versions of one object a batch copy follows when the source keeps overwriting it: a busy key must
+ * not fail its run, but one rewritten faster than it can be copied is a failure, with the reason.
+ */
+const MAX_VERSIONS_FOLLOWED = 3;
 
-/** A source object that is no longer what the plan saw: recorded as failed, never retried. */
+/**
+ * A source object that is no longer what the copy asked for. A batch copy then follows the object
+ * (copies its current version, or records it gone); a single-object copy reports it to its caller.
+ */
 export class SourceChangedError extends Error {
   override readonly name = 'SourceChanged';
 }
@@ -120,8 +131,10 @@ export function copySourceObject(options: ObjectCopyOptions, entry: BatchEntry):
 
 /**
  * docs/backup.md step 3: copies one batch of the plan into the backup bucket and records what each
- * object became in results/<n>.jsonl. One object's failure (changed or vanished source, retries
- * exhausted) is a failed line, not a failed batch: finalize decides whether the run is complete.
+ * object became in results/<n>.jsonl. An object overwritten since the plan is copied in its current
+ * version and one deleted since is recorded as gone, so a busy source does not fail the run. One
+ * object's failure (retries exhausted, a key rewritten faster than it can be copied) is a failed
+ * line, not a failed batch: finalize decides whether the run is complete.
  */
 export async function copyBatch(deps: BackupDependencies, options: CopyBatchOptions): Promise<BatchResult> {
   const sourceBucket = assertBucketName(options.sourceBucket);
@@ -163,6 +176,7 @@ export async function copyBatch(deps: BackupDependencies, options: CopyBatchOpti
     batchIndex,
     copied: 0,
     skipped: 0,
+    vanished: 0,
     failed: 0,
     bytesCopied: 0,
     failures: [],
@@ -176,7 +190,8 @@ export async function copyBatch(deps: BackupDependencies, options: CopyBatchOpti
       if (summary.failures.length < MAX_REPORTED_FAILURES) {
         summary.failures.push({ key: result.key, reason: result.reason ?? 'unknown' });
       }
-    } else if (result.reused) summary.skipped += 1;
+    } else if (result.gone) summary.vanished += 1;
+    else if (result.reused) summary.skipped += 1;
     else summary.copied += 1;
   }
   await results.close();
@@ -233,31 +248,106 @@ async function markBatchStarted(deps: BackupDependencies, key: string): Promise<
   return false;
 }
 
-async function backUpObject(settings: CopySettings, entry: BatchEntry): Promise<Outcome> {
-  const base = { key: entry.key, destKey: entry.destKey, size: entry.size };
-  let transferred = false;
+/**
+ * Copies one planned object. When the source no longer holds the planned version, the object is
+ * looked up again: gone -> a `gone` result (finalize records the deletion); overwritten -> its
+ * current version is copied to that version's own data key and recorded as `copiedVersion`, so
+ * the manifest line describes exactly the bytes that were copied.
+ */
+async function backUpObject(settings: CopySettings, planned: BatchEntry): Promise<Outcome> {
+  const base = { key: planned.key, destKey: planned.destKey, size: planned.size };
+  let entry = planned;
   try {
-    return await withRetries(
-      `back up ${settings.sourceBucket}/${entry.key}`,
-      async (attempt) => {
-        // A first attempt of a batch that nothing copied before cannot find its copy: skip the
-        // HEAD (a third of the requests). Any retry checks: a PUT whose response was lost may
-        // well have landed.
-        const mayExist = settings.verifyExisting || attempt > 1;
-        const existing = mayExist ? await completeCopy(settings, entry) : undefined;
-        if (existing) return { ...base, sha256: existing, ok: true, reused: !transferred, bytesCopied: 0 };
-        transferred = true;
-        const sha256 = await settings.buffers.use(bufferedBytes(settings, entry), () =>
-          transfer(settings, entry),
-        );
-        return { ...base, sha256, ok: true, reused: false, bytesCopied: entry.size };
-      },
-      settings.deps.retry ?? defaultRetryPolicy,
-    );
+    for (let version = 1; ; version += 1) {
+      try {
+        const copied = await copyVersion(settings, entry);
+        return {
+          ...base,
+          ...copied,
+          ok: true,
+          ...(entry === planned ? {} : { copiedVersion: versionOf(entry) }),
+        };
+      } catch (error) {
+        if (!(error instanceof SourceChangedError) || version >= MAX_VERSIONS_FOLLOWED) throw error;
+        // A missing bucket is not a deleted object: it fails the copy instead of recording deletions.
+        if ((error.cause as Error | undefined)?.name === 'NoSuchBucket') throw error.cause;
+        const current = await currentVersion(settings, planned.key);
+        if (!current) return { ...base, ok: true, reused: false, gone: true, bytesCopied: 0 };
+        // Same version as asked for: the source did not change, something else went wrong.
+        if (current.etag === entry.etag && current.size === entry.size) throw error;
+        entry = current;
+      }
+    }
   } catch (error) {
     const { name, message } = error as Error;
     return { ...base, ok: false, reused: false, reason: `${name}: ${message}`, bytesCopied: 0 };
   }
+}
+
+/** One version of an object into its data key, or the complete copy an earlier attempt left there. */
+async function copyVersion(
+  settings: CopySettings,
+  entry: BatchEntry,
+): Promise<{ sha256: string; reused: boolean; bytesCopied: number }> {
+  let transferred = false;
+  return withRetries(
+    `back up ${settings.sourceBucket}/${entry.key}`,
+    async (attempt) => {
+      // A first attempt of a batch that nothing copied before cannot find its copy: skip the
+      // HEAD (a third of the requests). Any retry checks: a PUT whose response was lost may
+      // well have landed.
+      const mayExist = settings.verifyExisting || attempt > 1;
+      const existing = mayExist ? await completeCopy(settings, entry) : undefined;
+      if (existing) return { sha256: existing, reused: !transferred, bytesCopied: 0 };
+      transferred = true;
+      const sha256 = await settings.buffers.use(bufferedBytes(settings, entry), () =>
+        transfer(settings, entry),
+      );
+      return { sha256, reused: false, bytesCopied: entry.size };
+    },
+    settings.deps.retry ?? defaultRetryPolicy,
+  );
+}
+
+/** The object's version at the source now, as a batch line, or undefined if it is gone. */
+async function currentVersion(
+  { deps, sourceBucket }: CopySettings,
+  key: string,
+): Promise<BatchEntry | undefined> {
+  let head: HeadObjectCommandOutput;
+  try {
+    head = await withRetries(
+      `HEAD ${sourceBucket}/${key}`,
+      () => deps.source.send(new HeadObjectCommand({ Bucket: sourceBucket, Key: key })),
+      deps.retry ?? defaultRetryPolicy,
+    );
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  if (head.ETag === undefined || head.ContentLength === undefined) {
+    throw new ObjectStoreError(`HEAD ${sourceBucket}/${key} answered without an ETag or a Content-Length`, {
+      bucket: sourceBucket,
+      key,
+    });
+  }
+  const etag = normaliseEtag(head.ETag);
+  return {
+    key,
+    size: head.ContentLength,
+    etag,
+    lastModified: (head.LastModified ?? new Date(0)).toISOString(),
+    destKey: dataKey(sourceBucket, key, etag),
+  };
+}
+
+function versionOf({
+  size,
+  etag,
+  lastModified,
+  destKey,
+}: BatchEntry): NonNullable<ResultEntry['copiedVersion']> {
+  return { size, etag, lastModified, destKey };
 }
 
 /** The sha256 of the copy already in the backup, if it is complete (same size, checksummed). */
@@ -284,7 +374,9 @@ async function transfer(settings: CopySettings, entry: BatchEntry): Promise<stri
       ifMatch: `"${entry.etag}"`,
     });
   } catch (error) {
-    if (isNotFound(error)) throw new SourceChangedError('vanished from the source since the plan');
+    if (isNotFound(error)) {
+      throw new SourceChangedError('vanished from the source since the plan', { cause: error });
+    }
     if ((error as Error).name === 'PreconditionFailed') {
       throw new SourceChangedError(`changed at the source since the plan (ETag is no longer ${entry.etag})`);
     }

@@ -3,7 +3,7 @@ import { IncompleteBackupError, InvalidInputError, ManifestTamperedError } from 
 import { parseOrThrow } from '../../commons/schema-problems.ts';
 import { type DestinationDependencies, nowOf } from './dependencies.ts';
 import { JsonLinesWriter } from './json-lines.ts';
-import { assertBucketName, assertRunId, manifestKey, runKeys } from './layout.ts';
+import { assertBucketName, assertRunId, dataKey, manifestKey, runKeys } from './layout.ts';
 import {
   batchDescriptorSchema,
   MANIFEST_FORMAT,
@@ -16,10 +16,12 @@ import {
   planHeaderSchema,
   planSummarySchema,
   type ResultEntry,
+  readManifest,
   resultEntrySchema,
   resultsHeaderSchema,
 } from './manifest.ts';
 import { mergeJoin } from './merge-join.ts';
+import { OrderedLookup } from './ordered-lookup.ts';
 import { clearRunFiles, unfinishedRunIds } from './run-files.ts';
 import { getJson, isNotFound } from './s3-calls.ts';
 
@@ -71,6 +73,16 @@ export async function finalizeManifest(
     throw new ManifestTamperedError(`${keys.plan} belongs to another run`, { key: keys.plan });
   }
 
+  // The header comes first and carries the live counts: what changed at the source during the copy
+  // is read from the results before the manifest is streamed.
+  const changes = await sourceChangesDuringCopy(deps, sourceBucket, runId, batches.length);
+  const expected = { objects: summary.objects + changes.objects, bytes: summary.bytes + changes.bytes };
+  const previous =
+    changes.gone > 0 && plan.header.previousRunId
+      ? new OrderedLookup(
+          (await readManifest(deps, { sourceBucket, runId: plan.header.previousRunId })).entries,
+        )
+      : undefined;
   const manifest = openManifestWriter(deps, sourceBucket, runId);
   const missing: { key: string; reason: string }[] = [];
   let missingCount = 0;
@@ -78,7 +90,11 @@ export async function finalizeManifest(
   const completedAt = nowOf(deps).toISOString();
   try {
     await manifest.write(
-      manifestHeader(plan.header, { completedAt, ...summary, postgres: options.postgres ?? null }),
+      manifestHeader(plan.header, {
+        completedAt,
+        ...expected,
+        postgres: options.postgres ?? null,
+      }),
     );
     const results = resultsInBatchOrder(deps, sourceBucket, runId, batches.length);
     for await (const { key: objectKey, left: planned, right: result } of mergeJoin(plan.entries, results)) {
@@ -90,7 +106,12 @@ export async function finalizeManifest(
           },
         );
       }
-      const entry = manifestEntryFor(planned, result);
+      const entry =
+        planned.pending && result?.ok && result.gone
+          ? await deletionEntry(previous, planned.key, plan.header.startedAt)
+          : manifestEntryFor(sourceBucket, planned, result);
+      // A new object deleted before its copy never had content in the backup: no line at all.
+      if (entry === undefined) continue;
       if (typeof entry === 'string') {
         missingCount += 1;
         if (missing.length < SAMPLE_MISSING) missing.push({ key: objectKey, reason: entry });
@@ -111,12 +132,14 @@ export async function finalizeManifest(
         { sourceBucket, runId, missing: missingCount, pending: summary.pending, sample: missing },
       );
     }
-    if (counted.objects !== summary.objects || counted.bytes !== summary.bytes) {
+    if (counted.objects !== expected.objects || counted.bytes !== expected.bytes) {
       throw new ManifestTamperedError(
-        `${keys.plan} holds ${counted.objects} live objects (${counted.bytes} bytes), its summary says ${summary.objects} (${summary.bytes} bytes)`,
-        { key: keys.plan, counted, summary },
+        `${keys.plan} and the results hold ${counted.objects} live objects (${counted.bytes} bytes), the plan's summary and the source changes recorded by the copy say ${expected.objects} (${expected.bytes} bytes)`,
+        { key: keys.plan, counted, summary, changes },
       );
     }
+    // Read to its end, so its checksum is checked before deletions copied from it are committed.
+    await previous?.drain();
   } catch (error) {
     await manifest.abort();
     throw error;
@@ -176,8 +199,15 @@ export function manifestHeader(
   };
 }
 
-/** The manifest line for a plan line, or why there is none (the object was not copied). */
-function manifestEntryFor(planned: PlanEntry, result: ResultEntry | undefined): ManifestEntry | string {
+/**
+ * The manifest line for a plan line, or why there is none (the object was not copied). An object
+ * overwritten during the run gets the version that was copied, every field of it from that copy.
+ */
+function manifestEntryFor(
+  sourceBucket: string,
+  planned: PlanEntry,
+  result: ResultEntry | undefined,
+): ManifestEntry | string {
   const { pending, sha256, ...line } = planned;
   if (!pending) {
     if (!sha256) return 'carried line without sha256 in the plan';
@@ -188,7 +218,48 @@ function manifestEntryFor(planned: PlanEntry, result: ResultEntry | undefined): 
   if (result.destKey !== planned.destKey || result.size !== planned.size || !result.sha256) {
     return `result does not match the plan (${result.destKey}, ${result.size} bytes)`;
   }
-  return { ...line, sha256: result.sha256 };
+  const copied = result.copiedVersion;
+  if (!copied) return { ...line, sha256: result.sha256 };
+  if (copied.destKey !== dataKey(sourceBucket, planned.key, copied.etag)) {
+    return `the copied version's data key ${copied.destKey} is not the one of ETag ${copied.etag}`;
+  }
+  return { ...line, ...copied, sha256: result.sha256 };
+}
+
+/**
+ * An object deleted at the source while the run copied it, recorded as the next listing would:
+ * its last backed-up version (from the previous manifest) marked deleted. A line that was already
+ * deleted keeps its deletedAt; an object the backup never held gets no line.
+ */
+async function deletionEntry(
+  previous: OrderedLookup<ManifestEntry> | undefined,
+  key: string,
+  runStartedAt: string,
+): Promise<ManifestEntry | undefined> {
+  const before = await previous?.find(key);
+  if (!before) return undefined;
+  return { ...before, deleted: true, deletedAt: before.deletedAt ?? runStartedAt };
+}
+
+/** Live objects and bytes the copy's results add to the plan's summary, and how many vanished. */
+async function sourceChangesDuringCopy(
+  deps: DestinationDependencies,
+  sourceBucket: string,
+  runId: string,
+  batchCount: number,
+): Promise<{ objects: number; bytes: number; gone: number }> {
+  const changes = { objects: 0, bytes: 0, gone: 0 };
+  for await (const result of resultsInBatchOrder(deps, sourceBucket, runId, batchCount)) {
+    if (!result.ok) continue;
+    if (result.gone) {
+      changes.gone += 1;
+      changes.objects -= 1;
+      changes.bytes -= result.size;
+    } else if (result.copiedVersion) {
+      changes.bytes += result.copiedVersion.size - result.size;
+    }
+  }
+  return changes;
 }
 
 async function* resultsInBatchOrder(

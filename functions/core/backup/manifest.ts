@@ -97,6 +97,13 @@ export const resultEntrySchema = z.object({
   /** The copy was already in the backup (same size, with a sha256): nothing was transferred. */
   reused: z.boolean(),
   reason: z.optional(z.string()),
+  /** Gone at the source when the copy reached it: the manifest records it as deleted. */
+  gone: z.optional(z.boolean()),
+  /**
+   * Overwritten at the source after the plan: the version actually copied, which `sha256` belongs
+   * to (`size` and `destKey` above stay the planned ones).
+   */
+  copiedVersion: z.optional(z.object({ size: count(), etag: text(), lastModified: text(), destKey: text() })),
 });
 export type ResultEntry = z.infer<typeof resultEntrySchema>;
 

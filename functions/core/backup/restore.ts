@@ -8,7 +8,7 @@ import {
 import type { BackupDependencies } from './dependencies.ts';
 import { assertBucketName, compareKeys, manifestKey } from './layout.ts';
 import { type ManifestEntry, type ManifestHeader, readManifest } from './manifest.ts';
-import { targetStateOf } from './restore/target-state.ts';
+import { type TargetState, targetStateOf } from './restore/target-state.ts';
 import { writeRestoredObject } from './restore/write-object.ts';
 import type { RestoreRequest } from './restore-request.ts';
 import { defaultRetryPolicy, withRetries } from './retry.ts';
@@ -22,10 +22,12 @@ import { forEachConcurrent } from './verify/stream-concurrency.ts';
  *
  * `deps.source` is MinIO, the restore's target; `deps.destination` the backup bucket it reads.
  * The selection is the run's live (not deleted) entries under the prefix. Safety, in order:
- * 1. planRestore: the dry run; lists what would be written, writes nothing.
- * 2. preflightRestore: a full pass HEADing every key in the target. Same content is skipped; any
- *    different object is a RestoreConflictError listing the keys, before anything is written. The
- *    pass also reads the manifest to its end, so its checksum is proven before the first write.
+ * 1. planRestore: compares the selection with the target as the real run will (compareWithTarget)
+ *    and lists what would be written, what is already there (skipped) and the conflicts (which
+ *    refuse a real run); writes nothing. The dry run is this plan.
+ * 2. preflightRestore: the same comparison again right before writing; any different object is a
+ *    RestoreConflictError listing the keys, before anything is written. The pass also reads the
+ *    manifest to its end, so its checksum is proven before the first write.
  * 3. restoreObjects: a second pass writes each missing object, verifies it after writing, and
  *    re-checks the target first (an object that appeared since the preflight is never overwritten).
  */
@@ -43,25 +45,32 @@ export interface RestoreSelection {
   targetBucket: string;
 }
 
-export interface RestorePlan extends RestoreSelection {
-  manifestKey: string;
-  /** False when the restore would create the target bucket. */
-  targetExists: boolean;
+/** The selection compared with the target, key by key. */
+export interface TargetComparison {
+  /** Live objects in the selection. */
   objects: number;
   bytes: number;
+  /** Missing in the target: the restore writes them. */
+  toWrite: number;
+  bytesToWrite: number;
   /** The first `listLimit` objects that would be written (all of them unless `truncated`). */
   items: RestoreItem[];
   truncated: boolean;
+  /** Already in the target with the same content: skipped. */
+  identical: { objects: number; keys: { key: string }[] };
+  /** The target holds different data under these keys: a real restore is refused. */
+  conflicts: { objects: number; keys: { key: string; reason: string }[] };
+}
+
+export interface RestorePlan extends RestoreSelection, TargetComparison {
+  manifestKey: string;
+  /** False for a restore of the PostgreSQL dump only (then no object is compared or written). */
+  restoreObjects: boolean;
+  /** False when the restore would create the target bucket. */
+  targetExists: boolean;
   postgres: { dump: DumpLocation; targetDatabase: string } | null;
   dryRun: boolean;
   requestedBy: string;
-}
-
-export interface PreflightResult {
-  toWrite: number;
-  bytesToWrite: number;
-  /** Already in the target with the same content. */
-  alreadyPresent: number;
 }
 
 export interface RestoreReport extends RestoreSelection {
@@ -74,34 +83,32 @@ export interface RestoreReport extends RestoreSelection {
   createdBucket: boolean;
 }
 
-/** Conflicts and failures named in errors and reports; the counts cover all of them. */
+/** Conflicts, skipped keys and failures named in plans, errors and reports; the counts cover all. */
 const MAX_NAMED_KEYS = 50;
 
 type Deps = BackupDependencies;
 
+/**
+ * The dry run: the selection compared with the target. A plan with conflicts is returned, not
+ * thrown, so the dry run shows them; the real run's preflight refuses them before writing.
+ */
 export async function planRestore(
   deps: Deps,
   request: RestoreRequest,
-  { listLimit = 1000 }: { listLimit?: number } = {},
+  { listLimit = 1000, concurrency = 16 }: { listLimit?: number; concurrency?: number } = {},
 ): Promise<RestorePlan> {
   const selection = await selectionOf(deps, request);
-  const items: RestoreItem[] = [];
-  let objects = 0;
-  let bytes = 0;
-  const header = await forEachSelected(deps, selection, async (entry) => {
-    objects += 1;
-    bytes += entry.size;
-    if (items.length < listLimit) items.push({ key: entry.key, size: entry.size, sha256: entry.sha256 });
-  });
-  if (objects === 0) throw emptySelection(selection);
+  const targetExists = request.restoreObjects && (await bucketExists(deps, selection.targetBucket));
+  const { header, comparison } = request.restoreObjects
+    ? await compareWithTarget(deps, selection, { targetExists, listLimit, concurrency })
+    : // Read to its end all the same: the dump's location is trusted only once the checksum is.
+      { header: await forEachSelected(deps, selection, async () => {}), comparison: nothingCompared() };
   return {
     ...selection,
     manifestKey: manifestKey(selection.sourceBucket, selection.runId),
-    targetExists: await bucketExists(deps, selection.targetBucket),
-    objects,
-    bytes,
-    items,
-    truncated: objects > items.length,
+    restoreObjects: request.restoreObjects,
+    targetExists,
+    ...comparison,
     postgres: postgresRestoreOf(header, selection, request.postgresDatabase),
     dryRun: request.dryRun,
     requestedBy: request.requestedBy,
@@ -122,38 +129,92 @@ export async function selectionOf(
   };
 }
 
-export async function preflightRestore(
+/**
+ * Compares every selected object with the target (HEAD, and a hash only when neither the sha256
+ * metadata nor the ETag decides). An empty selection is an EmptyBackupError. A target bucket that
+ * does not exist holds nothing, so it is not asked.
+ */
+export async function compareWithTarget(
   deps: Deps,
   selection: RestoreSelection,
-  { concurrency = 16 }: { concurrency?: number } = {},
-): Promise<PreflightResult> {
-  const result: PreflightResult = { toWrite: 0, bytesToWrite: 0, alreadyPresent: 0 };
-  const conflicts: string[] = [];
-  let conflictCount = 0;
-  await forEachSelected(
+  {
+    targetExists = true,
+    listLimit = 0,
+    concurrency = 16,
+  }: { targetExists?: boolean; listLimit?: number; concurrency?: number } = {},
+): Promise<{ header: ManifestHeader; comparison: TargetComparison }> {
+  const comparison = nothingCompared();
+  const header = await forEachSelected(
     deps,
     selection,
     async (entry) => {
-      const state = await targetStateOf(deps, selection.targetBucket, entry);
-      if (state.kind === 'same') result.alreadyPresent += 1;
-      else if (state.kind === 'missing') {
-        result.toWrite += 1;
-        result.bytesToWrite += entry.size;
+      comparison.objects += 1;
+      comparison.bytes += entry.size;
+      const state: TargetState = targetExists
+        ? await targetStateOf(deps, selection.targetBucket, entry)
+        : { kind: 'missing' };
+      if (state.kind === 'missing') {
+        comparison.toWrite += 1;
+        comparison.bytesToWrite += entry.size;
+        keepFirst(comparison.items, { key: entry.key, size: entry.size, sha256: entry.sha256 }, listLimit);
+      } else if (state.kind === 'same') {
+        comparison.identical.objects += 1;
+        keepFirst(comparison.identical.keys, { key: entry.key }, MAX_NAMED_KEYS);
       } else {
-        conflictCount += 1;
-        if (conflicts.length < MAX_NAMED_KEYS) conflicts.push(`${entry.key}: ${state.reason}`);
+        comparison.conflicts.objects += 1;
+        keepFirst(comparison.conflicts.keys, { key: entry.key, reason: state.reason }, MAX_NAMED_KEYS);
       }
     },
     concurrency,
   );
-  if (result.toWrite + result.alreadyPresent + conflictCount === 0) throw emptySelection(selection);
-  if (conflictCount > 0) {
+  if (comparison.objects === 0) throw emptySelection(selection);
+  for (const list of [comparison.items, comparison.identical.keys, comparison.conflicts.keys])
+    keepFirst(list, undefined, list === comparison.items ? listLimit : MAX_NAMED_KEYS);
+  comparison.truncated = comparison.toWrite > comparison.items.length;
+  return { header, comparison };
+}
+
+/**
+ * Keeps the `limit` smallest keys of `list`, in key order once called without `item`. Objects
+ * complete out of order under concurrency, so the list grows to twice the limit before it is
+ * sorted and cut: bounded memory, and the same first keys whatever the completion order.
+ */
+function keepFirst<Item extends { key: string }>(list: Item[], item: Item | undefined, limit: number) {
+  if (item) list.push(item);
+  if (item && list.length < 2 * limit) return;
+  list.sort((a, b) => compareKeys(a.key, b.key));
+  list.splice(limit);
+}
+
+function nothingCompared(): TargetComparison {
+  return {
+    objects: 0,
+    bytes: 0,
+    toWrite: 0,
+    bytesToWrite: 0,
+    items: [],
+    truncated: false,
+    identical: { objects: 0, keys: [] },
+    conflicts: { objects: 0, keys: [] },
+  };
+}
+
+/** The real run's last look before writing: a RestoreConflictError when anything differs. */
+export async function preflightRestore(
+  deps: Deps,
+  selection: RestoreSelection,
+  { concurrency = 16 }: { concurrency?: number } = {},
+): Promise<TargetComparison> {
+  const { comparison } = await compareWithTarget(deps, selection, { concurrency });
+  const { conflicts } = comparison;
+  if (conflicts.objects > 0) {
+    const named = conflicts.keys.map(({ key, reason }) => `${key}: ${reason}`);
     throw new RestoreConflictError(
-      `${selection.targetBucket} already holds different data under ${conflictCount} of the keys to restore; nothing was written. Restore into another targetBucket, or move these objects away first: ${conflicts.join('; ')}`,
-      { ...selection, conflictCount, conflicts },
+      `${selection.targetBucket} already holds different data under ${conflicts.objects} of the keys to restore; nothing was written. Restore into another targetBucket, or move these objects away first: ${named.join('; ')}`,
+      { ...selection, conflictCount: conflicts.objects, conflicts: named },
     );
   }
-  return result;
+  return comparison;
 }
 
 export interface RestoreObjectsOptions {

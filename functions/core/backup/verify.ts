@@ -28,6 +28,8 @@ import type { VerifyBackupRequest } from './verify-request.ts';
  *    re-reads its shard's sampled objects from the backup bucket, comparing size and SHA-256.
  * 3. buildBackupVerdict folds the plan, the shards' results and the PostgreSQL check into one
  *    SUCCESSFUL / FAILED verdict with its reasons.
+ * A step that throws instead (a shard's ManifestTamperedError, a timeout) is a FAILED verdict too:
+ * the workflow catches it and verify/step-failure.ts builds that verdict.
  */
 
 /** Shard results name at most this many mismatches each; `mismatches` counts all of them. */
@@ -78,13 +80,18 @@ export interface BackupVerdict {
   runId: string;
   status: 'SUCCESSFUL' | 'FAILED';
   reasons: string[];
+  /** One line for the notification: what was checked and found, or which step failed. */
+  summary: string;
   checked: number;
   mismatches: number;
   sampleSize: number;
   liveObjects: number;
-  manifest: VerificationPlan['manifest'];
+  /** UNCHECKED: a step failed before the manifest's checksum was proved (verify/step-failure.ts). */
+  manifest: { status: VerificationPlan['manifest']['status'] | 'UNCHECKED'; detail: string };
   postgres: PostgresCheck;
   requestedBy: string;
+  /** The step whose error ended the verification (verify/step-failure.ts); absent for a comparison. */
+  failure?: { step: string; error: string; message: string };
 }
 
 export interface PlanOptions {
@@ -254,6 +261,7 @@ export function buildBackupVerdict(
     runId: plan.runId,
     status: reasons.length === 0 ? 'SUCCESSFUL' : 'FAILED',
     reasons,
+    summary: `run ${plan.runId}: ${mismatches} of ${checked} checked objects mismatched, manifest ${plan.manifest.status}, postgres ${postgres.status}`,
     checked,
     mismatches,
     sampleSize: plan.sampleSize,

@@ -21,5 +21,11 @@ export { PG_TOOLS_IMAGE } from './image.ts';
 export type { JobReference, JobWait } from './job-run.ts';
 export type { PgDumpJobSpec, PgRestoreJobSpec, PostgresConnection, S3Location } from './job-spec.ts';
 export { pgDumpJobManifest, pgRestoreJobManifest, sidecarKeyFor } from './manifests.ts';
-export { type RestoreResult, restoreDumpInto, scratchDatabaseName } from './restore.ts';
+export {
+  checkRestoreTarget,
+  type RestoreResult,
+  type RestoreTargetCheck,
+  restoreDumpInto,
+  scratchDatabaseName,
+} from './restore.ts';
 export { compareRowCounts, type RowCountComparison } from './row-counts.ts';

@@ -98,6 +98,8 @@ export const pgRestoreJobSpecSchema = z.object({
   targetDatabase: databaseNameSchema,
   /** verify-backup restores into a scratch database and drops it once counted. */
   dropAfterCounting: z._default(z.boolean(), false),
+  /** Only check that `targetDatabase` does not exist (the restore workflow's preflight); no download. */
+  checkTargetOnly: z._default(z.boolean(), false),
   /** Where the Job writes its report; `<dump key>.restore-<job name>.json` by default. */
   reportKey: z.optional(s3LocationSchema.shape.key),
   /** Never retried by default: a second attempt would find the first one's database. */

@@ -155,6 +155,7 @@ export function pgRestoreJobManifest(input: PgRestoreJobSpec, expectedSha256: st
       { name: 'TARGET_DATABASE', value: spec.targetDatabase },
       { name: 'REPORT_KEY', value: restoreReportKeyFor(spec) },
       { name: 'DROP_AFTER_COUNTING', value: String(spec.dropAfterCounting) },
+      { name: 'CHECK_TARGET_ONLY', value: String(spec.checkTargetOnly) },
     ],
     `postgres://${spec.connection.host}/${spec.targetDatabase}`,
   );

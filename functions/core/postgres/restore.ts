@@ -18,6 +18,13 @@ import {
 import { type PgRestoreJobSpec, parseJobSpec, pgRestoreJobSpecSchema } from './job-spec.ts';
 import { pgRestoreJobManifest, restoreReportKeyFor, sidecarKeyFor } from './manifests.ts';
 import { compareRowCounts, type RowCountComparison } from './row-counts.ts';
+
+export interface RestoreTargetCheck {
+  job: JobReference;
+  targetDatabase: string;
+  exists: boolean;
+}
+
 import { EXIT_CHECKSUM_MISMATCH, EXIT_TARGET_EXISTS } from './scripts.ts';
 
 export interface RestoreResult {
@@ -76,4 +83,27 @@ export async function restoreDumpInto(
     'restore report',
   );
   return { job, dump, restored, reportKey, comparison: compareRowCounts(dump.rowCounts, restored.rowCounts) };
+}
+
+/**
+ * Whether `targetDatabase` exists already, asked through the restore Job itself in its check-only
+ * mode (CHECK_TARGET_ONLY: no download, nothing created): the restore workflow learns before it
+ * writes anything that the restore would be refused, with the same connection, identity and
+ * existence query the restore will use. A Job that fails for any other reason is an error.
+ */
+export async function checkRestoreTarget(
+  deps: PostgresJobDeps,
+  spec: PgRestoreJobSpec,
+  wait: JobWait = {},
+): Promise<RestoreTargetCheck> {
+  const parsed = parseJobSpec(pgRestoreJobSpecSchema, { ...spec, checkTargetOnly: true }, 'pg_restore Job');
+  const job = await submitJob(deps.kubernetes, pgRestoreJobManifest(parsed, ''));
+  const targetDatabase = parsed.targetDatabase;
+  try {
+    await waitForJob(deps, job, wait, (failure) => restoreFailedError(job, failure));
+  } catch (error) {
+    if (error instanceof RestoreTargetExistsError) return { job, targetDatabase, exists: true };
+    throw error;
+  }
+  return { job, targetDatabase, exists: false };
 }

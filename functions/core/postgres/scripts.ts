@@ -65,7 +65,11 @@ cat sidecar.json
 /**
  * Make sure the target database does not exist yet (a restore never overwrites; checked first, so a
  * refusal costs no download), download, prove the checksum, restore, count rows, upload the report.
- * A scratch database is dropped again, even when the restore fails.
+ * With CHECK_TARGET_ONLY=true the script stops after the existence check (exit 0: absent), so the
+ * restore workflow refuses an existing database before it writes anything, through the same Job.
+ * The database the script created is dropped again when the restore fails (a re-run then finds no
+ * leftover), and a scratch one in any case; one that existed before is never touched, as the trap
+ * is set only once createdb has succeeded.
  */
 export const PG_RESTORE_SCRIPT = `${PRELUDE}
 started=$(now)
@@ -78,6 +82,10 @@ if [ -n "$exists" ]; then
   echo "database $TARGET_DATABASE already exists: a restore only creates a new database" >&2
   exit ${EXIT_TARGET_EXISTS}
 fi
+if [ "\${CHECK_TARGET_ONLY:-false}" = true ]; then
+  echo "pg_restore: database $TARGET_DATABASE does not exist yet (check only)"
+  exit 0
+fi
 s3 cp "s3://$DUMP_BUCKET/$DUMP_KEY" database.dump --only-show-errors
 sha256=$(sha256sum database.dump | cut -d' ' -f1)
 if [ "$sha256" != "$EXPECTED_SHA256" ]; then
@@ -85,9 +93,11 @@ if [ "$sha256" != "$EXPECTED_SHA256" ]; then
   exit ${EXIT_CHECKSUM_MISMATCH}
 fi
 createdb --maintenance-db=postgres "$TARGET_DATABASE"
-if [ "\${DROP_AFTER_COUNTING:-false}" = true ]; then
-  trap 'dropdb --maintenance-db=postgres --if-exists "$TARGET_DATABASE" && echo "pg_restore: dropped $TARGET_DATABASE"' EXIT
-fi
+restored=false
+trap 'if [ "$restored" != true ] || [ "\${DROP_AFTER_COUNTING:-false}" = true ]; then dropdb --maintenance-db=postgres --if-exists "$TARGET_DATABASE" && echo "pg_restore: dropped $TARGET_DATABASE"; fi' EXIT
+# Without these the EXIT trap would not run when the Job's deadline stops the container.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 pg_restore --exit-on-error --single-transaction --no-owner --no-privileges --dbname="$TARGET_DATABASE" database.dump
 psql_json --dbname="$TARGET_DATABASE" --output=row-counts.json <<'SQL'
 BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
@@ -97,5 +107,6 @@ SQL
 printf '{"format":"lakehouse-ops/pg-restore@1","targetDatabase":"%s","bucket":"%s","key":"%s","sha256":"%s","rowCounts":%s,"droppedAfterCounting":%s,"startedAt":"%s","completedAt":"%s"}\\n' \\
   "$TARGET_DATABASE" "$DUMP_BUCKET" "$DUMP_KEY" "$sha256" "$(cat row-counts.json)" "\${DROP_AFTER_COUNTING:-false}" "$started" "$(now)" > report.json
 s3 cp report.json "s3://$DUMP_BUCKET/$REPORT_KEY" --content-type application/json --only-show-errors
+restored=true
 cat report.json
 `;

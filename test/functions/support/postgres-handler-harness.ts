@@ -88,6 +88,7 @@ export function usePostgresHandlerHarness({
     AWS_ENDPOINT_URL_S3: running().drS3.url,
     BACKUP_BUCKET_NAME: BACKUP_BUCKET,
     BACKUP_BUCKET_REGION: TEST_REGION,
+    BACKUP_RETENTION_DAYS: '30',
   }));
 
   let taken: DumpLocation | undefined;

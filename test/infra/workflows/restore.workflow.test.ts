@@ -1,12 +1,20 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RestoreConflictError } from '../../../functions/commons/errors.ts';
+import { PostgresJobTimeoutError, RestoreTargetExistsError } from '../../../functions/core/postgres/index.ts';
 import { RESTORE_HANDLERS, restoreWorkflow } from '../../../workflows/restore.workflow.ts';
 import type { AslState, AslStateMachine } from '../template-helpers.ts';
 import { runLocally, synthesizeBareWorkflow, VERB_NOUN_PASCAL_CASE } from './bare-workflow-stack.ts';
 
-function planFor(input: { dryRun?: boolean; postgresDatabase?: string }) {
+interface TestInput {
+  dryRun?: boolean;
+  postgresDatabase?: string;
+  restoreObjects?: boolean;
+}
+
+function planFor(input: TestInput) {
   return {
+    restoreObjects: input.restoreObjects ?? true,
     sourceBucket: 'lake',
     runId: '20260301T000000Z-0a1b2c3d',
     prefix: 'trades/',
@@ -37,19 +45,30 @@ describe('restoreWorkflow definition', () => {
     ));
   });
 
-  function scenario(options: { conflict?: boolean } = {}) {
+  function scenario(options: { conflict?: boolean; databaseExists?: boolean; jobTimeouts?: number } = {}) {
     const calls: string[] = [];
     const audits: { decision: string }[] = [];
+    let timeoutsLeft = options.jobTimeouts ?? 0;
     const handlers = {
-      PlanRestore: (input: { dryRun?: boolean; postgresDatabase?: string }) => planFor(input),
+      PlanRestore: (input: TestInput) => planFor(input),
+      CheckPostgresTarget: (input: { targetDatabase: string; mode: string; dryRun: boolean }) => {
+        calls.push(`CheckPostgresTarget ${input.mode} ${input.targetDatabase}`);
+        if (options.databaseExists && !input.dryRun)
+          throw new RestoreTargetExistsError(`database ${input.targetDatabase} already exists`);
+        return { targetDatabase: input.targetDatabase, exists: options.databaseExists ?? false };
+      },
       RestoreObjects: () => {
         calls.push('RestoreObjects');
         if (options.conflict)
           throw new RestoreConflictError('lake already holds different data under trades/1');
         return { written: 2, skipped: 0, verified: 2, bytes: 20, failed: 0, continueAfter: null };
       },
-      RestorePostgresDump: (input: { targetDatabase: string }) => {
-        calls.push(`RestorePostgresDump ${input.targetDatabase}`);
+      RestorePostgresDump: (input: { targetDatabase: string; executionId: string }) => {
+        calls.push(`RestorePostgresDump ${input.targetDatabase} ${input.executionId}`);
+        if (timeoutsLeft > 0) {
+          timeoutsLeft -= 1;
+          throw new PostgresJobTimeoutError('job did not finish within 600000 ms');
+        }
         return { targetDatabase: input.targetDatabase, comparison: { verdict: 'MATCH' } };
       },
       ...Object.fromEntries(
@@ -89,7 +108,11 @@ describe('restoreWorkflow definition', () => {
       handlers,
     );
     expect(failure).toBeUndefined();
-    expect(calls).toEqual(['RestoreObjects', 'RestorePostgresDump prefect_restored']);
+    expect(calls).toEqual([
+      'CheckPostgresTarget CHECK_TARGET prefect_restored',
+      'RestoreObjects',
+      'RestorePostgresDump prefect_restored execution-under-test',
+    ]);
     expect(audits).toEqual([expect.objectContaining({ decision: 'RESTORED' })]);
     expect(output).toMatchObject({
       report: { written: 2 },
@@ -129,5 +152,59 @@ describe('restoreWorkflow definition', () => {
     expect(failure?.error).toBe('RestoreConflictError');
     expect(failure?.cause).toContain('trades/1');
     expect(audits.map((audit) => audit.decision)).toEqual(['REFUSED']);
+  });
+
+  it('dry run: reports an existing target database in the plan, writing nothing', async () => {
+    const { handlers, calls, audits } = scenario({ databaseExists: true });
+    const { output, failure } = await runLocally(definition, { postgresDatabase: 'prefect' }, handlers);
+    expect(failure).toBeUndefined();
+    expect(output).toMatchObject({ postgres: { targetDatabase: 'prefect', target: { exists: true } } });
+    expect(calls).toEqual(['CheckPostgresTarget CHECK_TARGET prefect']);
+    expect(audits.map((audit) => audit.decision)).toEqual(['DRY_RUN']);
+  });
+
+  it('refuses a restore into an existing database before writing any object', async () => {
+    const { handlers, calls, audits } = scenario({ databaseExists: true });
+    const { failure } = await runLocally(
+      definition,
+      { dryRun: false, postgresDatabase: 'prefect' },
+      handlers,
+    );
+    expect(failure?.error).toBe('RestoreTargetExistsError');
+    expect(failure?.cause).toContain('database prefect already exists');
+    expect(calls).toEqual(['CheckPostgresTarget CHECK_TARGET prefect']);
+    expect(audits.map((audit) => audit.decision)).toEqual(['REFUSED']);
+  });
+
+  it('restores only the dump when restoreObjects is false', async () => {
+    const { handlers, calls } = scenario();
+    const { output, failure } = await runLocally(
+      definition,
+      { dryRun: false, restoreObjects: false, postgresDatabase: 'prefect_restored' },
+      handlers,
+    );
+    expect(failure).toBeUndefined();
+    expect(calls).toEqual([
+      'CheckPostgresTarget CHECK_TARGET prefect_restored',
+      'RestorePostgresDump prefect_restored execution-under-test',
+    ]);
+    expect(output).toMatchObject({
+      report: { state: 'SKIPPED' },
+      postgres: { comparison: { verdict: 'MATCH' } },
+    });
+  });
+
+  it('re-attaches RestorePostgresDump to the same Job while it outlives one Lambda wait', async () => {
+    const { handlers, calls } = scenario({ jobTimeouts: 3 });
+    const { failure } = await runLocally(
+      definition,
+      { dryRun: false, postgresDatabase: 'prefect_restored' },
+      handlers,
+      {},
+      { RestorePostgresDump: 0 },
+    );
+    expect(failure).toBeUndefined();
+    const restores = calls.filter((call) => call.startsWith('RestorePostgresDump'));
+    expect(restores).toEqual(Array(4).fill('RestorePostgresDump prefect_restored execution-under-test'));
   });
 });

@@ -1,15 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvalidInputError, ObjectStoreError } from '../../../commons/errors.ts';
 import type { BackupDependencies } from '../dependencies.ts';
 import type { ManifestEntry } from '../manifest.ts';
-import { digestMismatch } from '../verify/object-hash.ts';
+import { digestMismatch, hashObject } from '../verify/object-hash.ts';
 
 /** S3's (and MinIO's) largest single PUT. */
 const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -23,8 +18,8 @@ export interface WriteSettings {
 }
 
 /**
- * Copies one backed-up object into MinIO under its original key, then proves the write with a
- * HEAD (size and the sha256 metadata). An object up to `wholeObjectBytes` is read and hashed
+ * Copies one backed-up object into MinIO under its original key, then proves the write by reading
+ * it back and hashing it (verifyWritten). An object up to `wholeObjectBytes` is read and hashed
  * before the PUT, so a corrupt backup copy is never written; a larger one is hashed as it streams
  * through and deleted again when its hash is wrong. The restored object carries `sha256` (a re-run
  * of the restore recognises it) and `restored-from-run`.
@@ -83,12 +78,17 @@ export async function writeRestoredObject(settings: WriteSettings, entry: Manife
   await verifyWritten(settings, entry);
 }
 
+/**
+ * Reads the written object back from MinIO (streamed: one chunk in memory whatever the size) and
+ * compares its size and SHA-256 with the manifest's: the proof is the bytes MinIO now serves, not
+ * the metadata this restore set itself.
+ */
 async function verifyWritten({ deps, targetBucket }: WriteSettings, entry: ManifestEntry): Promise<void> {
-  const head = await deps.source.send(new HeadObjectCommand({ Bucket: targetBucket, Key: entry.key }));
-  if (head.ContentLength !== entry.size || head.Metadata?.sha256 !== entry.sha256) {
-    throw new ObjectStoreError(
-      `${targetBucket}/${entry.key} does not verify after writing: ${head.ContentLength} bytes, sha256 ${head.Metadata?.sha256}; expected ${entry.size} bytes, ${entry.sha256}`,
-      { key: entry.key },
-    );
-  }
+  const where = `${targetBucket}/${entry.key} read back after writing`;
+  const mismatch = digestMismatch(
+    entry,
+    await hashObject(deps.source, targetBucket, entry.key, deps.retry),
+    where,
+  );
+  if (mismatch) throw new ObjectStoreError(`does not verify: ${mismatch}`, { key: entry.key });
 }

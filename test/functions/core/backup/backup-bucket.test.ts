@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../functions/commons/errors.ts';
 import { type BackupReport, backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
-import { readManifest } from '../../../../functions/core/backup/manifest.ts';
+import { runStartedAt } from '../../../../functions/core/backup/layout.ts';
+import { latestCompleteManifest, readManifest } from '../../../../functions/core/backup/manifest.ts';
 import { type S3FaultProxy, startS3FaultProxy } from '../../../../local/faults/s3-fault-proxy.ts';
 import {
   BACKUP_BUCKET,
@@ -60,9 +61,11 @@ describe('backupBucket', () => {
     await proxy.close();
   });
 
-  it('reports a complete run with zero RPO, and an unchanged re-run copies nothing', async () => {
+  it('reports a complete run with its RPO measured from its own start, and an unchanged re-run copies nothing', async () => {
     const first = await backupBucket(deps, options);
-    expect(first).toMatchObject({ complete: true, copied: 100, skipped: 0, failed: 0, rpoSeconds: 0 });
+    expect(first).toMatchObject({ complete: true, copied: 100, skipped: 0, failed: 0 });
+    expect(first.rpoSeconds).toBeGreaterThanOrEqual(0);
+    expect(first.rpoSeconds).toBeLessThanOrEqual(first.durationMs / 1000 + 1);
     expect(first.throughputBytesPerSecond).toBeGreaterThan(0);
     const again = await backupBucket(deps, options);
     expect(again).toMatchObject({ complete: true, toCopy: { objects: 0 }, copied: 0, bytesCopied: 0 });
@@ -87,12 +90,18 @@ describe('backupBucket', () => {
       if (dataWrites === 25 && !restart) restart = proxy.restart(400);
     });
     const logStart = proxy.log.length;
+    const previousComplete = await latestCompleteManifest({ ...deps, destination: direct }, bucket);
     // The first run may end incomplete (reported) or fail outright (a run file could not be written).
     const first = await backupBucket(deps, options).catch((error: unknown) => error);
     await restart;
     const firstComplete = !(first instanceof Error) && (first as BackupReport).complete;
     if (first instanceof Error) expect(first).toBeInstanceOf(TransientError);
-    else if (!firstComplete) expect((first as BackupReport).failed).toBeGreaterThan(0);
+    else if (!firstComplete) {
+      expect((first as BackupReport).failed).toBeGreaterThan(0);
+      // As the workflow's report measures it: from the start of the previous complete run.
+      const sincePrevious = (Date.now() - runStartedAt(previousComplete!).getTime()) / 1000;
+      expect(Math.abs((first as BackupReport).rpoSeconds! - sincePrevious)).toBeLessThan(1);
+    }
     expect(restart).toBeDefined();
     const faults = proxy.log.slice(logStart).filter((request) => request.outcome !== 'forwarded');
     expect(faults.length).toBeGreaterThan(0);

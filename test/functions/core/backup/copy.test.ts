@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CopyBatchOptions, copyBatch } from '../../../../functions/core/backup/copy.ts';
 import type { BackupDependencies } from '../../../../functions/core/backup/dependencies.ts';
@@ -24,7 +24,7 @@ import {
 const MiB = 1024 * 1024;
 
 describe('copyBatch', () => {
-  const stores = useBackupEndpoints(['copy-src', 'vanishing', 'fresh-src']);
+  const stores = useBackupEndpoints(['copy-src', 'vanishing', 'fresh-src', 'gone-bucket']);
   let deps: BackupDependencies;
   const large = patternBytes(12 * MiB, 7);
 
@@ -90,17 +90,46 @@ describe('copyBatch', () => {
     expect(result).toMatchObject({ copied: 0, skipped: 3, failed: 0, bytesCopied: 0 });
   });
 
-  it('records an object that vanished or changed after the plan as failed, with the reason', async () => {
+  it('copies the current version of an object overwritten after the plan, and records one deleted as gone', async () => {
     await putObjects(deps.source, 'vanishing', { gone: 'soon gone', changing: 'version 1', stable: 'stays' });
     const plan = await planBackup(deps, { sourceBucket: 'vanishing' });
     await deps.source.send(new DeleteObjectCommand({ Bucket: 'vanishing', Key: 'gone' }));
     await putObjects(deps.source, 'vanishing', { changing: 'version 2 is longer' });
+    const current = await headMetadata(deps.source, 'vanishing', 'changing');
+    const currentEtag = current.etag!.replaceAll('"', '');
 
     const result = await copyBatch(deps, { sourceBucket: 'vanishing', runId: plan.runId, batchIndex: 0 });
-    expect(result).toMatchObject({ copied: 1, failed: 2 });
-    const reasons = Object.fromEntries(result.failures.map((failure) => [failure.key, failure.reason]));
-    expect(reasons.gone).toMatch(/vanished from the source/);
-    expect(reasons.changing).toMatch(/changed at the source since the plan/);
+    expect(result).toMatchObject({ copied: 2, vanished: 1, failed: 0, bytesCopied: 5 + 19 });
+    const lines = await resultLines('vanishing', plan.runId);
+    expect(lines.find((line) => line.key === 'gone')).toMatchObject({ ok: true, gone: true });
+    const changing = lines.find((line) => line.key === 'changing')!;
+    expect(changing).toMatchObject({
+      ok: true,
+      size: 9,
+      sha256: sha256('version 2 is longer'),
+      copiedVersion: { size: 19, etag: currentEtag, destKey: dataKey('vanishing', 'changing', currentEtag) },
+    });
+    const copy = await headMetadata(deps.destination, BACKUP_BUCKET, changing.copiedVersion!.destKey);
+    expect(copy.metadata).toMatchObject({
+      sha256: sha256('version 2 is longer'),
+      'source-etag': currentEtag,
+    });
+
+    // A retry of the batch transfers nothing twice: the new version's copy is found and reused.
+    const retried = await copyBatch(deps, { sourceBucket: 'vanishing', runId: plan.runId, batchIndex: 0 });
+    expect(retried).toMatchObject({ copied: 0, skipped: 2, vanished: 1, failed: 0, bytesCopied: 0 });
+  });
+
+  it('does not take a missing source bucket for deleted objects', async () => {
+    await putObjects(deps.source, 'gone-bucket', { 'a.txt': 'a', 'b.txt': 'b' });
+    const plan = await planBackup(deps, { sourceBucket: 'gone-bucket' });
+    await deps.source.send(new DeleteObjectCommand({ Bucket: 'gone-bucket', Key: 'a.txt' }));
+    await deps.source.send(new DeleteObjectCommand({ Bucket: 'gone-bucket', Key: 'b.txt' }));
+    await deps.source.send(new DeleteBucketCommand({ Bucket: 'gone-bucket' }));
+
+    const result = await copyBatch(deps, { sourceBucket: 'gone-bucket', runId: plan.runId, batchIndex: 0 });
+    expect(result).toMatchObject({ copied: 0, vanished: 0, failed: 2 });
+    expect(result.failures[0]?.reason).toMatch(/NoSuchBucket/);
   });
 
   it('copies the first attempt of a fresh batch without a HEAD per object; a retried batch checks and reuses', async () => {
@@ -130,6 +159,14 @@ describe('copyBatch', () => {
     expect(retried).toMatchObject({ copied: 0, skipped: 6, failed: 0, bytesCopied: 0 });
     expect(heads.count).toBe(1 + 6);
   });
+
+  async function resultLines(sourceBucket: string, runId: string) {
+    const results = await openJsonLinesFile(deps, runKeys(sourceBucket, runId).results(0), {
+      header: resultsHeaderSchema,
+      entry: resultEntrySchema,
+    });
+    return collect(results!.entries);
+  }
 
   it('refuses a part size below S3 minimum', async () => {
     await expect(

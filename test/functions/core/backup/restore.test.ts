@@ -1,10 +1,11 @@
-import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EmptyBackupError,
   InvalidInputError,
   ManifestNotFoundError,
   RestoreConflictError,
+  RestoreIncompleteError,
   UnknownBucketError,
 } from '../../../../functions/commons/errors.ts';
 import { backupBucket } from '../../../../functions/core/backup/backup-bucket.ts';
@@ -21,6 +22,7 @@ import {
   patternBytes,
   putObjects,
   readObject,
+  sha256,
   useBackupEndpoints,
 } from './support/backup-endpoints.ts';
 
@@ -142,5 +144,123 @@ describe('restore', () => {
     const noDump = await rejectionOf(planRestore(deps, request({ postgresDatabase: 'prefect_restored' })));
     expect(noDump).toBeInstanceOf(InvalidInputError);
     expect(noDump.message).toContain('records no completed PostgreSQL dump');
+  });
+
+  it('dry run: compares with the target as the real run does, listing writes, skips and conflicts', async () => {
+    const target = 'partly-there';
+    await deps.source.send(new CreateBucketCommand({ Bucket: target }));
+    await putObjects(deps.source, target, {
+      'quotes/0.bin': original['quotes/0.bin']!,
+      'quotes/1.bin': original['quotes/1.bin']!,
+      'quotes/3.bin': 'someone else wrote this',
+    });
+    const plan = await planRestore(deps, request({ prefix: 'quotes/', targetBucket: target }));
+    expect(plan).toMatchObject({
+      targetExists: true,
+      objects: 5,
+      toWrite: 2,
+      bytesToWrite: 600,
+      truncated: false,
+      identical: { objects: 2, keys: [{ key: 'quotes/0.bin' }, { key: 'quotes/1.bin' }] },
+      conflicts: { objects: 1, keys: [{ key: 'quotes/3.bin', reason: expect.stringContaining('bytes') }] },
+    });
+    expect(plan.items).toEqual(
+      ['quotes/2.bin', 'quotes/4.bin'].map((key) => ({ key, size: 300, sha256: sha256(original[key]!) })),
+    );
+    expect(await listKeys(deps.source, target)).toEqual(['quotes/0.bin', 'quotes/1.bin', 'quotes/3.bin']);
+    // The real run refuses the same conflict, still before writing.
+    expect(
+      await rejectionOf(restoreObjects(deps, request({ prefix: 'quotes/', targetBucket: target }))),
+    ).toBeInstanceOf(RestoreConflictError);
+    expect(await listKeys(deps.source, target)).toHaveLength(3);
+  });
+
+  it('lists the first keys in key order whatever order the comparisons finish in', async () => {
+    const plan = await planRestore(deps, request({ targetBucket: 'empty-target' }), {
+      listLimit: 4,
+      concurrency: 8,
+    });
+    const selected = Object.keys(original).sort();
+    expect(plan.items.map((item) => item.key)).toEqual(selected.slice(0, 4));
+    expect(plan).toMatchObject({ toWrite: 18, truncated: true });
+  });
+
+  it('verifies a written object by reading it back: bytes changed under the same metadata fail it', async () => {
+    const target = 'rotting-target';
+    const client = stores.deps().source;
+    const corrupt = stores.deps().source;
+    // MinIO acknowledges the PUT, but serves other bytes (same size and metadata) afterwards.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const input = args.input as { Bucket?: string; Key?: string; Metadata?: Record<string, string> };
+        if (context.commandName === 'PutObjectCommand' && input.Key === 'quotes/2.bin') {
+          await corrupt.send(
+            new PutObjectCommand({
+              Bucket: input.Bucket,
+              Key: input.Key,
+              Body: Buffer.alloc(300, 1),
+              Metadata: input.Metadata,
+            }),
+          );
+        }
+        return result;
+      },
+      { step: 'finalizeRequest', name: 'corruptAfterPut' },
+    );
+    const error = await rejectionOf(
+      restoreObjects({ ...deps, source: client }, request({ prefix: 'quotes/', targetBucket: target })),
+    );
+    expect(error).toBeInstanceOf(RestoreIncompleteError);
+    expect(error.details).toMatchObject({
+      written: 4,
+      failed: 1,
+      failures: [
+        { key: 'quotes/2.bin', reason: expect.stringContaining('read back after writing has SHA-256') },
+      ],
+    });
+  });
+
+  it('plans a restore of the PostgreSQL dump only without comparing or listing objects', async () => {
+    const onlyDump = restoreRequestSchema.safeParse({
+      sourceBucket: bucket,
+      restoreObjects: false,
+      requestedBy: 'restore-test',
+    });
+    expect(onlyDump.success).toBe(false);
+    expect(JSON.stringify(onlyDump.error?.issues)).toContain('nothing to restore');
+    const withPrefix = restoreRequestSchema.safeParse({
+      sourceBucket: bucket,
+      restoreObjects: false,
+      prefix: 'quotes/',
+      postgresDatabase: 'prefect_restored',
+      requestedBy: 'restore-test',
+    });
+    expect(JSON.stringify(withPrefix.error?.issues)).toContain('leave them out');
+    // This run recorded no dump: a dump-only restore of it is refused like a combined one.
+    const noDump = await rejectionOf(
+      planRestore(deps, request({ restoreObjects: false, postgresDatabase: 'prefect_restored' })),
+    );
+    expect(noDump).toBeInstanceOf(InvalidInputError);
+    expect(noDump.message).toContain('records no completed PostgreSQL dump');
+
+    const dumpRecord = {
+      state: 'COMPLETED',
+      bucket: 'lakehouse-backup',
+      key: 'postgres/prefect/x.dump',
+      database: 'prefect',
+    };
+    const withDump = await backupBucket(deps, { sourceBucket: bucket, postgres: dumpRecord });
+    const plan = await planRestore(
+      deps,
+      request({ runId: withDump.runId, restoreObjects: false, postgresDatabase: 'prefect_restored' }),
+    );
+    expect(plan).toMatchObject({
+      restoreObjects: false,
+      objects: 0,
+      toWrite: 0,
+      items: [],
+      postgres: { targetDatabase: 'prefect_restored', dump: { key: 'postgres/prefect/x.dump' } },
+    });
   });
 });

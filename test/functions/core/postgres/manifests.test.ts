@@ -117,6 +117,8 @@ describe('pgRestoreJobManifest', () => {
       { name: 'TARGET_DATABASE', value: 'verify_1' },
       { name: 'REPORT_KEY', value: 'postgres/prefect/1.dump.restore-pg-verify-1.json' },
       { name: 'DROP_AFTER_COUNTING', value: 'true' },
+      // A restore, not the target check that restore workflows run before writing anything.
+      { name: 'CHECK_TARGET_ONLY', value: 'false' },
     ]);
   });
 });

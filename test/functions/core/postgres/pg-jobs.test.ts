@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesApi } from '../../../../functions/commons/kubernetes/api.ts';
 import { checkDumpObject } from '../../../../functions/core/postgres/dump-objects.ts';
 import {
+  checkRestoreTarget,
   DumpChecksumMismatchError,
   DumpIncompleteError,
   type PgDumpJobSpec,
@@ -174,6 +176,40 @@ describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
       expect(error).toBeInstanceOf(RestoreTargetExistsError);
       expect(error).toMatchObject({ details: { exitCode: 73 } });
       expect((error as Error).message).toMatch(/database prefect_restored already exists/);
+      // The refused Job never touches a database it did not create.
+      expect(await postgres.query('SELECT count(*) FROM flow_run', 'prefect_restored')).toEqual([['240']]);
+    });
+
+    it('drops the database it created when pg_restore fails, so a re-run can restore into it', async () => {
+      const whole = await objectBytes(dump.key);
+      const truncated = whole.subarray(0, Math.floor(whole.length / 2));
+      const key = 'postgres/prefect/truncated.dump';
+      const sidecar = JSON.parse((await objectBytes(dump.sidecarKey)).toString('utf8'));
+      const sha256 = createHash('sha256').update(truncated).digest('hex');
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: truncated }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `${key}.json`,
+          Body: JSON.stringify({ ...sidecar, key, sha256, bytes: truncated.length }),
+        }),
+      );
+
+      const error = await rejectionOf(
+        restoreDumpInto(deps, restoreSpec('pg-restore-truncated', key, 'prefect_again'), WAIT),
+      );
+      expect(error).toBeInstanceOf(PostgresJobFailedError);
+      expect(error).not.toBeInstanceOf(RestoreTargetExistsError);
+      expect((error as Error).message).toContain('pg_restore: dropped prefect_again');
+      expect(await databaseExists('prefect_again')).toBe(false);
+
+      const rerun = await restoreDumpInto(
+        deps,
+        restoreSpec('pg-restore-rerun', dump.key, 'prefect_again'),
+        WAIT,
+      );
+      expect(rerun.comparison.verdict).toBe('MATCH');
+      expect(await databaseExists('prefect_again')).toBe(true);
     });
 
     it('detects a dump changed in S3 after it was taken', async () => {
@@ -217,6 +253,39 @@ describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
         `the dump sidecar s3://${BUCKET}/postgres/prefect/never.dump.json does not exist`,
       );
       expect(sim.get('batch/v1', 'Job', 'pg-restore-nothing', NAMESPACE)).toBeUndefined();
+    });
+  });
+
+  describe('checkRestoreTarget', () => {
+    it('says whether the target database exists with the restore Job in check-only mode, creating nothing', async () => {
+      const taken = await checkRestoreTarget(deps, restoreSpec('pg-check-taken', dump.key, 'prefect'), WAIT);
+      expect(taken).toEqual({
+        job: { namespace: NAMESPACE, name: 'pg-check-taken' },
+        targetDatabase: 'prefect',
+        exists: true,
+      });
+      const free = await checkRestoreTarget(
+        deps,
+        restoreSpec('pg-check-free', dump.key, 'prefect_free'),
+        WAIT,
+      );
+      expect(free.exists).toBe(false);
+      expect(await databaseExists('prefect_free')).toBe(false);
+      const job = sim.get('batch/v1', 'Job', 'pg-check-free', NAMESPACE) as V1Job | undefined;
+      expect(job?.spec?.template.spec?.containers[0]?.env).toContainEqual({
+        name: 'CHECK_TARGET_ONLY',
+        value: 'true',
+      });
+    });
+
+    it('fails with the Job failure, not an answer, when the database cannot be asked', async () => {
+      const unreachable = {
+        ...restoreSpec('pg-check-unreachable', dump.key, 'prefect'),
+        connection: { ...connection(), port: 1 },
+      };
+      const error = await rejectionOf(checkRestoreTarget(deps, unreachable, WAIT));
+      expect(error).toBeInstanceOf(PostgresJobFailedError);
+      expect(error).not.toBeInstanceOf(RestoreTargetExistsError);
     });
   });
 
