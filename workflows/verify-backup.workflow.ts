@@ -107,7 +107,7 @@ function defineVerifyBackup(scope: Construct, { functions, environmentName }: Ve
   const recordFailedVerdict = recordStepFailures(scope, functions, loadPlan, checkSample);
 
   const verifyPostgres = invokeOpsFunction(scope, 'VerifyPostgresDump', functions['verify-postgres-dump'], {
-    payload: TaskInput.fromObject({ plan: JsonPath.objectAt('$.plan') }),
+    payload: TaskInput.fromObject({ plan: JsonPath.objectAt('$.plan'), executionId: JsonPath.executionName }),
     resultPath: '$.postgres',
     comment: 'Restore the dump into a scratch database and compare row counts; retries re-attach to the Job',
   });

@@ -96,7 +96,7 @@ export function createRecoveryFunction(
         ...STREAMING_STEP,
         description:
           name === 'plan-restore'
-            ? 'restore: pick the run and list what would be written (the dry run)'
+            ? 'restore: pick the run and compare it with the target: what would be written, skipped or refused'
             : 'restore: preflight, write and verify the objects in MinIO',
       });
       setup.grantMinio(fn);

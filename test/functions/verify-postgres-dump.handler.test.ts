@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DumpLocation } from '../../functions/core/backup/verify/postgres.ts';
+import { executionTag } from '../../functions/core/postgres/execution-names.ts';
 import { scratchDatabaseName } from '../../functions/core/postgres/index.ts';
 import { handler } from '../../functions/verify-postgres-dump.handler.ts';
 import { BACKUP_BUCKET, putObjects, readObject } from './core/backup/support/backup-endpoints.ts';
@@ -18,8 +19,10 @@ function planWithDump(runId: string, dump: DumpLocation) {
 
 describe('verify-postgres-dump handler', { timeout: 120_000 }, () => {
   const harness = usePostgresHandlerHarness({ dumpBeforeAll: '20260301T020000Z-e0e0e0e0' });
+  const executionId = 'verify-backup-execution-1';
   const verify = (runId: string, dump = harness.takenDump()) =>
-    handler({ plan: planWithDump(runId, dump) }, lambdaContext());
+    handler({ plan: planWithDump(runId, dump), executionId }, lambdaContext());
+  const scratchOf = (runId: string) => `${scratchDatabaseName(runId)}_${executionTag(executionId)}`;
 
   it('restores the dump into a scratch database, finds the dump-time row counts and drops the database', async () => {
     const runId = '20260301T020000Z-e0e0e0e1';
@@ -28,10 +31,10 @@ describe('verify-postgres-dump handler', { timeout: 120_000 }, () => {
 
     expect(check).toEqual({
       status: 'MATCH',
-      detail: `prefect: 6 tables restored into ${scratchDatabaseName(runId)} with the dump's row counts`,
+      detail: `prefect: 6 tables restored into ${scratchOf(runId)} with the dump's row counts`,
       reasons: [],
     });
-    expect(await harness.databaseExists(scratchDatabaseName(runId))).toBe(false);
+    expect(await harness.databaseExists(scratchOf(runId))).toBe(false);
   });
 
   it('fails with DumpChecksumMismatchError, restoring nothing, when the dump changed after it was taken', async () => {
@@ -47,12 +50,12 @@ describe('verify-postgres-dump handler', { timeout: 120_000 }, () => {
 
     await expectFailure(verify(runId, { ...dump, key }), 'DumpChecksumMismatchError');
 
-    expect(await harness.databaseExists(scratchDatabaseName(runId))).toBe(false);
+    expect(await harness.databaseExists(scratchOf(runId))).toBe(false);
   });
 
   it('refuses a plan whose PostgreSQL check does not apply, saying why', async () => {
     await expectFailure(
-      handler({ plan: verificationPlan() }, lambdaContext()),
+      handler({ plan: verificationPlan(), executionId }, lambdaContext()),
       'InvalidInputError',
       'the plan has no PostgreSQL check to run: not requested (includePostgres is false)',
     );
@@ -61,7 +64,11 @@ describe('verify-postgres-dump handler', { timeout: 120_000 }, () => {
   it('refuses an event whose plan lacks its manifest, naming the field', async () => {
     const { manifestKey: _, ...plan } = planWithDump('20260301T020000Z-e0e0e0e3', harness.takenDump());
 
-    await expectFailure(handler({ plan }, lambdaContext()), 'InvalidInputError', 'plan.manifestKey');
+    await expectFailure(
+      handler({ plan, executionId }, lambdaContext()),
+      'InvalidInputError',
+      'plan.manifestKey',
+    );
   });
 
   itRefusesEnvironment('CLUSTER_NAME', undefined, () => verify('20260301T020000Z-e0e0e0e4'));

@@ -82,11 +82,21 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
     },
     // `equal` treats a label missing on both sides as equal: each target side therefore requires
     // the label, or one NodeNotReady would silence every alert without it.
-    inhibit_rules: [HOST_LABEL, 'node'].map((label) => ({
-      source_matchers: ['alertname="NodeNotReady"'],
-      target_matchers: ['alertname!="NodeNotReady"', `${label}=~".+"`],
-      equal: [label],
-    })),
+    inhibit_rules: [
+      ...[HOST_LABEL, 'node'].map((label) => ({
+        source_matchers: ['alertname="NodeNotReady"'],
+        target_matchers: ['alertname!="NodeNotReady"', `${label}=~".+"`],
+        equal: [label],
+      })),
+      // A crash-looping pod is one replica its Deployment lacks: delete-pod answers the pod's alert,
+      // and rollout-restart on the Deployment (its budget usually forbids it) would only page twice.
+      // Once the pod's alert ends, a Deployment still short of replicas notifies as usual.
+      {
+        source_matchers: ['alertname="PodCrashLooping"'],
+        target_matchers: ['alertname="DeploymentReplicasUnavailable"', 'deployment=~".+"'],
+        equal: ['namespace', 'deployment'],
+      },
+    ],
     receivers: [
       {
         name: RECEIVER,

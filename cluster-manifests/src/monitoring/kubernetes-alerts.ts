@@ -2,7 +2,7 @@ import type { ClusterEnvironment } from '../environments.ts';
 import { platformIdentities } from '../identities.ts';
 import { lakehouseNamespaces } from '../namespaces.ts';
 import { HOST_LABEL, type PlatformAlert } from './alert-rule.ts';
-import { anyOf, podOwners, withHost } from './promql.ts';
+import { anyOf, podOwners, withHost, withOwningDeployment } from './promql.ts';
 import { SCRAPE_JOBS } from './scrape-jobs.ts';
 import type { MonitoringTiming } from './timing.ts';
 
@@ -27,9 +27,13 @@ export function kubernetesAlerts(environment: ClusterEnvironment, timing: Monito
       severity: 'warning',
       target: 'pod',
       // A crash-looping container alternates between a short Running phase and CrashLoopBackOff;
-      // the maximum over a window keeps the alert pending through the Running phases.
+      // the maximum over a window keeps the alert pending through the Running phases. The owning
+      // Deployment rides along: the pod makes it lack a replica, and Alertmanager inhibits that
+      // alert while this one names its cause (alertmanager.ts).
       expr: withHost(
-        `max by (namespace, pod) (max_over_time(kube_pod_container_status_waiting_reason{${notMinio}, reason="CrashLoopBackOff"}[${timing.window('5m')}])) >= 1`,
+        withOwningDeployment(
+          `max by (namespace, pod) (max_over_time(kube_pod_container_status_waiting_reason{${notMinio}, reason="CrashLoopBackOff"}[${timing.window('5m')}])) >= 1`,
+        ),
       ),
       for: timing.pendingFor('10m'),
       summary: 'pod {{ $labels.namespace }}/{{ $labels.pod }} is crash-looping',

@@ -25,6 +25,22 @@ export function withHost(expr: string): string {
 }
 
 /**
+ * Adds `deployment`, the Deployment that owns `expr`'s pod (through its ReplicaSet, named as in
+ * podOwners), and keeps the pods of other owners unchanged. A pod alert carrying it lets
+ * Alertmanager inhibit the alert its Deployment raises for the same cause. `expr` must have one
+ * series per pod, labelled by namespace and pod.
+ */
+export function withOwningDeployment(expr: string): string {
+  const owners = `max by (namespace, pod, deployment) (label_replace(kube_pod_info{created_by_kind="ReplicaSet"}, "deployment", "$1", "created_by_name", "(.+)-[^-]+"))`;
+  return [
+    `(${expr})`,
+    '* on (namespace, pod) group_left (deployment)',
+    owners,
+    `or on (namespace, pod) (${expr})`,
+  ].join('\n');
+}
+
+/**
  * The Deployment or StatefulSet that owns each pod, as `workload` and `workload_kind` with one
  * series per (namespace, pod). kube_pod_info names the direct controller; a Deployment's pods
  * belong to its ReplicaSet `<deployment>-<pod-template-hash>`, and the hash never contains a dash,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { executionTag } from '../../postgres/execution-names.ts';
 import { type RestoreTargetCheck, RestoreTargetExistsError } from '../../postgres/index.ts';
 
 /**
@@ -9,7 +9,7 @@ import { type RestoreTargetCheck, RestoreTargetExistsError } from '../../postgre
 export type RestoreJobKind = 'pg-restore' | 'pg-restore-check';
 
 export function restoreJobName(kind: RestoreJobKind, targetDatabase: string, executionId: string): string {
-  const execution = createHash('sha256').update(executionId).digest('hex').slice(0, 10);
+  const execution = executionTag(executionId);
   const database = targetDatabase.toLowerCase().replace(/_/g, '-');
   // 63 characters at most (a DNS label); the execution hash stays whole.
   const room = 63 - kind.length - execution.length - 2;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { executionTag } from '../../postgres/execution-names.ts';
 import { type PgRestoreJobSpec, type RestoreResult, scratchDatabaseName } from '../../postgres/index.ts';
 
 /**
@@ -78,17 +79,28 @@ export type RestoreJobSettings = Omit<
 
 export type RestoreDump = (spec: PgRestoreJobSpec) => Promise<RestoreResult>;
 
-/** The pg_restore Job of a verification: named after the run, so a retried Lambda re-attaches. */
+/** Which verification: the backup run it checks and the verify-backup execution checking it. */
+export interface Verification {
+  readonly dump: DumpLocation;
+  readonly runId: string;
+  readonly executionId: string;
+}
+
+/**
+ * The pg_restore Job of a verification and its scratch database, named after the run and the
+ * execution (execution-names.ts): a retried Lambda re-attaches to its Job, and a later
+ * verify-backup of the same run restores afresh instead of reading an earlier execution's result.
+ */
 export function verificationJobSpec(
   settings: RestoreJobSettings,
-  dump: DumpLocation,
-  runId: string,
+  { dump, runId, executionId }: Verification,
 ): PgRestoreJobSpec {
+  const tag = executionTag(executionId);
   return {
     ...settings,
-    name: `pg-verify-${runId.toLowerCase()}`,
+    name: `pg-verify-${runId.toLowerCase()}-${tag}`,
     source: { bucket: dump.bucket, key: dump.key },
-    targetDatabase: scratchDatabaseName(runId),
+    targetDatabase: `${scratchDatabaseName(runId)}_${tag}`,
     dropAfterCounting: true,
   };
 }
@@ -96,9 +108,10 @@ export function verificationJobSpec(
 export async function verifyPostgresDump(
   restore: RestoreDump,
   settings: RestoreJobSettings,
-  { dump, runId }: { dump: DumpLocation; runId: string },
+  verification: Verification,
 ): Promise<PostgresCheck> {
-  const spec = verificationJobSpec(settings, dump, runId);
+  const { dump } = verification;
+  const spec = verificationJobSpec(settings, verification);
   const { comparison } = await restore(spec);
   return comparison.verdict === 'MATCH'
     ? {

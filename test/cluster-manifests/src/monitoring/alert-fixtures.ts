@@ -164,12 +164,23 @@ export function alertFixtures(environment: ClusterEnvironment): AlertFixture[] {
             '1 1 1 _ 1 1 1 1 _ 1 1 1 1 1 _ 1 1 1 1 1 1 1',
           ),
           podInfo(prefect.namespace, workerPod, ['ReplicaSet', `${worker}-7d9f6c5b8`]),
+          // A pod no Deployment owns still alerts, without the `deployment` that inhibits one.
+          series(
+            'kube_pod_container_status_waiting_reason',
+            { ...container(prefect.namespace, 'crashing-0', 'main'), reason: 'CrashLoopBackOff' },
+            '1x30',
+          ),
+          podInfo(prefect.namespace, 'crashing-0', ['StatefulSet', 'crashing']),
         ],
         evalTime: '15m',
         firing: [
           {
-            labels: { namespace: prefect.namespace, pod: workerPod, host: NODE },
+            labels: { namespace: prefect.namespace, pod: workerPod, host: NODE, deployment: worker },
             summary: `pod ${prefect.namespace}/${workerPod} is crash-looping`,
+          },
+          {
+            labels: { namespace: prefect.namespace, pod: 'crashing-0', host: NODE },
+            summary: `pod ${prefect.namespace}/crashing-0 is crash-looping`,
           },
         ],
       },

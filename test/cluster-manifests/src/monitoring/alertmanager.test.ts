@@ -111,7 +111,9 @@ describe('alertmanagerConfig', () => {
   });
 
   it('lets a node that is not Ready inhibit only alerts that name that node', () => {
-    const { inhibit_rules: rules } = config();
+    const rules = config().inhibit_rules.filter((rule) =>
+      rule.source_matchers.includes('alertname="NodeNotReady"'),
+    );
     expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) {
       expect(rule.source_matchers).toEqual(['alertname="NodeNotReady"']);
@@ -120,6 +122,19 @@ describe('alertmanagerConfig', () => {
       for (const label of rule.equal) expect(rule.target_matchers).toContain(`${label}=~".+"`);
     }
     expect(rules.flatMap((rule) => rule.equal).sort()).toEqual(['host', 'node']);
+  });
+
+  it("lets a crash-looping pod inhibit only its own Deployment's missing-replicas alert", () => {
+    const rules = config().inhibit_rules.filter(
+      (rule) => !rule.source_matchers.includes('alertname="NodeNotReady"'),
+    );
+    expect(rules).toEqual([
+      {
+        source_matchers: ['alertname="PodCrashLooping"'],
+        target_matchers: ['alertname="DeploymentReplicasUnavailable"', 'deployment=~".+"'],
+        equal: ['namespace', 'deployment'],
+      },
+    ]);
   });
 
   it('shortens waits with FAST_TIMING and stays valid for amtool', () => {

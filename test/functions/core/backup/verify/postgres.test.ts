@@ -4,6 +4,7 @@ import {
   type RestoreDump,
   verifyPostgresDump,
 } from '../../../../../functions/core/backup/verify/postgres.ts';
+import { executionTag } from '../../../../../functions/core/postgres/execution-names.ts';
 import type { PgRestoreJobSpec, RestoreResult } from '../../../../../functions/core/postgres/index.ts';
 
 const recorded = {
@@ -46,15 +47,13 @@ describe('verifyPostgresDump', () => {
     const check = await verifyPostgresDump(
       restoringWith({ verdict: 'MATCH', tables: 3, reasons: [] }, specs),
       settings,
-      {
-        dump,
-        runId,
-      },
+      { dump, runId, executionId: 'verify-1' },
     );
     expect(check.status).toBe('MATCH');
+    const tag = executionTag('verify-1');
     expect(specs[0]).toMatchObject({
-      name: 'pg-verify-20260301t000000z-0a1b2c3d',
-      targetDatabase: 'verify_20260301t000000z_0a1b2c3d',
+      name: `pg-verify-20260301t000000z-0a1b2c3d-${tag}`,
+      targetDatabase: `verify_20260301t000000z_0a1b2c3d_${tag}`,
       dropAfterCounting: true,
       source: { bucket: recorded.bucket, key: recorded.key },
     });
@@ -66,11 +65,22 @@ describe('verifyPostgresDump', () => {
     const check = await verifyPostgresDump(
       restoringWith({ verdict: 'MISMATCH', tables: 3, reasons }, []),
       settings,
-      {
-        dump,
-        runId,
-      },
+      { dump, runId, executionId: 'verify-1' },
     );
     expect(check).toMatchObject({ status: 'MISMATCH', reasons });
+  });
+
+  it('gives a later verification of the same run its own Job and scratch database', async () => {
+    const specs: PgRestoreJobSpec[] = [];
+    const dump = planPostgresCheck(recorded, true).dump!;
+    const restore = restoringWith({ verdict: 'MATCH', tables: 3, reasons: [] }, specs);
+    for (const executionId of ['verify-1', 'verify-1', 'verify-2']) {
+      await verifyPostgresDump(restore, settings, { dump, runId, executionId });
+    }
+    // A retried Lambda of one execution re-attaches to its Job; another execution restores afresh.
+    expect(specs[0]?.name).toBe(specs[1]?.name);
+    expect(specs[2]?.name).not.toBe(specs[0]?.name);
+    expect(specs[2]?.targetDatabase).not.toBe(specs[0]?.targetDatabase);
+    for (const spec of specs) expect(spec.name.length).toBeLessThanOrEqual(63);
   });
 });
