@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/build-backup-report.handler.ts';
 import { backupBucket } from '../../functions/core/backup/backup-bucket.ts';
 import { UNBOUNDED_RPO_SECONDS } from '../../functions/core/backup-workflow/report.ts';
@@ -95,6 +95,29 @@ describe('build-backup-report handler', () => {
     expect(report).toMatchObject({ achievedRpoSeconds: null, neverBackedUp: ['report-never'] });
     expect(emittedMetrics(output().lines())).toContainEqual(
       expect.objectContaining({ BackupAchievedRpo: UNBOUNDED_RPO_SECONDS, BackupBucketsNeverBackedUp: 1 }),
+    );
+  });
+
+  it('still reports when a restore point cannot be looked up: FAILED, the RPO counted as unbounded', async () => {
+    vi.stubEnv('BACKUP_BUCKET_NAME', 'no-such-backup-bucket');
+
+    const report = await handler(
+      { request: request(['report-never']), buckets: [skipped('report-never')] },
+      lambdaContext(),
+    );
+
+    expect(report).toMatchObject({ status: 'FAILED', achievedRpoSeconds: null, neverBackedUp: [] });
+    expect(report.buckets[0]).toMatchObject({
+      restorePoint: null,
+      restorePointError: expect.stringContaining(
+        'UnknownBucketError: bucket "no-such-backup-bucket" does not exist',
+      ),
+    });
+    expect(report.failures).toContainEqual(
+      expect.stringContaining('report-never: its newest complete backup could not be looked up'),
+    );
+    expect(emittedMetrics(output().lines())).toContainEqual(
+      expect.objectContaining({ BackupAchievedRpo: UNBOUNDED_RPO_SECONDS, BackupSucceeded: 0 }),
     );
   });
 

@@ -86,6 +86,8 @@ export interface BucketReport {
    * null when the bucket has never been backed up (unbounded).
    */
   rpoSeconds: number | null;
+  /** The restore point could not be looked up (findRestorePoints): the RPO counts as unbounded. */
+  restorePointError?: string;
   error?: string;
 }
 
@@ -122,7 +124,12 @@ const ZERO: Tally = { objects: 0, bytes: 0 };
  * The newest complete backup of each bucket whose outcome does not name one (no plan: SKIPPED
  * because another run holds its lock, or FAILED before or in PlanBackup), by bucket; null if none.
  */
-export type RestorePoints = Readonly<Record<string, string | null>>;
+export type RestorePoints = Readonly<Record<string, string | null | RestorePointLookupFailure>>;
+
+/** A lookup that failed: the report says so and counts the bucket's RPO as unbounded, never as met. */
+export interface RestorePointLookupFailure {
+  readonly lookupError: string;
+}
 
 /** Buckets the report needs a RestorePoints entry for. */
 export function bucketsWithoutRestorePoint(input: BackupReportInput): string[] {
@@ -137,7 +144,15 @@ export async function findRestorePoints(
   input: BackupReportInput,
 ): Promise<RestorePoints> {
   const buckets = bucketsWithoutRestorePoint(input);
-  const runIds = await mapConcurrent(buckets, 4, (bucket) => latestCompleteManifest(deps, bucket));
+  // A failed lookup must not cost the report (and its failure notification): it is reported instead.
+  const runIds = await mapConcurrent(buckets, 4, (bucket) =>
+    latestCompleteManifest(deps, bucket).then(
+      (runId) => runId ?? null,
+      (error: unknown): RestorePointLookupFailure => ({
+        lookupError: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+    ),
+  );
   return Object.fromEntries(buckets.map((bucket, index) => [bucket, runIds[index] ?? null]));
 }
 
@@ -159,10 +174,18 @@ export function buildBackupReport(
     ...buckets
       .filter((bucket) => bucket.status === 'FAILED')
       .map((bucket) => `${bucket.bucket}: ${bucket.error}`),
+    ...buckets
+      .filter((bucket) => bucket.restorePointError !== undefined)
+      .map(
+        (bucket) =>
+          `${bucket.bucket}: its newest complete backup could not be looked up, so its RPO counts as unbounded: ${bucket.restorePointError}`,
+      ),
     ...postgresFailures(input.postgres),
     ...volumeFailures(input.volumes),
   ];
-  const neverBackedUp = buckets.filter((bucket) => bucket.rpoSeconds === null).map((bucket) => bucket.bucket);
+  const neverBackedUp = buckets
+    .filter((bucket) => bucket.rpoSeconds === null && bucket.restorePointError === undefined)
+    .map((bucket) => bucket.bucket);
   const rpos = buckets.map((bucket) => bucket.rpoSeconds ?? Number.POSITIVE_INFINITY);
   const worstRpo = Math.max(...rpos);
   const status = failures.length === 0 ? 'SUCCEEDED' : 'FAILED';
@@ -210,11 +233,12 @@ function reportBucket(outcome: BucketOutcome, now: Date, restorePoints: RestoreP
   const committed = status === 'BACKED_UP';
   // A failed run leaves the previous complete manifest as the restore point; a bucket without a
   // plan (skipped, or its plan failed) has whatever the newest manifest under manifests/ is.
-  const restorePoint = hasOwnRestorePoint(outcome)
+  const found = hasOwnRestorePoint(outcome)
     ? committed || run.manifest
       ? run.runId
       : (plan?.previousRunId ?? null)
     : restorePointOf(restorePoints, run.bucket);
+  const restorePoint = typeof found === 'object' && found !== null ? null : found;
   return {
     bucket: run.bucket,
     status,
@@ -227,11 +251,15 @@ function reportBucket(outcome: BucketOutcome, now: Date, restorePoints: RestoreP
     ...(run.manifest ? { manifestKey: run.manifest.manifestKey } : {}),
     restorePoint,
     rpoSeconds: achievedRpoSeconds(restorePoint, now),
+    ...(typeof found === 'object' && found !== null ? { restorePointError: found.lookupError } : {}),
     ...(run.error ? { error: describeError(run.error) } : {}),
   };
 }
 
-function restorePointOf(restorePoints: RestorePoints, bucket: string): string | null {
+function restorePointOf(
+  restorePoints: RestorePoints,
+  bucket: string,
+): string | null | RestorePointLookupFailure {
   const runId = restorePoints[bucket];
   if (runId === undefined) {
     throw new InvalidInputError(

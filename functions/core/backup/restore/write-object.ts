@@ -81,7 +81,10 @@ export async function writeRestoredObject(settings: WriteSettings, entry: Manife
 /**
  * Reads the written object back from MinIO (streamed: one chunk in memory whatever the size) and
  * compares its size and SHA-256 with the manifest's: the proof is the bytes MinIO now serves, not
- * the metadata this restore set itself.
+ * the metadata this restore set itself. An object that does not verify is deleted again: it carries
+ * the manifest's `sha256` metadata, so left in place a re-run of the restore would take it for
+ * restored (target-state.ts compares that metadata) and end SUCCEEDED over bad bytes. The restore
+ * only writes keys the target did not hold, so the deletion returns the key to its state before.
  */
 async function verifyWritten({ deps, targetBucket }: WriteSettings, entry: ManifestEntry): Promise<void> {
   const where = `${targetBucket}/${entry.key} read back after writing`;
@@ -90,5 +93,10 @@ async function verifyWritten({ deps, targetBucket }: WriteSettings, entry: Manif
     await hashObject(deps.source, targetBucket, entry.key, deps.retry),
     where,
   );
-  if (mismatch) throw new ObjectStoreError(`does not verify: ${mismatch}`, { key: entry.key });
+  if (mismatch) {
+    await deps.source.send(new DeleteObjectCommand({ Bucket: targetBucket, Key: entry.key }));
+    throw new ObjectStoreError(`written and deleted again, it does not verify: ${mismatch}`, {
+      key: entry.key,
+    });
+  }
 }

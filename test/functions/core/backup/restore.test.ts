@@ -219,6 +219,13 @@ describe('restore', () => {
         { key: 'quotes/2.bin', reason: expect.stringContaining('read back after writing has SHA-256') },
       ],
     });
+    // Deleted again, so the re-run writes it afresh instead of trusting its sha256 metadata.
+    expect(await listKeys(deps.source, target)).not.toContain('quotes/2.bin');
+    const rerun = await restoreObjects(deps, request({ prefix: 'quotes/', targetBucket: target }));
+    expect(rerun).toMatchObject({ written: 1, failed: 0 });
+    expect(sha256(await readObject(deps.source, target, 'quotes/2.bin'))).toBe(
+      sha256(original['quotes/2.bin']!),
+    );
   });
 
   it('plans a restore of the PostgreSQL dump only without comparing or listing objects', async () => {
