@@ -79,6 +79,15 @@ describe('alert-driven remediation, end to end', () => {
     expect(
       await alertInactive(lakehouse.monitoring!.prometheus, 'PodCrashLooping', { pod: name }, 30_000),
     ).toBe(true);
+    // The pod was the only replica its Deployment lacked: Alertmanager inhibited that alert while the
+    // pod's fired, so no second remediation ran (rollout-restart, refused by the budget, escalated).
+    const deploymentAlerts = loop.remediations
+      .map((other) => other.event.detail as { alertname: string; labels: Record<string, string> })
+      .filter(
+        (alert) =>
+          alert.alertname === 'DeploymentReplicasUnavailable' && alert.labels.deployment === deployment,
+      );
+    expect(deploymentAlerts).toEqual([]);
 
     const trail = await lakehouse.readAuditTrail(
       'remediate',

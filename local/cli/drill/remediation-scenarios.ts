@@ -24,10 +24,13 @@ import type { DrillFixture, DrillRunContext, DrillScenario, ScenarioVerdict } fr
  * Alertmanager binaries (capability `monitoring`) and are skipped, saying so, without them.
  *
  * - a crash-looping Prefect worker pod is deleted by delete-pod, its Deployment replaces it, the
- *   alert clears and resolves, and the audit trail holds the whole chain;
+ *   alert clears and resolves, and the audit trail holds the whole chain; the Deployment's own
+ *   missing-replica alert is inhibited by the pod's, so nothing else runs or pages;
  * - a NotReady node whose pod a PodDisruptionBudget protects (disruptionsAllowed 0): the
  *   drain's preflight finds the eviction blocked by the budget (as the eviction API would answer
- *   429), so nothing is cordoned or evicted, the chain is exhausted and a human is paged;
+ *   429), so nothing is cordoned or evicted, the chain is exhausted and a human is paged. The
+ *   Deployments with a replica on the node really lack it while the node is down, and
+ *   rollout-restart cannot bring it back (their budgets refuse it): each pages too, as expected;
  * - an alert storm: the same alerts delivered many times start exactly one remediation each.
  */
 export const REMEDIATE_WORKFLOW = 'remediate';
@@ -142,6 +145,19 @@ function expectDecisions(trail: readonly StoredAuditRecord[], expected: Record<s
   });
 }
 
+/** The firing alerts a scenario's fault raised besides the one it waits for, as `alertname on target`. */
+function otherFiringAlerts(loop: RemediationLoop, awaited: Remediation): Remediation[] {
+  return loop.remediations.filter(
+    (remediation) => remediation !== awaited && alertOf(remediation.event).status === 'firing',
+  );
+}
+
+function describeAlert(remediation: Remediation): string {
+  const { alertname, labels } = alertOf(remediation.event);
+  const target = labels.node ?? `${labels.namespace}/${labels.pod ?? labels.deployment ?? labels.workload}`;
+  return `${alertname} on ${target}`;
+}
+
 function verdict(problems: string[], details: string[]): ScenarioVerdict {
   return { passed: problems.length === 0, problems, details };
 }
@@ -153,6 +169,8 @@ interface CrashLoopFixture extends DrillFixture {
   readonly pod: string;
   /** Whether Prometheus stopped firing the alert after the fix. */
   cleared: boolean;
+  /** Remediations of other alerts while this one ran (its Deployment's is inhibited: none expected). */
+  others: Remediation[];
 }
 
 const CRASH_LOOPING_WORKER = remediationScenario<CrashLoopFixture>({
@@ -165,6 +183,7 @@ const CRASH_LOOPING_WORKER = remediationScenario<CrashLoopFixture>({
       namespace,
       pod: name,
       cleared: false,
+      others: [],
       repair: async () => {
         // A remediation that failed leaves it crash-looping: delete it as the playbook would have.
         if (lakehouse.kube.get('v1', 'Pod', name, namespace))
@@ -185,6 +204,7 @@ const CRASH_LOOPING_WORKER = remediationScenario<CrashLoopFixture>({
     fixture.cleared =
       prometheus !== undefined &&
       (await alertInactive(prometheus, 'PodCrashLooping', labels, ALERT_DEADLINE_MS));
+    fixture.others.push(...otherFiringAlerts(loop, firing));
     return onlyExecution(firing);
   },
   evaluate: async (result, { lakehouse }, fixture) => {
@@ -202,7 +222,12 @@ const CRASH_LOOPING_WORKER = remediationScenario<CrashLoopFixture>({
     if (lakehouse.kube.get('v1', 'Pod', fixture.pod, fixture.namespace))
       problems.push(`pod ${fixture.namespace}/${fixture.pod} still exists`);
     if (!fixture.cleared) problems.push('Prometheus still fires PodCrashLooping after the fix');
-    return verdict(problems, trail.map(auditLine));
+    // Alertmanager inhibits the Deployment's DeploymentReplicasUnavailable while the pod's alert names the cause.
+    for (const other of fixture.others) problems.push(`unexpected remediation of ${describeAlert(other)}`);
+    return verdict(problems, [
+      ...trail.map(auditLine),
+      "no other alert: the pod's alert inhibited its Deployment's DeploymentReplicasUnavailable",
+    ]);
   },
 });
 
@@ -211,6 +236,24 @@ const CRASH_LOOPING_WORKER = remediationScenario<CrashLoopFixture>({
 interface BlockedDrainFixture extends DrillFixture {
   readonly node: string;
   readonly guarded: { readonly namespace: string; readonly name: string };
+  /** `namespace/name` of each Deployment with a replica on the node: each lacks it while the node is down. */
+  readonly stranded: readonly string[];
+  /** Their DeploymentReplicasUnavailable remediations, and any other alert's (none expected). */
+  deployments: Remediation[];
+  unexpected: Remediation[];
+}
+
+/** The Deployments whose pods run on `node` (a ReplicaSet's pod names it `<deployment>-<hash>`). */
+function deploymentsOnNode(lakehouse: LocalLakehouse, node: string): string[] {
+  const names = lakehouse.kube
+    .list<Pod>('v1', 'Pod')
+    .filter((pod) => pod.spec?.nodeName === node)
+    .flatMap((pod) =>
+      (pod.metadata.ownerReferences ?? [])
+        .filter((owner) => owner.kind === 'ReplicaSet')
+        .map((owner) => `${pod.metadata.namespace}/${owner.name.replace(/-[^-]+$/, '')}`),
+    );
+  return [...new Set(names)].sort();
 }
 
 /** One replica pinned to `node` and a budget that allows no disruption of it. */
@@ -257,11 +300,15 @@ const BLOCKED_DRAIN = remediationScenario<BlockedDrainFixture>({
     const objects = guardedSingleton(guarded.namespace, guarded.name, node);
     for (const object of objects) kube.apply(object);
     await kube.settle();
+    const stranded = deploymentsOnNode(lakehouse, node);
     kube.setNodeReady(node, false);
     await kube.settle();
     return {
       node,
       guarded,
+      stranded,
+      deployments: [],
+      unexpected: [],
       repair: async () => {
         kube.setNodeReady(node, true);
         const current = kube.get<Node>('v1', 'Node', node);
@@ -273,14 +320,27 @@ const BLOCKED_DRAIN = remediationScenario<BlockedDrainFixture>({
       },
     };
   },
-  run: async (loop, fixture) =>
-    onlyExecution(
-      await loop.waitFor(
-        `NodeNotReady of ${fixture.node}`,
-        alertMatching('NodeNotReady', { node: fixture.node }),
-        ALERT_DEADLINE_MS,
-      ),
-    ),
+  run: async (loop, fixture) => {
+    const nodeAlert = await loop.waitFor(
+      `NodeNotReady of ${fixture.node}`,
+      alertMatching('NodeNotReady', { node: fixture.node }),
+      ALERT_DEADLINE_MS,
+    );
+    for (const deployment of fixture.stranded) {
+      const [namespace = '', name = ''] = deployment.split('/');
+      fixture.deployments.push(
+        await loop.waitFor(
+          `DeploymentReplicasUnavailable of ${deployment}`,
+          alertMatching('DeploymentReplicasUnavailable', { namespace, deployment: name }),
+          ALERT_DEADLINE_MS,
+        ),
+      );
+    }
+    fixture.unexpected.push(
+      ...otherFiringAlerts(loop, nodeAlert).filter((other) => !fixture.deployments.includes(other)),
+    );
+    return onlyExecution(nodeAlert);
+  },
   evaluate: async (result, { lakehouse, notifications }, fixture) => {
     const problems = expectSummary(summarizeRemediation(result), 'ESCALATED');
     const target = `${lakehouse.clusterName}/_cluster/Node/${fixture.node}`;
@@ -308,9 +368,54 @@ const BLOCKED_DRAIN = remediationScenario<BlockedDrainFixture>({
         notification.message.includes(fixture.node),
     );
     if (!page) problems.push('no escalation was published for the node');
-    return verdict(problems, [...trail.map(auditLine), ...(page ? [`paged: ${page.subject}`] : [])]);
+    const stranded = await Promise.all(
+      fixture.deployments.map((remediation) =>
+        expectStrandedEscalated(remediation, lakehouse, notifications),
+      ),
+    );
+    if (!fixture.stranded.includes(`${fixture.guarded.namespace}/${fixture.guarded.name}`))
+      problems.push(`${fixture.guarded.name} has no replica on ${fixture.node}`);
+    problems.push(...stranded.flat());
+    for (const other of fixture.unexpected)
+      problems.push(`unexpected remediation of ${describeAlert(other)}`);
+    return verdict(problems, [
+      ...trail.map(auditLine),
+      ...(page ? [`paged: ${page.subject}`] : []),
+      `expected: ${fixture.stranded.join(', ')} lack their replica on the NotReady node; rollout-restart ` +
+        'cannot bring it back while the node is down and their budgets refuse it, so each is escalated too',
+    ]);
   },
 });
+
+/**
+ * A Deployment stranded on the down node: its alert's chain (rollout-restart) is refused by its
+ * budget and a human is paged for it, naming the Deployment.
+ */
+async function expectStrandedEscalated(
+  remediation: Remediation,
+  lakehouse: LocalLakehouse,
+  notifications: DrillRunContext['notifications'],
+): Promise<string[]> {
+  const { labels } = alertOf(remediation.event);
+  const deployment = `${labels.namespace}/${labels.deployment}`;
+  const problems = expectSummary(summarizeRemediation(onlyExecution(remediation)), 'ESCALATED').map(
+    (problem) => `${deployment}: ${problem}`,
+  );
+  const target = `${lakehouse.clusterName}/${labels.namespace}/Deployment/${labels.deployment}`;
+  const trail = await lakehouse.readAuditTrail(REMEDIATE_WORKFLOW, target);
+  problems.push(
+    ...expectDecisions(trail, { '0-rollout-restart-preflight': 'REFUSED', outcome: 'ESCALATED' }).map(
+      (problem) => `${deployment}: ${problem}`,
+    ),
+  );
+  const paged = notifications.some(
+    (notification) =>
+      notification.subject?.includes('ESCALATED DeploymentReplicasUnavailable') &&
+      notification.message.includes(`Deployment/${labels.deployment}`),
+  );
+  if (!paged) problems.push(`no escalation was published for ${deployment}`);
+  return problems;
+}
 
 // 3. An alert storm, deduplicated.
 
