@@ -6,6 +6,7 @@ import { JsonLinesWriter } from './json-lines.ts';
 import { assertBucketName, assertRunId, dataKey, manifestKey, runKeys } from './layout.ts';
 import {
   batchDescriptorSchema,
+  type JsonLinesFile,
   MANIFEST_FORMAT,
   type ManifestEntry,
   type ManifestHeader,
@@ -21,7 +22,6 @@ import {
   resultsHeaderSchema,
 } from './manifest.ts';
 import { mergeJoin } from './merge-join.ts';
-import { OrderedLookup } from './ordered-lookup.ts';
 import { clearRunFiles, unfinishedRunIds } from './run-files.ts';
 import { getJson, isNotFound } from './s3-calls.ts';
 
@@ -30,6 +30,8 @@ export interface FinalizeOptions {
   runId: string;
   /** The PostgreSQL dump of the same run, recorded in the manifest header. */
   postgres?: Record<string, unknown> | null;
+  /** Most objects deleted at the source during the copy that are looked up in memory (default 100,000). */
+  vanishedLimit?: number;
 }
 
 export interface ManifestSummary {
@@ -67,22 +69,21 @@ export async function finalizeManifest(
     readRunJson(deps, keys.batches, z.array(batchDescriptorSchema)),
     readRunJson(deps, keys.summary, planSummarySchema),
   ]);
-  const plan = await openJsonLinesFile(deps, keys.plan, { header: planHeaderSchema, entry: planEntrySchema });
-  if (!plan) throw new ManifestTamperedError(`${keys.plan} is empty`, { key: keys.plan });
-  if (plan.header.runId !== runId || plan.header.sourceBucket !== sourceBucket) {
-    throw new ManifestTamperedError(`${keys.plan} belongs to another run`, { key: keys.plan });
-  }
+  // Checked before the results are read, so a plan of another run fails fast.
+  const { previousRunId, startedAt } = await planHeader(deps, sourceBucket, runId);
 
   // The header comes first and carries the live counts: what changed at the source during the copy
-  // is read from the results before the manifest is streamed.
-  const changes = await sourceChangesDuringCopy(deps, sourceBucket, runId, batches.length);
+  // is read from the results before the manifest is streamed. Every file is read in one continuous
+  // pass and no GET is left open while another file is read: S3 drops a response that is not read
+  // for a while, and a streamed read is a single GET: a dropped one would fail every retry alike.
+  const limit = options.vanishedLimit ?? VANISHED_LIMIT;
+  const changes = await sourceChangesDuringCopy(deps, sourceBucket, runId, batches.length, limit);
   const expected = { objects: summary.objects + changes.objects, bytes: summary.bytes + changes.bytes };
-  const previous =
-    changes.gone > 0 && plan.header.previousRunId
-      ? new OrderedLookup(
-          (await readManifest(deps, { sourceBucket, runId: plan.header.previousRunId })).entries,
-        )
-      : undefined;
+  const deletions =
+    changes.gone > 0 && previousRunId
+      ? await deletionLines(deps, { sourceBucket, runId, previousRunId, startedAt }, changes, limit)
+      : new Map<string, ManifestEntry>();
+  const plan = await openPlan(deps, sourceBucket, runId);
   const manifest = openManifestWriter(deps, sourceBucket, runId);
   const missing: { key: string; reason: string }[] = [];
   let missingCount = 0;
@@ -108,7 +109,7 @@ export async function finalizeManifest(
       }
       const entry =
         planned.pending && result?.ok && result.gone
-          ? await deletionEntry(previous, planned.key, plan.header.startedAt)
+          ? deletions.get(planned.key)
           : manifestEntryFor(sourceBucket, planned, result);
       // A new object deleted before its copy never had content in the backup: no line at all.
       if (entry === undefined) continue;
@@ -135,11 +136,14 @@ export async function finalizeManifest(
     if (counted.objects !== expected.objects || counted.bytes !== expected.bytes) {
       throw new ManifestTamperedError(
         `${keys.plan} and the results hold ${counted.objects} live objects (${counted.bytes} bytes), the plan's summary and the source changes recorded by the copy say ${expected.objects} (${expected.bytes} bytes)`,
-        { key: keys.plan, counted, summary, changes },
+        {
+          key: keys.plan,
+          counted,
+          summary,
+          changes: { objects: changes.objects, bytes: changes.bytes, gone: changes.gone },
+        },
       );
     }
-    // Read to its end, so its checksum is checked before deletions copied from it are committed.
-    await previous?.drain();
   } catch (error) {
     await manifest.abort();
     throw error;
@@ -227,39 +231,97 @@ function manifestEntryFor(
 }
 
 /**
- * An object deleted at the source while the run copied it, recorded as the next listing would:
- * its last backed-up version (from the previous manifest) marked deleted. A line that was already
- * deleted keeps its deletedAt; an object the backup never held gets no line.
+ * Objects deleted at the source during the copy are few (a listing just saw them), but each is held
+ * in memory until its manifest line is written. The bound keeps that within the streaming step's
+ * memory even with 1 KiB keys (about 3 KiB a key: key, destKey and the line); a run above it fails
+ * and the next run's listing records those objects as deleted without any lookup.
  */
-async function deletionEntry(
-  previous: OrderedLookup<ManifestEntry> | undefined,
-  key: string,
-  runStartedAt: string,
-): Promise<ManifestEntry | undefined> {
-  const before = await previous?.find(key);
-  if (!before) return undefined;
-  return { ...before, deleted: true, deletedAt: before.deletedAt ?? runStartedAt };
+const VANISHED_LIMIT = 100_000;
+
+interface SourceChanges {
+  /** Live objects and bytes the results add to the plan's summary (negative when objects vanished). */
+  objects: number;
+  bytes: number;
+  /** How many objects vanished during the copy, and (up to the limit) their keys. */
+  gone: number;
+  goneKeys: Set<string>;
 }
 
-/** Live objects and bytes the copy's results add to the plan's summary, and how many vanished. */
 async function sourceChangesDuringCopy(
   deps: DestinationDependencies,
   sourceBucket: string,
   runId: string,
   batchCount: number,
-): Promise<{ objects: number; bytes: number; gone: number }> {
-  const changes = { objects: 0, bytes: 0, gone: 0 };
+  vanishedLimit: number,
+): Promise<SourceChanges> {
+  const changes: SourceChanges = { objects: 0, bytes: 0, gone: 0, goneKeys: new Set() };
   for await (const result of resultsInBatchOrder(deps, sourceBucket, runId, batchCount)) {
     if (!result.ok) continue;
     if (result.gone) {
       changes.gone += 1;
       changes.objects -= 1;
       changes.bytes -= result.size;
+      if (changes.goneKeys.size < vanishedLimit) changes.goneKeys.add(result.key);
     } else if (result.copiedVersion) {
       changes.bytes += result.copiedVersion.size - result.size;
     }
   }
   return changes;
+}
+
+/**
+ * The manifest lines of the objects deleted at the source while the run copied them, recorded as
+ * the next listing would: the last backed-up version (from the previous manifest) marked deleted. A
+ * line that was already deleted keeps its deletedAt; an object the backup never held gets no line.
+ * The previous manifest is read to its end, so its checksum is checked before any line is used.
+ */
+async function deletionLines(
+  deps: DestinationDependencies,
+  run: { sourceBucket: string; runId: string; previousRunId: string; startedAt: string },
+  changes: Pick<SourceChanges, 'gone' | 'goneKeys'>,
+  vanishedLimit: number,
+): Promise<Map<string, ManifestEntry>> {
+  if (changes.gone > vanishedLimit) {
+    throw new IncompleteBackupError(
+      `backup run ${run.runId} of ${run.sourceBucket} cannot be finalized: ${changes.gone} objects were deleted at the source during its copy, more than the ${vanishedLimit} finalize looks up in the previous manifest; no manifest was written, re-run the backup (its listing records them as deleted)`,
+      { sourceBucket: run.sourceBucket, runId: run.runId, vanished: changes.gone, vanishedLimit },
+    );
+  }
+  const previous = await readManifest(deps, { sourceBucket: run.sourceBucket, runId: run.previousRunId });
+  const lines = new Map<string, ManifestEntry>();
+  for await (const before of previous.entries) {
+    if (!changes.goneKeys.has(before.key)) continue;
+    lines.set(before.key, { ...before, deleted: true, deletedAt: before.deletedAt ?? run.startedAt });
+  }
+  return lines;
+}
+
+/** The run's plan, streamed: its header checked against the run. */
+async function openPlan(
+  deps: DestinationDependencies,
+  sourceBucket: string,
+  runId: string,
+): Promise<JsonLinesFile<PlanHeader, PlanEntry>> {
+  const key = runKeys(sourceBucket, runId).plan;
+  const plan = await openJsonLinesFile(deps, key, { header: planHeaderSchema, entry: planEntrySchema });
+  if (!plan) throw new ManifestTamperedError(`${key} is empty`, { key });
+  if (plan.header.runId !== runId || plan.header.sourceBucket !== sourceBucket) {
+    throw new ManifestTamperedError(`${key} belongs to another run`, { key });
+  }
+  return plan;
+}
+
+/** The plan's header alone, its GET closed at once rather than left unread while other files are read. */
+async function planHeader(
+  deps: DestinationDependencies,
+  sourceBucket: string,
+  runId: string,
+): Promise<PlanHeader> {
+  const plan = await openPlan(deps, sourceBucket, runId);
+  // A generator only closes its source once started: take one line, then end it (and the GET).
+  await plan.entries.next();
+  await plan.entries.return(undefined);
+  return plan.header;
 }
 
 async function* resultsInBatchOrder(
