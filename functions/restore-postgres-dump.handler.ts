@@ -4,7 +4,11 @@ import { postgresRestoreHandlerEnvironment } from './commons/environment.ts';
 import { kubernetesApiFor } from './commons/kubernetes-client.ts';
 import { createHandler } from './commons/middleware.ts';
 import { nonEmptyString } from './commons/schemas.ts';
-import { refuseExistingTarget, restoreJobName } from './core/backup/restore/postgres-target.ts';
+import {
+  checkRestorableDump,
+  refuseExistingTarget,
+  restoreJobName,
+} from './core/backup/restore/postgres-target.ts';
 import { restoreJobSettings } from './core/backup/verify/job-settings.ts';
 import { dumpLocationSchema } from './core/backup/verify/postgres.ts';
 import { runIdSchema } from './core/backup/verify-request.ts';
@@ -17,16 +21,20 @@ const eventSchema = z.object({
   targetDatabase: databaseNameSchema,
   /** The restore execution: names its Jobs, so a retry re-attaches and a re-run starts afresh. */
   executionId: nonEmptyString(),
-  /** CHECK_TARGET: only whether the database exists (the workflow's preflight), nothing written. */
+  /**
+   * CHECK_TARGET: the workflow's preflight, nothing written: is the dump there and intact (its
+   * sidecar, the dump's size and sha256 metadata), and does the database exist already?
+   */
   mode: z._default(z.enum(['RESTORE', 'CHECK_TARGET']), 'RESTORE'),
-  /** With CHECK_TARGET: a dry run reports an existing database, a real run is refused. */
+  /** With CHECK_TARGET: a dry run reports a bad dump or an existing database, a real run is refused. */
   dryRun: z._default(z.boolean(), false),
 });
 
 /**
  * restore: the run's PostgreSQL dump into a new named database (RestoreTargetExistsError when it
  * exists: a restore never writes over a database), row counts compared with the dump's; or, with
- * mode CHECK_TARGET, the same Job in its check-only mode, before the workflow writes anything.
+ * mode CHECK_TARGET, before the workflow writes anything: the dump's sidecar and object
+ * (DumpIncompleteError), then the same Job in its check-only mode.
  */
 export const handler = createHandler(
   { name: 'restore-postgres-dump', environment: postgresRestoreHandlerEnvironment, event: eventSchema },
@@ -38,10 +46,12 @@ export const handler = createHandler(
       targetDatabase,
     };
     if (mode === 'CHECK_TARGET') {
+      // First, and without a Job: a dump that cannot be restored refuses a real run right here.
+      const dumpState = await checkRestorableDump(deps.s3, spec.source, dryRun);
       const name = restoreJobName('pg-restore-check', targetDatabase, executionId);
       // A check Job holds no result worth keeping a day: gone an hour after it ends.
       const check = await checkRestoreTarget(deps, { ...spec, name, ttlSecondsAfterFinished: 3600 });
-      return refuseExistingTarget(check, dryRun);
+      return { ...refuseExistingTarget(check, dryRun), dumpState };
     }
     const name = restoreJobName('pg-restore', targetDatabase, executionId);
     const result = await restoreDumpInto(deps, { ...spec, name });

@@ -8,8 +8,9 @@
  *    An unknown bucket, a missing run, an empty selection or a run without the requested dump fail
  *    here. `"restoreObjects": false` restores the dump only: nothing is compared or written.
  * 2. HasPostgresTarget: CheckPostgresTarget runs the restore Job in its check-only mode. A dry run
- *    records whether the database exists under plan.postgres.target; a real run is refused
- *    (RestoreTargetExistsError) before anything is written.
+ *    records whether the database exists and whether the dump is intact under
+ *    plan.postgres.target; a real run is refused (RestoreTargetExistsError, or DumpIncompleteError
+ *    for a missing or changed dump) before anything is written.
  * 3. IsDryRun: a dry run records its plan (RecordDryRunAudit) and ends in ReportRestorePlan with
  *    the plan as output. Nothing is written.
  * 4. HasObjectsToRestore, StartRestoreProgress, then RestoreObjects preflights every key again
@@ -18,7 +19,7 @@
  *    back. Near its Lambda timeout it stops starting objects and returns `continueAfter`;
  *    HasMoreToRestore then calls it again with that report as progress (no second preflight).
  *    A refusal ends in RecordRefusedAudit and ReportRestoreRefused (its error is the refusal's:
- *    RestoreConflictError or RestoreTargetExistsError); any other failure in RecordFailedAudit and
+ *    RestoreConflictError, RestoreTargetExistsError or DumpIncompleteError); any other failure in RecordFailedAudit and
  *    ReportRestoreFailed (error RestoreFailed).
  * 5. HasPostgresRestore: RestorePostgresDump restores the dump into the named database (a Job
  *    that fails drops the database it created), waiting for the Job as long as it may run
@@ -107,8 +108,8 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
   const recordFailed = audit('RecordFailedAudit', 'FAILED', '$.restoreError');
   recordRefused.next(reportRefused);
   recordFailed.next(reportFailed);
-  const catchFailures = (task: TaskStateBase, refusal?: string) => {
-    if (refusal) task.addCatch(recordRefused, { errors: [refusal], resultPath: '$.restoreError' });
+  const catchFailures = (task: TaskStateBase, ...refusals: string[]) => {
+    if (refusals.length > 0) task.addCatch(recordRefused, { errors: refusals, resultPath: '$.restoreError' });
     task.addCatch(recordFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
   };
 
@@ -139,7 +140,8 @@ function defineRestore(scope: Construct, functions: RestoreWorkflowProps['functi
       comment: 'The restore Job in check-only mode: does the target database exist already?',
     },
   );
-  catchFailures(checkPostgresTarget, 'RestoreTargetExistsError');
+  // A missing or changed dump is found here too (readRestorableDump), before anything is written.
+  catchFailures(checkPostgresTarget, 'RestoreTargetExistsError', 'DumpIncompleteError');
 
   const restoreObjects = invokeOpsFunction(scope, 'RestoreObjects', functions['restore-objects'], {
     payload: TaskInput.fromObject({

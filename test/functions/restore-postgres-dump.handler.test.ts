@@ -1,6 +1,8 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { restoreJobName } from '../../functions/core/backup/restore/postgres-target.ts';
 import { handler } from '../../functions/restore-postgres-dump.handler.ts';
+import { readObject } from './core/backup/support/backup-endpoints.ts';
 import { lambdaContext } from './support/lambda.ts';
 import { usePostgresHandlerHarness } from './support/postgres-handler-harness.ts';
 import { expectFailure, itRefusesEnvironment } from './support/rejection.ts';
@@ -14,11 +16,11 @@ describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
     dump = harness.takenDump(),
     executionId = `run-${targetDatabase}`,
   ) => handler({ runId, dump, targetDatabase, executionId }, lambdaContext());
-  const check = (targetDatabase: string, dryRun: boolean) =>
+  const check = (targetDatabase: string, dryRun: boolean, dump = harness.takenDump()) =>
     handler(
       {
         runId,
-        dump: harness.takenDump(),
+        dump,
         targetDatabase,
         executionId: 'check',
         mode: 'CHECK_TARGET',
@@ -75,6 +77,59 @@ describe('restore-postgres-dump handler', { timeout: 120_000 }, () => {
 
     expect(await flowRuns('prefect')).toEqual(before);
     expect(await harness.databaseExists('prefect_fresh')).toBe(false);
+  });
+
+  it('CHECK_TARGET: a real run is refused, before any Job, when the dump has no sidecar; a dry run reports it', async () => {
+    const missing = { ...harness.takenDump(), key: 'postgres/prefect/20200101T000000Z-00000001.dump' };
+
+    await expectFailure(
+      check('prefect_missing', false, missing),
+      'DumpIncompleteError',
+      `the dump sidecar s3://${missing.bucket}/${missing.key}.json does not exist: the restore is refused; nothing was written`,
+    );
+    expect(harness.jobNames()).not.toContain(restoreJobName('pg-restore-check', 'prefect_missing', 'check'));
+
+    expect(await check('prefect_missing', true, missing)).toMatchObject({
+      exists: false,
+      dumpState: {
+        intact: false,
+        detail: `the dump sidecar s3://${missing.bucket}/${missing.key}.json does not exist: a real run would be refused`,
+      },
+    });
+  });
+
+  it("CHECK_TARGET: refuses a dump whose size is not its sidecar's, and passes an intact one", async () => {
+    const taken = harness.takenDump();
+    const s3 = harness.s3();
+    const tampered = { ...taken, key: 'postgres/prefect/20200101T000000Z-00000002.dump' };
+    const sidecar = JSON.parse((await readObject(s3, taken.bucket, `${taken.key}.json`)).toString('utf8'));
+    const bytes = await readObject(s3, taken.bucket, taken.key);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: tampered.bucket,
+        Key: tampered.key,
+        Body: bytes.subarray(0, bytes.length - 1),
+        Metadata: { sha256: sidecar.sha256 },
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: tampered.bucket,
+        Key: `${tampered.key}.json`,
+        Body: JSON.stringify(sidecar),
+      }),
+    );
+
+    await expectFailure(
+      check('prefect_tampered', false, tampered),
+      'DumpIncompleteError',
+      `it has ${sidecar.bytes - 1} bytes, the sidecar says ${sidecar.bytes}`,
+    );
+    expect(harness.jobNames()).not.toContain(restoreJobName('pg-restore-check', 'prefect_tampered', 'check'));
+    expect(await check('prefect_intact', false)).toMatchObject({
+      exists: false,
+      dumpState: { intact: true, detail: expect.stringContaining(`sha256 ${sidecar.sha256}`) },
+    });
   });
 
   it('names its Jobs after the execution: a new execution does not adopt an earlier one', () => {

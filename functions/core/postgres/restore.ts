@@ -1,5 +1,7 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { PostgresJobDeps } from './dump.ts';
 import {
+  checkDumpObject,
   type DumpSidecar,
   dumpSidecarSchema,
   type RestoreReport,
@@ -15,17 +17,16 @@ import {
   submitJob,
   waitForJob,
 } from './job-run.ts';
-import { type PgRestoreJobSpec, parseJobSpec, pgRestoreJobSpecSchema } from './job-spec.ts';
+import { type PgRestoreJobSpec, parseJobSpec, pgRestoreJobSpecSchema, type S3Location } from './job-spec.ts';
 import { pgRestoreJobManifest, restoreReportKeyFor, sidecarKeyFor } from './manifests.ts';
 import { compareRowCounts, type RowCountComparison } from './row-counts.ts';
+import { EXIT_CHECKSUM_MISMATCH, EXIT_TARGET_EXISTS } from './scripts.ts';
 
 export interface RestoreTargetCheck {
   job: JobReference;
   targetDatabase: string;
   exists: boolean;
 }
-
-import { EXIT_CHECKSUM_MISMATCH, EXIT_TARGET_EXISTS } from './scripts.ts';
 
 export interface RestoreResult {
   job: JobReference;
@@ -83,6 +84,24 @@ export async function restoreDumpInto(
     'restore report',
   );
   return { job, dump, restored, reportKey, comparison: compareRowCounts(dump.rowCounts, restored.rowCounts) };
+}
+
+/**
+ * The sidecar of the dump at `source`, once the dump object agrees with it (size and sha256
+ * metadata, a HEAD: no download); else DumpIncompleteError naming the object and what it expected.
+ * The restore workflow's check step calls it so that a missing or changed dump refuses the restore
+ * before RestoreObjects writes anything; the restore Job still proves the downloaded bytes.
+ */
+export async function readRestorableDump(s3: S3Client, source: S3Location): Promise<DumpSidecar> {
+  const sidecar = await readJsonObject(
+    s3,
+    { bucket: source.bucket, key: sidecarKeyFor(source.key) },
+    dumpSidecarSchema,
+    'dump sidecar',
+  );
+  // The object the Job will download, whatever location the sidecar recorded.
+  await checkDumpObject(s3, { ...sidecar, bucket: source.bucket, key: source.key });
+  return sidecar;
 }
 
 /**

@@ -67,9 +67,9 @@ cat sidecar.json
  * refusal costs no download), download, prove the checksum, restore, count rows, upload the report.
  * With CHECK_TARGET_ONLY=true the script stops after the existence check (exit 0: absent), so the
  * restore workflow refuses an existing database before it writes anything, through the same Job.
- * The database the script created is dropped again when the restore fails (a re-run then finds no
- * leftover), and a scratch one in any case; one that existed before is never touched, as the trap
- * is set only once createdb has succeeded.
+ * The database the script created is dropped again when the restore fails or is stopped at the
+ * Job's deadline (a re-run then finds no leftover), and a scratch one in any case; one that existed
+ * before is never touched, as the trap is set only once createdb has succeeded.
  */
 export const PG_RESTORE_SCRIPT = `${PRELUDE}
 started=$(now)
@@ -94,19 +94,53 @@ if [ "$sha256" != "$EXPECTED_SHA256" ]; then
 fi
 createdb --maintenance-db=postgres "$TARGET_DATABASE"
 restored=false
-trap 'if [ "$restored" != true ] || [ "\${DROP_AFTER_COUNTING:-false}" = true ]; then dropdb --maintenance-db=postgres --if-exists "$TARGET_DATABASE" && echo "pg_restore: dropped $TARGET_DATABASE"; fi' EXIT
-# Without these the EXIT trap would not run when the Job's deadline stops the container.
-trap 'exit 143' TERM
-trap 'exit 130' INT
-pg_restore --exit-on-error --single-transaction --no-owner --no-privileges --dbname="$TARGET_DATABASE" database.dump
-psql_json --dbname="$TARGET_DATABASE" --output=row-counts.json <<'SQL'
+# --force: only the database this script created is ever dropped (the trap is set after createdb),
+# and a killed step's server session may still hold it for a moment.
+trap 'if [ "$restored" != true ] || [ "\${DROP_AFTER_COUNTING:-false}" = true ]; then dropdb --maintenance-db=postgres --if-exists --force "$TARGET_DATABASE" && echo "pg_restore: dropped $TARGET_DATABASE"; fi' EXIT
+# At the Job's deadline Kubernetes sends TERM to PID 1 only: this shell. POSIX sh runs a trap only
+# once its foreground command has ended, so the long steps run in the background under \`wait\`,
+# which the signal interrupts. The trap stops the step, waits for it, and exits through the EXIT
+# trap above. \`wait\` returns the step's status, so set -e still stops the script when it fails.
+step=
+interruptible() {
+  "$@" &
+  step=$!
+  wait "$step"
+  step=
+}
+interrupted() {
+  if [ -n "$step" ]; then
+    kill "$step" 2>/dev/null || true
+    wait "$step" || true
+  fi
+  exit "$1"
+}
+trap 'interrupted 143' TERM
+trap 'interrupted 130' INT
+interruptible pg_restore --exit-on-error --single-transaction --no-owner --no-privileges --dbname="$TARGET_DATABASE" database.dump
+# A background command reads /dev/null, not a here-document: the query goes in as a file.
+cat > row-counts.sql <<'SQL'
 BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
 ${ROW_COUNTS_SQL}
 COMMIT;
 SQL
+interruptible psql_json --dbname="$TARGET_DATABASE" --output=row-counts.json --file=row-counts.sql
 printf '{"format":"lakehouse-ops/pg-restore@1","targetDatabase":"%s","bucket":"%s","key":"%s","sha256":"%s","rowCounts":%s,"droppedAfterCounting":%s,"startedAt":"%s","completedAt":"%s"}\\n' \\
   "$TARGET_DATABASE" "$DUMP_BUCKET" "$DUMP_KEY" "$sha256" "$(cat row-counts.json)" "\${DROP_AFTER_COUNTING:-false}" "$started" "$(now)" > report.json
-s3 cp report.json "s3://$DUMP_BUCKET/$REPORT_KEY" --content-type application/json --only-show-errors
+# A database counts as restored only once its report is uploaded: the report's row counts are what
+# the workflow compares, and a database kept without one would be unverified and would make the
+# re-run of the failed restore refuse (target exists). So a report that cannot be uploaded drops
+# even a named database; a transient S3 failure must not cost a finished restore, hence the
+# attempts on top of the AWS CLI's own retries.
+attempt=1
+until s3 cp report.json "s3://$DUMP_BUCKET/$REPORT_KEY" --content-type application/json --only-show-errors; do
+  if [ "$attempt" -ge 3 ]; then
+    echo "pg_restore: the report could not be uploaded to s3://$DUMP_BUCKET/$REPORT_KEY ($attempt attempts)" >&2
+    exit 1
+  fi
+  interruptible sleep $((attempt * 5))
+  attempt=$((attempt + 1))
+done
 restored=true
 cat report.json
 `;

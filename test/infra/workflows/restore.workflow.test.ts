@@ -1,7 +1,11 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RestoreConflictError } from '../../../functions/commons/errors.ts';
-import { PostgresJobTimeoutError, RestoreTargetExistsError } from '../../../functions/core/postgres/index.ts';
+import {
+  DumpIncompleteError,
+  PostgresJobTimeoutError,
+  RestoreTargetExistsError,
+} from '../../../functions/core/postgres/index.ts';
 import { RESTORE_HANDLERS, restoreWorkflow } from '../../../workflows/restore.workflow.ts';
 import type { AslState, AslStateMachine } from '../template-helpers.ts';
 import { runLocally, synthesizeBareWorkflow, VERB_NOUN_PASCAL_CASE } from './bare-workflow-stack.ts';
@@ -45,7 +49,14 @@ describe('restoreWorkflow definition', () => {
     ));
   });
 
-  function scenario(options: { conflict?: boolean; databaseExists?: boolean; jobTimeouts?: number } = {}) {
+  function scenario(
+    options: {
+      conflict?: boolean;
+      databaseExists?: boolean;
+      dumpMissing?: boolean;
+      jobTimeouts?: number;
+    } = {},
+  ) {
     const calls: string[] = [];
     const audits: { decision: string }[] = [];
     let timeoutsLeft = options.jobTimeouts ?? 0;
@@ -53,6 +64,10 @@ describe('restoreWorkflow definition', () => {
       PlanRestore: (input: TestInput) => planFor(input),
       CheckPostgresTarget: (input: { targetDatabase: string; mode: string; dryRun: boolean }) => {
         calls.push(`CheckPostgresTarget ${input.mode} ${input.targetDatabase}`);
+        if (options.dumpMissing && !input.dryRun)
+          throw new DumpIncompleteError(
+            'the dump sidecar s3://b/k.json does not exist: the restore is refused',
+          );
         if (options.databaseExists && !input.dryRun)
           throw new RestoreTargetExistsError(`database ${input.targetDatabase} already exists`);
         return { targetDatabase: input.targetDatabase, exists: options.databaseExists ?? false };
@@ -173,6 +188,19 @@ describe('restoreWorkflow definition', () => {
     expect(failure?.error).toBe('RestoreTargetExistsError');
     expect(failure?.cause).toContain('database prefect already exists');
     expect(calls).toEqual(['CheckPostgresTarget CHECK_TARGET prefect']);
+    expect(audits.map((audit) => audit.decision)).toEqual(['REFUSED']);
+  });
+
+  it('refuses before writing any object when the check step finds the dump missing', async () => {
+    const { handlers, calls, audits } = scenario({ dumpMissing: true });
+    const { failure } = await runLocally(
+      definition,
+      { dryRun: false, postgresDatabase: 'prefect_restored' },
+      handlers,
+    );
+    expect(failure?.error).toBe('DumpIncompleteError');
+    expect(failure?.cause).toContain('k.json does not exist');
+    expect(calls).toEqual(['CheckPostgresTarget CHECK_TARGET prefect_restored']);
     expect(audits.map((audit) => audit.decision)).toEqual(['REFUSED']);
   });
 

@@ -1,5 +1,12 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { executionTag } from '../../postgres/execution-names.ts';
-import { type RestoreTargetCheck, RestoreTargetExistsError } from '../../postgres/index.ts';
+import {
+  DumpIncompleteError,
+  type RestoreTargetCheck,
+  RestoreTargetExistsError,
+  type S3Location,
+} from '../../postgres/index.ts';
+import { readRestorableDump } from '../../postgres/restore.ts';
 
 /**
  * The PostgreSQL half of a restore execution. Its Jobs are named after the execution, not the
@@ -28,4 +35,37 @@ export function refuseExistingTarget(check: RestoreTargetCheck, dryRun: boolean)
     });
   }
   return { ...check, detail };
+}
+
+/** What the check step found of the dump: whether a restore of it can start, and why (not). */
+export interface RestorableDumpState {
+  intact: boolean;
+  detail: string;
+}
+
+/**
+ * The dump's sidecar and the dump object it describes, checked before anything is written: a real
+ * restore of a missing or changed dump is refused (DumpIncompleteError) before RestoreObjects
+ * runs; a dry run reports it instead, next to the target database's state, so the plan shows
+ * every refusal the real run would meet.
+ */
+export async function checkRestorableDump(
+  s3: S3Client,
+  source: S3Location,
+  dryRun: boolean,
+): Promise<RestorableDumpState> {
+  try {
+    const sidecar = await readRestorableDump(s3, source);
+    return {
+      intact: true,
+      detail: `s3://${source.bucket}/${source.key} agrees with its sidecar: ${sidecar.bytes} bytes, sha256 ${sidecar.sha256}, dumped ${sidecar.completedAt}`,
+    };
+  } catch (error) {
+    if (!(error instanceof DumpIncompleteError)) throw error;
+    if (dryRun) return { intact: false, detail: `${error.message}: a real run would be refused` };
+    throw new DumpIncompleteError(
+      `${error.message}: the restore is refused; nothing was written`,
+      error.details,
+    );
+  }
 }

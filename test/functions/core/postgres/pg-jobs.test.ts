@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +16,14 @@ import {
   type PgDumpResult,
   type PostgresJobDeps,
   PostgresJobFailedError,
+  pgRestoreJobManifest,
   RestoreTargetExistsError,
   restoreDumpInto,
   runPgDumpJob,
   scratchDatabaseName,
 } from '../../../../functions/core/postgres/index.ts';
+import { parseJobSpec, pgRestoreJobSpecSchema } from '../../../../functions/core/postgres/job-spec.ts';
+import { readRestorableDump } from '../../../../functions/core/postgres/restore.ts';
 import { type KubeSim, startKubeSim } from '../../../../local/kube-sim/index.ts';
 import { type S3Endpoint, startS3Endpoint } from '../../../../local/lakehouse/s3-endpoint.ts';
 import {
@@ -26,6 +33,7 @@ import {
   seedPrefectDatabase,
   startPostgres,
 } from '../../../../local/postgres/index.ts';
+import { POSTGRES_BIN_DIRECTORY } from '../../../../local/system/debian-packages.ts';
 import { rejectionOf } from '../../../functions/support/rejection.ts';
 import { readObject, s3ClientFor } from '../backup/support/backup-endpoints.ts';
 
@@ -38,6 +46,13 @@ const BUCKET = 'lakehouse-backup';
 const NAMESPACE = 'lakehouse-ops';
 const CREDENTIALS = { accessKeyId: 'AKIAPGTOOLSTEST', secretAccessKey: 'pg-tools-test-secret' };
 const WAIT = { timeoutMs: 60_000, pollIntervalMs: 100 };
+/** What the pod identity adds on EKS and pgToolsJobExecutors adds under kube-sim. */
+const CREDENTIALS_ENVIRONMENT = {
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  AWS_PAGER: '',
+};
 
 describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
   let postgres: RunningPostgres;
@@ -286,6 +301,136 @@ describe('PostgreSQL dump and restore Jobs', { timeout: 60_000 }, () => {
       const error = await rejectionOf(checkRestoreTarget(deps, unreachable, WAIT));
       expect(error).toBeInstanceOf(PostgresJobFailedError);
       expect(error).not.toBeInstanceOf(RestoreTargetExistsError);
+    });
+  });
+
+  describe('readRestorableDump', () => {
+    it("returns the sidecar of a dump whose size and sha256 metadata are the sidecar's", async () => {
+      const { job: _job, sidecarKey: _sidecarKey, ...sidecar } = dump;
+      expect(await readRestorableDump(s3, { bucket: BUCKET, key: dump.key })).toEqual(sidecar);
+    });
+
+    it('refuses a dump without a sidecar, naming the missing key', async () => {
+      const error = await rejectionOf(
+        readRestorableDump(s3, { bucket: BUCKET, key: 'postgres/prefect/gone.dump' }),
+      );
+      expect(error).toBeInstanceOf(DumpIncompleteError);
+      expect((error as Error).message).toBe(
+        `the dump sidecar s3://${BUCKET}/postgres/prefect/gone.dump.json does not exist`,
+      );
+    });
+
+    it('refuses a dump whose size is not the one its sidecar recorded', async () => {
+      const key = 'postgres/prefect/grown.dump';
+      const bytes = Buffer.concat([await objectBytes(dump.key), Buffer.from('x')]);
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes, Metadata: { sha256: dump.sha256 } }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `${key}.json`,
+          Body: await objectBytes(dump.sidecarKey),
+        }),
+      );
+      const error = await rejectionOf(readRestorableDump(s3, { bucket: BUCKET, key }));
+      expect(error).toBeInstanceOf(DumpIncompleteError);
+      expect((error as Error).message).toBe(
+        `the dump s3://${BUCKET}/${key} disagrees with its sidecar: it has ${dump.bytes + 1} bytes, the sidecar says ${dump.bytes}`,
+      );
+    });
+  });
+
+  describe('the restore script stopped at the Job deadline', () => {
+    /**
+     * A dump whose restore blocks in the server: its table's CHECK calls pg_sleep in any database
+     * but the source, so pg_restore's COPY waits there, as a long restore would.
+     */
+    const SLOW_SOURCE = 'slow_source';
+    const SLOW_TABLE_SQL = `CREATE FUNCTION public.slow_outside_source() RETURNS boolean LANGUAGE sql
+      AS $$ SELECT pg_sleep(CASE WHEN current_database() = '${SLOW_SOURCE}' THEN 0 ELSE 300 END) IS NOT NULL $$;
+      CREATE TABLE public.slow (id integer CHECK (public.slow_outside_source()));
+      INSERT INTO public.slow VALUES (1);`;
+
+    /** The restore Job's container (its script and env) run directly, as the pod's PID 1 would run it. */
+    async function startRestoreContainer(key: string, sha256: string, targetDatabase: string) {
+      const manifest = pgRestoreJobManifest(
+        parseJobSpec(pgRestoreJobSpecSchema, restoreSpec('pg-restore-slow', key, targetDatabase), 'spec'),
+        sha256,
+      );
+      const container = manifest.spec?.template.spec?.containers[0];
+      const env = Object.fromEntries(
+        (container?.env ?? []).flatMap((variable) =>
+          variable.value === undefined ? [] : [[variable.name, variable.value]],
+        ),
+      );
+      const scratch = await mkdtemp(join(tmpdir(), 'pg-restore-slow-'));
+      const [command, ...args] = [...(container?.command ?? []), ...(container?.args ?? [])];
+      const shell = spawn(command ?? '/bin/sh', args, {
+        env: {
+          ...env,
+          ...CREDENTIALS_ENVIRONMENT,
+          S3_ENDPOINT_URL: endpoint.url,
+          PATH: [POSTGRES_BIN_DIRECTORY, '/usr/bin', '/bin'].join(':'),
+          TMPDIR: scratch,
+        },
+        // Its own process group: the test signals the shell alone, as Kubernetes signals PID 1.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      shell.stdout.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+      shell.stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => shell.on('close', (code) => resolve(code)));
+      const cleanUp = async () => {
+        if (shell.exitCode === null && shell.pid) process.kill(-shell.pid, 'SIGKILL');
+        await exited;
+        await rm(scratch, { recursive: true, force: true });
+      };
+      return { shell, exited, log: () => log, cleanUp };
+    }
+
+    const sessionsIn = async (database: string) =>
+      (await postgres.query(`SELECT wait_event FROM pg_stat_activity WHERE datname = '${database}'`)).flat();
+
+    async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    it('stops pg_restore and drops the database it created as soon as its shell gets TERM', async () => {
+      await postgres.createDatabase(SLOW_SOURCE);
+      await postgres.query(SLOW_TABLE_SQL, SLOW_SOURCE);
+      const slow = await runPgDumpJob(
+        deps,
+        dumpSpec('pg-dump-slow', SLOW_SOURCE, 'postgres/slow_source/run-1.dump'),
+        WAIT,
+      );
+      const target = 'slow_restored';
+      const container = await startRestoreContainer(slow.key, slow.sha256, target);
+      try {
+        await until(
+          async () => (await sessionsIn(target)).includes('PgSleep'),
+          'pg_restore to block in pg_sleep',
+        );
+
+        container.shell.kill('SIGTERM');
+        // Long before pg_sleep's 300 s ends: the trap ran while pg_restore was still blocked.
+        const exitCode = await Promise.race([
+          container.exited,
+          new Promise((resolve) => setTimeout(() => resolve('still running 15 s after TERM'), 15_000)),
+        ]);
+
+        expect(exitCode).toBe(143);
+        expect(container.log()).toContain(`pg_restore: dropped ${target}`);
+        expect(await databaseExists(target)).toBe(false);
+        expect(await sessionsIn(target)).toEqual([]);
+      } finally {
+        await container.cleanUp();
+      }
     });
   });
 
