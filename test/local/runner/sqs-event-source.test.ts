@@ -239,7 +239,11 @@ describe('SQS event source (local event-source mapping)', () => {
     expect(bodies).toEqual(['kept?']);
   });
 
-  it('leaves a message that keeps failing to the queue redrive policy: it ends in the dead-letter queue', async () => {
+  // Two receives a visibility timeout apart, then the dead-letter queue's long poll: about 3 s on a
+  // quiet machine, several times that on a loaded one (CI failed it once at the 10 s default).
+  it('leaves a message that keeps failing to the queue redrive policy: it ends in the dead-letter queue', {
+    timeout: 30_000,
+  }, async () => {
     const { queueUrl, dlqUrl, queueArn } = await queues(2);
     const counts: string[] = [];
     await start({
@@ -263,7 +267,7 @@ describe('SQS event source (local event-source mapping)', () => {
         }),
       );
       return Messages?.[0];
-    });
+    }, 25_000);
 
     expect(dead.Body).toBe('poison');
     expect(dead.Attributes?.DeadLetterQueueSourceArn).toBe(queueArn);
