@@ -4,6 +4,7 @@ import { dumpPostgresHandlerEnvironment } from './commons/environment.ts';
 import { kubernetesApiFor } from './commons/kubernetes-client.ts';
 import { createHandler } from './commons/middleware.ts';
 import { nonEmptyString } from './commons/schemas.ts';
+import { dumpKey } from './core/backup/layout.ts';
 import { pruneDumps } from './core/backup/prune-dumps.ts';
 import { runPgDumpJob } from './core/postgres/index.ts';
 
@@ -19,7 +20,7 @@ const eventSchema = z.object({ runId: nonEmptyString(), dryRun: z.boolean() });
 export const handler = createHandler(
   { name: 'dump-postgres', environment: dumpPostgresHandlerEnvironment, event: eventSchema },
   async ({ runId, dryRun }, { env, logger }) => {
-    const key = `postgres/${env.POSTGRES_DATABASE}/${runId}.dump`;
+    const key = dumpKey(env.POSTGRES_DATABASE, runId);
     if (dryRun)
       return { state: 'SKIPPED' as const, detail: `dry run: would dump ${env.POSTGRES_DATABASE} to ${key}` };
     const [secretName = '', secretKey = ''] = env.POSTGRES_PASSWORD_SECRET.split('/');

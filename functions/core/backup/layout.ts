@@ -9,7 +9,9 @@ import { InvalidInputError } from '../../commons/errors.ts';
 const DATA_ROOT = 'data/';
 const MANIFEST_ROOT = 'manifests/';
 const RUN_ROOT = 'runs/';
+const POSTGRES_ROOT = 'postgres/';
 const MANIFEST_SUFFIX = '.jsonl';
+const DUMP_SUFFIX = '.dump';
 
 /** S3 bucket naming rules (3-63 characters, lower case, digits, dots, hyphens); no `/` ever. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -73,6 +75,35 @@ export function manifestPrefix(sourceBucket: string): string {
 
 export function manifestKey(sourceBucket: string, runId: string): string {
   return `${manifestPrefix(sourceBucket)}${assertRunId(runId)}${MANIFEST_SUFFIX}`;
+}
+
+/** Where the manifests of every source bucket live: `manifests/<bucket>/<runId>.jsonl`. */
+export const MANIFESTS_PREFIX = MANIFEST_ROOT;
+
+/** Where the backup workflow's DumpPostgres writes a database's dumps. */
+export function dumpPrefix(database: string): string {
+  if (database === '' || database.includes('/')) {
+    throw new InvalidInputError(
+      `database must be a PostgreSQL database name without "/", got "${database}"`,
+      {
+        database,
+      },
+    );
+  }
+  return `${POSTGRES_ROOT}${database}/`;
+}
+
+/** The dump of one backup run (its sidecar and restore reports are named after this key). */
+export function dumpKey(database: string, runId: string): string {
+  return `${dumpPrefix(database)}${assertRunId(runId)}${DUMP_SUFFIX}`;
+}
+
+/** The run id a key under `dumpPrefix(database)` belongs to (`<runId>.dump...`), if any. */
+export function runIdOfDumpKey(database: string, key: string): string | undefined {
+  const name = key.slice(dumpPrefix(database).length);
+  const end = name.indexOf(DUMP_SUFFIX);
+  const runId = end < 0 ? '' : name.slice(0, end);
+  return key.startsWith(dumpPrefix(database)) && RUN_ID_PATTERN.test(runId) ? runId : undefined;
 }
 
 /** The run id of a manifest key under `manifestPrefix(bucket)`, or undefined for anything else. */

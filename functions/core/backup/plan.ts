@@ -58,8 +58,6 @@ export interface PlanResult {
   batches: number;
   batchesKey: string;
   planKey: string;
-  /** lastModified of the newest object still to copy; with it the caller knows the RPO at risk. */
-  newestPendingLastModified: string | null;
   /**
    * The committed manifest when nothing needed copying: the plan wrote it straight away (no plan,
    * batch or results files), and the run has no copy or finalize step left.
@@ -123,7 +121,6 @@ export async function planBackup(deps: BackupDependencies, options: PlanOptions)
     toCopy: { objects: 0, bytes: 0 },
     unchanged: 0,
     deleted: 0,
-    newestPendingLastModified: null as string | null,
   };
   const live = { bytes: 0 };
   const header = {
@@ -151,9 +148,6 @@ export async function planBackup(deps: BackupDependencies, options: PlanOptions)
       if (entry.pending) {
         result.toCopy.objects += 1;
         result.toCopy.bytes += entry.size;
-        if (!result.newestPendingLastModified || entry.lastModified > result.newestPendingLastModified) {
-          result.newestPendingLastModified = entry.lastModified;
-        }
         await batches.add(entry);
       } else if (entry.deleted) {
         result.deleted += 1;

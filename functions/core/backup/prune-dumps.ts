@@ -1,6 +1,14 @@
 import { InvalidInputError } from '../../commons/errors.ts';
+import { sidecarKeyFor } from '../postgres/manifests.ts';
 import type { DestinationDependencies } from './dependencies.ts';
-import { isRunId, runIdOfManifestKey, runStartedAt } from './layout.ts';
+import {
+  dumpKey,
+  dumpPrefix,
+  MANIFESTS_PREFIX,
+  runIdOfDumpKey,
+  runIdOfManifestKey,
+  runStartedAt,
+} from './layout.ts';
 import { listObjects } from './listing.ts';
 import { deleteKeys } from './s3-calls.ts';
 
@@ -30,9 +38,6 @@ export interface DumpRetentionResult {
 }
 
 const DAY_MS = 86_400_000;
-const DUMP_SUFFIX = '.dump';
-const SIDECAR_SUFFIX = `${DUMP_SUFFIX}.json`;
-const MANIFEST_ROOT = 'manifests/';
 
 export async function pruneDumps(
   deps: DestinationDependencies,
@@ -44,16 +49,7 @@ export async function pruneDumps(
       retentionDays,
     });
   }
-  if (database === '' || database.includes('/')) {
-    throw new InvalidInputError(
-      `database must be a PostgreSQL database name without "/", got "${database}"`,
-      {
-        database,
-      },
-    );
-  }
-  const prefix = `postgres/${database}/`;
-  const runs = await dumpRuns(deps, prefix);
+  const runs = await dumpRuns(deps, database);
   const pinned = await newestManifestRunIds(deps);
   const newestComplete = [...runs]
     .filter(([, run]) => run.complete)
@@ -102,27 +98,25 @@ interface DumpRun {
   keys: string[];
 }
 
-/** The objects below `prefix` grouped by the run id their name starts with (`<runId>.dump...`). */
-async function dumpRuns(deps: DestinationDependencies, prefix: string): Promise<Map<string, DumpRun>> {
+/** The objects of a database's dumps grouped by their run (`<runId>.dump...`). */
+async function dumpRuns(deps: DestinationDependencies, database: string): Promise<Map<string, DumpRun>> {
   const runs = new Map<string, DumpRun>();
   const listing = listObjects(deps.destination, deps.destinationBucket, {
-    prefix,
+    prefix: dumpPrefix(database),
     retry: deps.retry,
     checkOrder: false,
   });
   for await (const object of listing) {
-    const name = object.key.slice(prefix.length);
-    const end = name.indexOf(DUMP_SUFFIX);
-    const runId = end < 0 ? '' : name.slice(0, end);
-    if (!isRunId(runId)) continue;
+    const runId = runIdOfDumpKey(database, object.key);
+    if (!runId) continue;
     const run = runs.get(runId) ?? { complete: false, keys: [] };
     run.keys.push(object.key);
-    if (name === `${runId}${SIDECAR_SUFFIX}`) run.complete = true;
     runs.set(runId, run);
   }
   // Complete means the dump and its sidecar (uploaded last) are both there.
   for (const [runId, run] of runs) {
-    run.complete &&= run.keys.includes(`${prefix}${runId}${DUMP_SUFFIX}`);
+    const dump = dumpKey(database, runId);
+    run.complete = run.keys.includes(dump) && run.keys.includes(sidecarKeyFor(dump));
   }
   return runs;
 }
@@ -131,12 +125,12 @@ async function dumpRuns(deps: DestinationDependencies, prefix: string): Promise<
 async function newestManifestRunIds(deps: DestinationDependencies): Promise<Set<string>> {
   const newestByBucket = new Map<string, string>();
   const listing = listObjects(deps.destination, deps.destinationBucket, {
-    prefix: MANIFEST_ROOT,
+    prefix: MANIFESTS_PREFIX,
     retry: deps.retry,
     checkOrder: false,
   });
   for await (const object of listing) {
-    const bucket = object.key.slice(MANIFEST_ROOT.length).split('/')[0] ?? '';
+    const bucket = object.key.slice(MANIFESTS_PREFIX.length).split('/')[0] ?? '';
     const runId = bucket === '' ? undefined : manifestRunId(bucket, object.key);
     if (runId && runId > (newestByBucket.get(bucket) ?? '')) newestByBucket.set(bucket, runId);
   }

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isRunId } from '../../backup/layout.ts';
+import { dumpKey, dumpPrefix, runIdOfDumpKey } from '../../backup/layout.ts';
 import { listObjects } from '../../backup/listing.ts';
 import { objectExists } from '../../backup/s3-calls.ts';
 import { sidecarKeyFor } from '../../postgres/index.ts';
@@ -9,13 +9,6 @@ export interface PostgresDump {
   readonly bucket: string;
   readonly key: string;
   readonly runId: string;
-}
-
-const DUMP_SUFFIX = '.dump';
-
-/** Where the backup workflow's DumpPostgres writes a database's dumps (docs/backup.md). */
-export function dumpPrefix(database: string): string {
-  return `postgres/${database}/`;
 }
 
 /**
@@ -31,14 +24,13 @@ export async function newestCompleteDump(
   const runIds: string[] = [];
   // s3rver lists in directory-walk order, not key order; the run ids are sorted below.
   for await (const object of listObjects(s3, bucket, { prefix, checkOrder: false })) {
-    const name = object.key.slice(prefix.length);
-    if (!name.endsWith(DUMP_SUFFIX)) continue;
-    const runId = name.slice(0, -DUMP_SUFFIX.length);
-    if (isRunId(runId)) runIds.push(runId);
+    // Only the dumps themselves: a run's sidecar and restore reports share its run id.
+    const runId = runIdOfDumpKey(database, object.key);
+    if (runId && object.key === dumpKey(database, runId)) runIds.push(runId);
   }
   runIds.sort().reverse();
   for (const runId of runIds) {
-    const key = `${prefix}${runId}${DUMP_SUFFIX}`;
+    const key = dumpKey(database, runId);
     if (await objectExists(s3, bucket, sidecarKeyFor(key))) return { bucket, key, runId };
   }
   throw new NoPostgresDumpError(

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   compareKeys,
   dataKey,
+  dumpKey,
+  dumpPrefix,
   manifestKey,
   newRunId,
   normaliseEtag,
   parseDataKey,
+  runIdOfDumpKey,
   runIdOfManifestKey,
   runKeys,
   runStartedAt,
@@ -112,5 +115,23 @@ describe('compareKeys', () => {
     expect('\uff5e' < '\u{1f600}').toBe(false);
     expect(compareKeys('a', 'a')).toBe(0);
     expect(compareKeys('a/', 'a-')).toBeGreaterThan(0);
+  });
+});
+
+describe('dump keys', () => {
+  const runId = '20260301T020000000Z-0a1b2c3d';
+
+  it('names a run of a database, and reads the run back from the dump, its sidecar and its reports', () => {
+    expect(dumpKey('prefect', runId)).toBe(`postgres/prefect/${runId}.dump`);
+    for (const suffix of ['.dump', '.dump.json', '.dump.restore-pg-verify-x.json']) {
+      expect(runIdOfDumpKey('prefect', `postgres/prefect/${runId}${suffix}`)).toBe(runId);
+    }
+    expect(runIdOfDumpKey('prefect', 'postgres/prefect/README')).toBeUndefined();
+    expect(runIdOfDumpKey('prefect', `postgres/other/${runId}.dump`)).toBeUndefined();
+  });
+
+  it('refuses a database name with a slash and a run id of another form', () => {
+    expect(() => dumpPrefix('a/b')).toThrow(/database must be a PostgreSQL database name without "\/"/);
+    expect(() => dumpKey('prefect', 'yesterday')).toThrow(/run id/);
   });
 });
